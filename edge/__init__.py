@@ -1,0 +1,1 @@
+"""Edge layer: gateways and the device-side MQTT link."""

@@ -1,0 +1,70 @@
+"""The IOC's HTTP API (FastAPI): health, cases with their timelines, KPIs, devices, alarms,
+dead letters and the catalogue. Interactive docs at /docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Query
+
+from ioc.cases import Stage
+from ioc.kpis import KPI_NAMES_ZH
+from ioc.service import IocService
+
+
+def create_app(service: IocService) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.start()
+        yield
+        service.stop()
+
+    app = FastAPI(title="citysim IOC 城市运行中心",
+                  description="一网统管 case flow, KPIs and device registry.", lifespan=lifespan)
+    engine = service.engine
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        return {**engine.health(), "mqtt_connected": service.ready,
+                "broker": service.settings.broker.url,
+                "data_dir": str(service.settings.data_dir)}
+
+    @app.get("/cases")
+    def cases(stage: Stage | None = None) -> list[dict[str, Any]]:
+        return engine.cases(stage.value if stage else None)
+
+    @app.get("/cases/{case_id}")
+    def case(case_id: str) -> dict[str, Any]:
+        found = engine.case(case_id)
+        if found is None:
+            raise HTTPException(404, f"no case {case_id}")
+        return found
+
+    @app.get("/kpis")
+    def kpis(as_of: int | None = Query(None, description="event time, epoch ms")) -> dict[str, Any]:
+        return {"kpis": engine.kpis(as_of), "names_zh": KPI_NAMES_ZH}
+
+    @app.get("/devices")
+    def devices() -> list[dict[str, Any]]:
+        return engine.devices()
+
+    @app.get("/devices/{device_id}/readings")
+    def readings(device_id: str, limit: int = Query(100, ge=1, le=10_000)) -> list[dict[str, Any]]:
+        return service.store.readings(device_id, limit)
+
+    @app.get("/alarms")
+    def alarms() -> list[dict[str, Any]]:
+        return engine.alarms()
+
+    @app.get("/deadletters")
+    def deadletters(limit: int = Query(100, ge=1, le=10_000)) -> dict[str, Any]:
+        return {"counts": service.store.dead_letter_counts(),
+                "items": service.store.dead_letters(limit)}
+
+    @app.get("/catalogue")
+    def catalogue() -> dict[str, Any]:
+        return service.catalogue.model_dump()
+
+    return app

@@ -1,0 +1,377 @@
+"""The citysim wire contract (接入规范): MQTT topics, payload schemas and delivery rules.
+
+This module is the single definition of what crosses the wire between devices/gateways,
+departments, the simulator's clock and the IOC. `edge` and `sim` import nothing else from
+`ioc`; a third-party device or IOC needs only this file (and docs/device-access.md).
+
+Rules every message follows:
+
+- JSON, UTF-8. Event times (`ts`) are integers: milliseconds since the Unix epoch, UTC.
+- Data messages carry an envelope: contract version `v`, the publishing `source` and a
+  per-source message sequence number `msg_seq` counting from 1. Receivers drop duplicates
+  (QoS 1 may redeliver) and can tell whether they hold everything a source has sent.
+- Every reading carries its device's own sequence number `seq`, counting from 1.
+- Clock ticks (simulated mode) carry a watermark `ts` and, per source, the last `msg_seq`
+  sent before the tick: a receiver that has all of those has every event with time < `ts`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeVar
+from urllib.parse import urlsplit
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+CONTRACT_VERSION = 1
+TOPIC_ROOT = "citysim/v1"
+
+# Identifiers that appear in topics must not contain MQTT separators or wildcards.
+Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+EpochMs = Annotated[int, Field(ge=0)]
+
+
+# --------------------------------------------------------------------------- topics
+
+
+class Topics:
+    """Topic names. `+` marks one identifier level in the subscription filters."""
+
+    @staticmethod
+    def telemetry(gateway_id: str) -> str:
+        return f"{TOPIC_ROOT}/gw/{gateway_id}/telemetry"
+
+    @staticmethod
+    def devices(gateway_id: str) -> str:
+        return f"{TOPIC_ROOT}/gw/{gateway_id}/devices"
+
+    @staticmethod
+    def gateway_status(gateway_id: str) -> str:
+        return f"{TOPIC_ROOT}/gw/{gateway_id}/status"
+
+    @staticmethod
+    def dispatch(department: str) -> str:
+        return f"{TOPIC_ROOT}/dept/{department}/dispatch"
+
+    @staticmethod
+    def report(department: str) -> str:
+        return f"{TOPIC_ROOT}/dept/{department}/report"
+
+    TICK = f"{TOPIC_ROOT}/clock/tick"
+    ACK = f"{TOPIC_ROOT}/clock/ack"
+
+    # What the IOC subscribes to, and what a department (or the simulator) subscribes to.
+    IOC_INPUTS = (
+        f"{TOPIC_ROOT}/gw/+/telemetry",
+        f"{TOPIC_ROOT}/gw/+/devices",
+        f"{TOPIC_ROOT}/gw/+/status",
+        f"{TOPIC_ROOT}/dept/+/report",
+        TICK,
+    )
+    DISPATCH_ALL = f"{TOPIC_ROOT}/dept/+/dispatch"
+
+
+def parse_topic(topic: str) -> tuple[str, str] | None:
+    """Split a contract topic into (message kind, identifier), or None if it is not ours.
+
+    Kinds: telemetry, devices, status, dispatch, report, tick, ack.
+    """
+    if topic == Topics.TICK:
+        return "tick", ""
+    if topic == Topics.ACK:
+        return "ack", ""
+    prefix = TOPIC_ROOT + "/"
+    if not topic.startswith(prefix):
+        return None
+    parts = topic[len(prefix) :].split("/")
+    if len(parts) != 3:
+        return None
+    scope, ident, leaf = parts
+    allowed = {"gw": {"telemetry", "devices", "status"}, "dept": {"dispatch", "report"}}
+    if leaf not in allowed.get(scope, set()) or not ident:
+        return None
+    return leaf, ident
+
+
+# --------------------------------------------------------------------------- payloads
+
+
+class _Model(BaseModel):
+    # Strict: a string "12" is not a number and a bool is not a reading value. Unknown
+    # fields are ignored so that newer minor revisions stay readable.
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+
+
+class Envelope(_Model):
+    v: Literal[1] = CONTRACT_VERSION
+    source: Ident
+    msg_seq: int = Field(ge=1)
+
+
+class Reading(_Model):
+    """One device reading: values keyed by metric name (units per device kind)."""
+
+    device_id: Ident
+    seq: int = Field(ge=1)
+    ts: EpochMs
+    values: dict[str, float] = Field(min_length=1)
+
+
+class TelemetryBatch(Envelope):
+    """A gateway's batch of readings. Topic: gw/{gateway}/telemetry, QoS 1."""
+
+    readings: list[Reading] = Field(min_length=1)
+
+
+class DeviceInfo(_Model):
+    """A device as registered with the IOC (设备台账 entry)."""
+
+    device_id: Ident
+    kind: Ident
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    grid: Ident
+    interval_s: float = Field(gt=0)
+    owner: Ident | None = None
+
+
+class DeviceAnnouncement(Envelope):
+    """The devices behind a gateway. Topic: gw/{gateway}/devices, QoS 1, sent before readings."""
+
+    ts: EpochMs
+    devices: list[DeviceInfo] = Field(min_length=1)
+
+
+class GatewayStatus(_Model):
+    """Gateway presence. Topic: gw/{gateway}/status, retained; "offline" is the last will."""
+
+    v: Literal[1] = CONTRACT_VERSION
+    gateway_id: Ident
+    status: Literal["online", "offline"]
+    ts: EpochMs | None = None
+
+
+class Dispatch(Envelope):
+    """A work order (派遣) from the IOC to a department. Topic: dept/{department}/dispatch."""
+
+    ts: EpochMs
+    dispatch_id: Ident
+    case_id: Ident
+    category: Ident
+    department: Ident
+    lon: float
+    lat: float
+    grid: Ident | None = None
+    deadline_ts: EpochMs
+    rework: bool = False
+
+
+class DispatchReport(Envelope):
+    """A department's feedback (处置反馈) on a dispatch. Topic: dept/{department}/report."""
+
+    ts: EpochMs
+    dispatch_id: Ident
+    case_id: Ident
+    department: Ident
+    status: Literal["done"]
+    outcome: Literal["resolved", "not_found"]
+    crew: Ident
+    arrived_ts: EpochMs | None = None
+
+
+class ClockTick(_Model):
+    """Simulated-mode watermark: every event with ts < `ts` has been published.
+
+    `published` maps each data source to the last msg_seq it sent before this tick.
+    """
+
+    v: Literal[1] = CONTRACT_VERSION
+    run_id: Ident
+    seq: int = Field(ge=1)
+    ts: EpochMs
+    published: dict[str, int] = Field(default_factory=dict)
+    final: bool = False
+
+
+class ClockAck(_Model):
+    """The IOC's acknowledgement of a tick, sent after it has processed everything before it.
+
+    `published` maps the IOC's own sources to the last msg_seq sent (dispatches), so the
+    simulator can wait for them before it moves on.
+    """
+
+    v: Literal[1] = CONTRACT_VERSION
+    run_id: Ident
+    seq: int = Field(ge=1)
+    ts: EpochMs
+    published: dict[str, int] = Field(default_factory=dict)
+    stats: dict[str, int] = Field(default_factory=dict)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class PayloadError(ValueError):
+    """A payload that does not meet the contract. `reason` is a short code for counters."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def decode(model: type[M], payload: bytes) -> M:
+    """Parse and validate a payload, raising PayloadError(reason, detail) when it is bad."""
+    try:
+        return model.model_validate_json(payload)
+    except ValidationError as err:
+        errors = err.errors()
+        if any(e["type"] == "json_invalid" for e in errors):
+            return _raise("invalid_json", errors[0]["msg"])
+        if any(e["loc"] == ("v",) and e["type"] == "literal_error" for e in errors):
+            return _raise("unsupported_version", f"v must be {CONTRACT_VERSION}")
+        return _raise("schema", describe_validation_error(err))
+
+
+def _raise(reason: str, detail: str) -> Any:
+    raise PayloadError(reason, detail)
+
+
+def encode(message: BaseModel) -> bytes:
+    """Serialise a contract message."""
+    return message.model_dump_json(exclude_none=True).encode()
+
+
+def telemetry_payload(source: str, msg_seq: int, readings: list[dict[str, Any]]) -> bytes:
+    """Fast path for gateways: a TelemetryBatch from plain reading dicts (same JSON shape)."""
+    return orjson.dumps(
+        {"v": CONTRACT_VERSION, "source": source, "msg_seq": msg_seq, "readings": readings},
+        option=orjson.OPT_SERIALIZE_NUMPY,
+    )
+
+
+def validation_problems(err: ValidationError) -> list[tuple[tuple[int | str, ...], str]]:
+    """Pydantic errors as (location, "message (got value)") pairs."""
+    out = []
+    for e in err.errors():
+        got = f" (got {_short(e['input'])})" if e["type"] != "missing" and "input" in e else ""
+        out.append((tuple(e["loc"]), f"{e['msg']}{got}"))
+    return out
+
+
+def describe_validation_error(err: ValidationError, limit: int = 5) -> str:
+    """One line: `path: message (got value); ...`, paths like `readings[3].ts`."""
+    problems = validation_problems(err)
+    parts = [f"{format_path(loc)}: {msg}" for loc, msg in problems[:limit]]
+    if len(problems) > limit:
+        parts.append(f"... and {len(problems) - limit} more")
+    return "; ".join(parts)
+
+
+def format_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """('fleets', 2, 'interval_s') -> 'fleets[2].interval_s'."""
+    out = ""
+    for part in loc:
+        if part == "[key]":  # pydantic marks a bad mapping key this way
+            out += " (as a key)"
+        elif isinstance(part, bool) or not isinstance(part, int | str):
+            out += f"[{part!r}]"
+        elif isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out or "(top level)"
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+# --------------------------------------------------------------------------- delivery
+
+
+class SeqTracker:
+    """Sequence numbers seen per key (a source's msg_seq, or a device's reading seq).
+
+    `add` says whether a number is new (False means a duplicate to drop). `contiguous` is the
+    highest n such that 1..n have all been seen; numbers above it are held in a bounded window,
+    and when the window overflows the tracker declares the gap lost and moves on.
+    """
+
+    def __init__(self, window: int = 4096):
+        self._window = window
+        self._contig: dict[str, int] = {}
+        self._ahead: dict[str, set[int]] = {}
+
+    def add(self, key: str, seq: int) -> bool:
+        contig = self._contig.get(key, 0)
+        if seq <= contig:
+            return False
+        ahead = self._ahead.setdefault(key, set())
+        if seq in ahead:
+            return False
+        if seq == contig + 1:
+            contig = seq
+            while contig + 1 in ahead:
+                contig += 1
+                ahead.discard(contig)
+        else:
+            ahead.add(seq)
+            if len(ahead) > self._window:  # a gap that will never fill: give it up
+                contig = min(ahead)
+                ahead.discard(contig)
+                while contig + 1 in ahead:
+                    contig += 1
+                    ahead.discard(contig)
+        self._contig[key] = contig
+        return True
+
+    def contiguous(self, key: str) -> int:
+        return self._contig.get(key, 0)
+
+    def satisfies(self, published: dict[str, int]) -> bool:
+        """True when, for every source, everything up to its announced msg_seq has arrived."""
+        return all(self.contiguous(k) >= n for k, n in published.items())
+
+    def missing(self, published: dict[str, int]) -> dict[str, int]:
+        """How many messages each source is still owed (for diagnostics)."""
+        return {
+            k: n - self.contiguous(k) for k, n in published.items() if self.contiguous(k) < n
+        }
+
+    def snapshot(self) -> dict[str, int]:
+        """Contiguous high-water mark per key."""
+        return dict(self._contig)
+
+    def restore(self, key: str, contiguous: int) -> None:
+        """Seed the tracker after a restart (e.g. from the highest seq in the store)."""
+        self._contig[key] = max(self._contig.get(key, 0), contiguous)
+
+
+# --------------------------------------------------------------------------- broker URL
+
+
+@dataclass(frozen=True)
+class BrokerAddress:
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://{self.host}:{self.port}"
+
+
+def parse_broker_url(url: str) -> BrokerAddress:
+    """`mqtt://host[:port]` (or `tcp://`) -> BrokerAddress. Port defaults to 1883."""
+    parts = urlsplit(url if "://" in url else f"mqtt://{url}")
+    if parts.scheme not in ("mqtt", "tcp"):
+        raise ValueError(f"broker URL {url!r}: scheme must be mqtt:// (got {parts.scheme}://)")
+    if not parts.hostname:
+        raise ValueError(f"broker URL {url!r}: no host (expected mqtt://host:port)")
+    try:
+        port = parts.port or 1883
+    except ValueError:
+        raise ValueError(f"broker URL {url!r}: port must be a number 1-65535") from None
+    return BrokerAddress(parts.hostname, port)

@@ -1,0 +1,386 @@
+"""The IOC engine: ingest (validate, deduplicate, dead-letter), then, in event-time order,
+registry, storage, rules and the case flow; plus the views the API serves.
+
+Single writer: one ingest thread calls `handle` and `wall_tick`; the API reads through the
+view methods. Both hold `lock`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, Literal
+
+import orjson
+
+from ioc.cases import ACTION_ZH, CLOSURE_ZH, Case, CaseLog
+from ioc.clock import RANK_DEVICES, RANK_READING, RANK_REPORT, Pending, Sequencer, Timers
+from ioc.config import Catalogue, RuleSet
+from ioc.contract import (
+    ClockAck,
+    ClockTick,
+    DeviceAnnouncement,
+    Dispatch,
+    DispatchReport,
+    GatewayStatus,
+    PayloadError,
+    Reading,
+    SeqTracker,
+    TelemetryBatch,
+    Topics,
+    decode,
+    encode,
+    parse_topic,
+)
+from ioc.flow import Alarm, CaseFlow
+from ioc.kpis import compute_kpis, ratio
+from ioc.registry import Registry
+from ioc.rules import RuleEngine
+from ioc.store import Store
+
+ClockMode = Literal["sim", "wall"]
+SOURCE = "ioc"  # the IOC's own msg_seq source for dispatches
+HOUR_MS = 3_600_000
+
+
+class Engine:
+    def __init__(self, store: Store, catalogue: Catalogue, rules: RuleSet,
+                 publish: Callable[[str, bytes], None], clock: ClockMode = "sim",
+                 tz_offset_h: float = 8.0, wall_lateness_ms: int = 2000,
+                 missed_intervals: float = 3.0):
+        self.store = store
+        self.catalogue = catalogue
+        self.publish = publish
+        self.clock_mode = clock
+        self.tz = timezone(timedelta(hours=tz_offset_h))
+        self.wall_lateness_ms = wall_lateness_ms
+        self.lock = threading.RLock()
+        self.counters: Counter[str] = Counter()
+        self.registry = Registry(missed_intervals)
+        self.rules = RuleEngine(rules.rules)
+        self.seq = Sequencer()
+        self.timers = Timers()
+        self.seen_readings = SeqTracker(window=256)
+        self.log = CaseLog.replay(store.case_events(), on_append=store.add_case_event)
+        self.flow = CaseFlow(self.log, catalogue, self._send_dispatch, self.timers.schedule,
+                             self._save_alarm)
+        self.gateways: dict[str, dict[str, Any]] = {}
+        self.online_samples: list[tuple[int, int, int]] = []  # (ts, online, total)
+        self.run_id: str | None = None
+        self.now: int | None = None
+        self.ticks = 0
+        self._out_seq = 0
+        if not store.fresh:
+            self._restore()
+
+    # ------------------------------------------------------------------ restart
+    def _restore(self) -> None:
+        meta = self.store.meta()
+        self.run_id = meta.get("run_id")
+        self.now = int(meta["clock"]) if "clock" in meta else None
+        self.ticks = int(meta.get("ticks", 0))
+        self._out_seq = int(meta.get("out_seq", 0))
+        self.online_samples = [tuple(s) for s in orjson.loads(meta.get("online_samples", "[]"))]
+        for source, n in orjson.loads(meta.get("sources", "{}")).items():
+            self.seq.sources.restore(source, n)
+        for dev in self.store.devices():
+            self.registry.devices[dev.device_id] = dev
+        for device_id, last in self.store.device_last_seqs().items():
+            self.seen_readings.restore(device_id, last)
+        now = self.now or 0
+        for alarm in self.flow.restore(self.store.alarms(), now):
+            self.rules.restore_active(alarm.rule_id, alarm.device_id, alarm.raised_ts)
+        if self.now is not None:
+            self.timers.schedule((self.now // HOUR_MS + 1) * HOUR_MS, "sample")
+        if self.run_id:
+            self.seq.watermark = self.now
+
+    # ------------------------------------------------------------------ ingest
+    def handle(self, topic: str, payload: bytes, received_at: str | None = None) -> None:
+        """One MQTT message. Bad input goes to the dead-letter store; nothing raises."""
+        received_at = received_at or datetime.now(UTC).isoformat(timespec="milliseconds")
+        with self.lock:
+            self.counters["messages"] += 1
+            try:
+                self._route(topic, payload, received_at)
+            except PayloadError as err:
+                self._dead(received_at, topic, err.reason, err.detail, payload)
+                self._salvage_envelope(payload)
+            except Exception as err:  # a bug must not stop ingest: keep the message and go on
+                self._dead(received_at, topic, "internal_error", repr(err), payload)
+            self._run_ready_ticks()
+
+    def _route(self, topic: str, payload: bytes, received_at: str) -> None:
+        parsed = parse_topic(topic)
+        if parsed is None:
+            raise PayloadError("unknown_topic", f"not a citysim/v1 input topic: {topic}")
+        kind, ident = parsed
+        if kind == "telemetry":
+            batch = decode(TelemetryBatch, payload)
+            self._check_source(batch.source, ident)
+            if self._accept(batch.source, batch.msg_seq):
+                for r in batch.readings:
+                    self.seq.push(Pending(r.ts, RANK_READING, (r.device_id, r.seq), "reading",
+                                          (ident, r)))
+        elif kind == "devices":
+            ann = decode(DeviceAnnouncement, payload)
+            self._check_source(ann.source, ident)
+            if self._accept(ann.source, ann.msg_seq):
+                self.seq.push(Pending(ann.ts, RANK_DEVICES, (ann.source, ann.msg_seq),
+                                      "devices", (ident, ann)))
+        elif kind == "report":
+            rep = decode(DispatchReport, payload)
+            if rep.department != ident:
+                raise PayloadError("source_mismatch", f"report for department {rep.department!r}"
+                                                      f" on the topic of {ident!r}")
+            if self._accept(rep.source, rep.msg_seq):
+                self.seq.push(Pending(rep.ts, RANK_REPORT, (rep.source, rep.msg_seq), "report",
+                                      (received_at, topic, payload, rep)))
+        elif kind == "status":
+            status = decode(GatewayStatus, payload)
+            self.gateways[ident] = {"status": status.status, "ts": status.ts,
+                                    "received_at": received_at}
+        elif kind == "tick":
+            self._on_tick(decode(ClockTick, payload), received_at, topic, payload)
+        else:
+            raise PayloadError("unknown_topic", f"{kind} messages are outputs of the IOC")
+
+    @staticmethod
+    def _check_source(source: str, ident: str) -> None:
+        if source != ident:
+            raise PayloadError("source_mismatch",
+                               f"source {source!r} published on the topic of {ident!r}")
+
+    def _accept(self, source: str, msg_seq: int) -> bool:
+        if self.seq.accept(source, msg_seq):
+            return True
+        self.counters["duplicate_messages"] += 1
+        return False
+
+    def _salvage_envelope(self, payload: bytes) -> None:
+        """A rejected message still counts as received, so a clock waiting for it moves on."""
+        try:
+            doc = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return
+        if isinstance(doc, dict) and isinstance(doc.get("source"), str) and isinstance(
+                doc.get("msg_seq"), int) and doc["msg_seq"] > 0:
+            self.seq.accept(doc["source"], doc["msg_seq"])
+
+    def _dead(self, received_at: str, topic: str, reason: str, detail: str,
+              payload: bytes) -> None:
+        self.counters["dead_letters"] += 1
+        self.counters[f"dead_letters.{reason}"] += 1
+        self.store.add_dead_letter(received_at, topic, reason, detail, payload)
+        self.store.flush()  # rare, and an operator looks for them at once
+
+    # ------------------------------------------------------------------ clock
+    def _on_tick(self, tick: ClockTick, received_at: str, topic: str, payload: bytes) -> None:
+        if self.clock_mode != "sim":
+            raise PayloadError("clock_mode", "this IOC runs on the wall clock; ticks ignored")
+        if self.run_id is None:
+            self.run_id = tick.run_id
+            self.store.set_meta("run_id", tick.run_id)
+        elif tick.run_id != self.run_id:
+            raise PayloadError("foreign_run", f"tick of run {tick.run_id!r}; this IOC holds "
+                                              f"run {self.run_id!r} (start it with a fresh --data)")
+        if tick.seq <= self.ticks:  # redelivered: acknowledge again, change nothing
+            self._ack(tick)
+            return
+        self.seq.offer_tick(tick)
+
+    def _run_ready_ticks(self) -> None:
+        """Advance through every tick whose messages have all arrived, acknowledging each."""
+        for ready in self.seq.ready_ticks():
+            self.advance(ready.ts)
+            self.ticks = ready.seq
+            self.store.set_meta("ticks", str(self.ticks))
+            self.store.flush()
+            self._ack(ready)
+
+    def wall_tick(self, now_ms: int) -> None:
+        """Wall-clock mode: advance to now minus the allowed lateness."""
+        with self.lock:
+            self.advance(now_ms - self.wall_lateness_ms)
+            self.store.flush()
+
+    def advance(self, before: int) -> None:
+        """Process every held event with ts < before, with the timers due among them."""
+        if self.now is None:
+            self.timers.schedule((before // HOUR_MS + 1) * HOUR_MS, "sample")
+        for p in self.seq.release(before):
+            self._fire_timers(p.ts)
+            try:
+                self._apply(p)
+            except Exception as err:  # keep going; the event is kept as a dead letter
+                self._dead(datetime.now(UTC).isoformat(timespec="milliseconds"), "(internal)",
+                           "internal_error", f"{p.kind} at {p.ts}: {err!r}",
+                           repr(p.item).encode())
+        self._fire_timers(before)
+        self.now = max(self.now or before, before)
+        self.store.set_meta("clock", str(self.now))
+        self.store.set_meta("sources", orjson.dumps(self.seq.sources.snapshot()).decode())
+
+    def _fire_timers(self, before: int) -> None:
+        for due, kind, key in self.timers.pop_due(before):
+            if kind == "sample":
+                online, total = self.registry.online_count(due)
+                if total:
+                    self.online_samples.append((due, online, total))
+                    self.store.set_meta("online_samples",
+                                        orjson.dumps(self.online_samples).decode())
+                self.timers.schedule(due + HOUR_MS, "sample")
+            else:
+                self.flow.on_timer(kind, key, due)
+
+    def _ack(self, tick: ClockTick) -> None:
+        ack = ClockAck(run_id=tick.run_id, seq=tick.seq, ts=tick.ts,
+                       published={SOURCE: self._out_seq}, stats=self._stats())
+        self.publish(Topics.ACK, encode(ack))
+
+    def _stats(self) -> dict[str, int]:
+        return {"cases": len(self.log.cases), "open_cases": len(self.log.open_cases()),
+                "active_alarms": len(self.flow.active), "readings": self.counters["readings"],
+                "dead_letters": self.counters["dead_letters"]}
+
+    # ------------------------------------------------------------------ apply (event time)
+    def _apply(self, p: Pending) -> None:
+        if p.kind == "reading":
+            self._apply_reading(*p.item)
+        elif p.kind == "devices":
+            gateway, ann = p.item
+            for info in ann.devices:
+                self.store.put_device(self.registry.register(info, gateway, ann.ts))
+            self.counters["devices_registered"] += len(ann.devices)
+        elif p.kind == "report":
+            received_at, topic, payload, rep = p.item
+            reason = self.flow.report(rep)
+            if reason:
+                self._dead(received_at, topic, reason, f"case {rep.case_id} dispatch "
+                                                       f"{rep.dispatch_id}", payload)
+            else:
+                self.counters["reports"] += 1
+
+    def _apply_reading(self, gateway: str, r: Reading) -> None:
+        dev = self.registry.get(r.device_id)
+        if dev is None:
+            self._dead(datetime.now(UTC).isoformat(timespec="milliseconds"),
+                       Topics.telemetry(gateway), "unknown_device",
+                       f"device {r.device_id!r} is not registered", r.model_dump_json().encode())
+            return
+        if not self.seen_readings.add(r.device_id, r.seq):
+            self.counters["duplicate_readings"] += 1
+            return
+        self.counters["readings"] += 1
+        self.registry.seen(dev, r.ts)
+        self.store.put_device(dev)
+        self.store.add_reading(r.device_id, r.ts, r.seq, r.values)
+        for change in self.rules.evaluate(dev.kind, dev.device_id, r.ts, r.values):
+            if change.change == "raised":
+                self.flow.alarm_raised(change, dev)
+                self.counters["alarms_raised"] += 1
+            else:
+                self.flow.alarm_cleared(change)
+
+    # ------------------------------------------------------------------ outputs
+    def _send_dispatch(self, case: Case, dispatch_id: str, deadline: int, rework: bool,
+                       ts: int) -> None:
+        self._out_seq += 1
+        self.store.set_meta("out_seq", str(self._out_seq))
+        msg = Dispatch(source=SOURCE, msg_seq=self._out_seq, ts=ts, dispatch_id=dispatch_id,
+                       case_id=case.case_id, category=case.category,
+                       department=case.department, lon=case.lon, lat=case.lat,
+                       grid=case.grid or None, deadline_ts=deadline, rework=rework)
+        self.publish(Topics.dispatch(case.department), encode(msg))
+        self.counters["dispatches_sent"] += 1
+
+    def _save_alarm(self, alarm: Alarm) -> None:
+        self.store.put_alarm(alarm.to_dict())
+
+    # ------------------------------------------------------------------ views (API)
+    def iso(self, ts: int | None) -> str | None:
+        if ts is None:
+            return None
+        return datetime.fromtimestamp(ts / 1000, self.tz).isoformat(timespec="seconds")
+
+    def case_view(self, case: Case) -> dict[str, Any]:
+        item = self.catalogue.item(case.category)
+        dept = self.catalogue.department(case.department)
+        return {
+            "case_id": case.case_id,
+            "category": case.category,
+            "category_zh": item.name_zh if item else None,
+            "category_en": item.name_en if item else None,
+            "department": case.department,
+            "department_zh": dept.name_zh if dept else None,
+            "source": case.source,
+            "stage": case.stage.value if case.stage else None,
+            "stage_zh": ACTION_ZH.get(case.stage, "") if case.stage else None,
+            "lon": case.lon, "lat": case.lat, "grid": case.grid,
+            "device_ids": case.device_ids, "alarm_ids": case.alarm_ids,
+            "reports": case.reports,
+            "reported_ts": case.reported_ts, "reported": self.iso(case.reported_ts),
+            "deadline_ts": case.deadline_ts, "deadline": self.iso(case.deadline_ts),
+            "handled_ts": case.handled_ts, "handled": self.iso(case.handled_ts),
+            "closed_ts": case.closed_ts, "closed": self.iso(case.closed_ts),
+            "closure_type": case.closure_type,
+            "closure_zh": CLOSURE_ZH.get(case.closure_type or ""),
+            "overdue": case.overdue, "on_time": case.on_time, "rework": case.rework,
+            "timeline": [dict(ev.to_dict(), time=self.iso(ev.ts)) for ev in case.events],
+        }
+
+    def cases(self, stage: str | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return [self.case_view(c) for c in self.log.cases.values()
+                    if stage is None or (c.stage and c.stage.value == stage)]
+
+    def case(self, case_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            c = self.log.cases.get(case_id)
+            return self.case_view(c) if c else None
+
+    def kpis(self, as_of: int | None = None) -> dict[str, Any]:
+        with self.lock:
+            as_of = as_of if as_of is not None else (self.now or 0)
+            out = compute_kpis(self.log.events, as_of)
+            samples = [s for s in self.online_samples if s[0] <= as_of]
+            out["device_online_rate"] = (
+                round(sum(o / t for _, o, t in samples) / len(samples), 6) if samples else None)
+            out["online_samples"] = len(samples)
+            out["as_of_ts"], out["as_of"] = as_of, self.iso(as_of)
+            return out
+
+    def devices(self) -> list[dict[str, Any]]:
+        with self.lock:
+            now = self.now or 0
+            return [dict(d.to_dict(), online=d.online(now, self.registry.missed_intervals))
+                    for d in self.registry.devices.values()]
+
+    def alarms(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [a.to_dict() for a in self.flow.alarms.values()]
+
+    def health(self) -> dict[str, Any]:
+        with self.lock:
+            now = self.now
+            online, total = self.registry.online_count(now) if now is not None else (0, 0)
+            waiting = self.seq.waiting_tick()
+            return {
+                "status": "ok",
+                "clock_mode": self.clock_mode,
+                "clock_ts": now,
+                "clock": self.iso(now),
+                "run_id": self.run_id,
+                "ticks": self.ticks,
+                "waiting_for": self.seq.sources.missing(waiting.published) if waiting else {},
+                "held_events": self.seq.pending(),
+                "late_events": self.seq.late,
+                "devices": total,
+                "devices_online": online,
+                "online_rate_now": ratio(online, total),
+                "cases": len(self.log.cases),
+                "open_cases": len(self.log.open_cases()),
+                "counters": dict(sorted(self.counters.items())),
+            }

@@ -1,0 +1,91 @@
+"""The IOC as a service: configuration, store, engine, MQTT bus and the ingest thread.
+
+MQTT messages are queued by paho's thread and processed, one at a time, by a single ingest
+thread that owns all writes. In wall-clock mode the same thread also advances the clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ioc.bus import IocBus
+from ioc.config import DEFAULT_CATALOGUE, DEFAULT_RULES, load_catalogue, load_rules
+from ioc.contract import BrokerAddress
+from ioc.engine import ClockMode, Engine
+from ioc.store import Store
+
+log = logging.getLogger("ioc")
+
+
+@dataclass(frozen=True)
+class IocSettings:
+    broker: BrokerAddress
+    data_dir: Path
+    catalogue: Path = DEFAULT_CATALOGUE
+    rules: Path = DEFAULT_RULES
+    clock: ClockMode = "sim"
+    client_id: str = "citysim-ioc"
+    tz_offset_h: float = 8.0
+
+
+class IocService:
+    def __init__(self, settings: IocSettings):
+        self.settings = settings
+        self.catalogue = load_catalogue(settings.catalogue)
+        self.rules = load_rules(settings.rules, self.catalogue)
+        self.store = Store(settings.data_dir)
+        self.engine = Engine(self.store, self.catalogue, self.rules, self._publish,
+                             clock=settings.clock, tz_offset_h=settings.tz_offset_h)
+        self.bus = IocBus(settings.broker, settings.client_id, clean_start=self.store.fresh,
+                          on_message=self._enqueue)
+        self._queue: queue.SimpleQueue[tuple[str, bytes, str] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._ingest, name="ioc-ingest", daemon=True)
+
+    def start(self) -> None:
+        log.info("IOC starting: data %s, clock %s, broker %s (%s session)",
+                 self.settings.data_dir, self.settings.clock, self.settings.broker.url,
+                 "new" if self.store.fresh else "resumed")
+        self._thread.start()
+        self.bus.start()
+
+    def stop(self) -> None:
+        self.bus.stop()
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self.store.close()
+        log.info("IOC stopped")
+
+    @property
+    def ready(self) -> bool:
+        return self.bus.connected.is_set()
+
+    def _enqueue(self, topic: str, payload: bytes) -> None:
+        self._queue.put((topic, payload, datetime.now(UTC).isoformat(timespec="milliseconds")))
+
+    def _publish(self, topic: str, payload: bytes) -> None:
+        self.bus.publish(topic, payload)
+
+    def _ingest(self) -> None:
+        wall = self.settings.clock == "wall"
+        last_wall = 0.0
+        while True:
+            try:
+                item = self._queue.get(timeout=0.5 if wall else None)
+            except queue.Empty:
+                item = ()  # type: ignore[assignment]
+            if item is None:
+                return
+            try:
+                if item:
+                    self.engine.handle(*item)
+                if wall and time.monotonic() - last_wall >= 0.5:
+                    last_wall = time.monotonic()
+                    self.engine.wall_tick(int(time.time() * 1000))
+            except Exception:  # never let the ingest thread die
+                log.exception("ingest failed on %s", item[0] if item else "wall tick")

@@ -1,0 +1,149 @@
+"""The IOC's embedded store: one SQLite file (WAL) under the data directory.
+
+Holds readings (one row per reading, values as JSON: a time-series point with its fields),
+the case event log (append-only), the device registry, alarms, dead letters and a little
+metadata for restarts. Writes are buffered and committed once per clock step.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ioc.cases import CaseEvent
+from ioc.registry import Device
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS readings (
+    device_id TEXT NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, vals TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS readings_device_ts ON readings (device_id, ts);
+CREATE TABLE IF NOT EXISTS case_events (
+    seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, ts INTEGER NOT NULL, action TEXT NOT NULL,
+    actor TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS devices (
+    device_id TEXT PRIMARY KEY, kind TEXT, lon REAL, lat REAL, grid TEXT, interval_s REAL,
+    owner TEXT, gateway TEXT, registered_ts INTEGER, last_seen_ts INTEGER, readings INTEGER);
+CREATE TABLE IF NOT EXISTS alarms (
+    alarm_id TEXT PRIMARY KEY, rule_id TEXT, device_id TEXT, category TEXT, raised_ts INTEGER,
+    cleared_ts INTEGER, value REAL, case_id TEXT);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT, topic TEXT, reason TEXT,
+    detail TEXT, payload BLOB);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+class Store:
+    def __init__(self, data_dir: Path):
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / "ioc.sqlite3"
+        self.fresh = not self.path.exists()
+        # One connection, used under a lock by the ingest thread and the API.
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.lock = threading.RLock()
+        self._readings: list[tuple[str, int, int, str]] = []
+        self._events: list[tuple[int, str, int, str, str, str]] = []
+        self._devices: dict[str, Device] = {}
+        self._alarms: dict[str, tuple[Any, ...]] = {}
+        self._dead: list[tuple[str, str, str, str, bytes]] = []
+        self._meta: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ buffered writes
+    def add_reading(self, device_id: str, ts: int, seq: int, values: dict[str, float]) -> None:
+        self._readings.append((device_id, ts, seq, orjson.dumps(values).decode()))
+
+    def add_case_event(self, ev: CaseEvent) -> None:
+        self._events.append((ev.seq, ev.case_id, ev.ts, ev.action, ev.actor,
+                             orjson.dumps(ev.detail, option=orjson.OPT_SORT_KEYS).decode()))
+
+    def put_device(self, dev: Device) -> None:
+        self._devices[dev.device_id] = dev
+
+    def put_alarm(self, alarm: dict[str, Any]) -> None:
+        self._alarms[alarm["alarm_id"]] = (
+            alarm["alarm_id"], alarm["rule_id"], alarm["device_id"], alarm["category"],
+            alarm["raised_ts"], alarm["cleared_ts"], alarm["value"], alarm["case_id"])
+
+    def add_dead_letter(self, received_at: str, topic: str, reason: str, detail: str,
+                        payload: bytes) -> None:
+        self._dead.append((received_at, topic, reason, detail, payload))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._meta[key] = value
+
+    def flush(self) -> None:
+        with self.lock:
+            if not (self._readings or self._events or self._devices or self._alarms
+                    or self._dead or self._meta):
+                return
+            cur = self.db.cursor()
+            cur.execute("BEGIN")
+            cur.executemany("INSERT INTO readings VALUES (?,?,?,?)", self._readings)
+            cur.executemany("INSERT INTO case_events VALUES (?,?,?,?,?,?)", self._events)
+            cur.executemany(
+                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(d.device_id, d.kind, d.lon, d.lat, d.grid, d.interval_s, d.owner, d.gateway,
+                  d.registered_ts, d.last_seen_ts, d.readings) for d in self._devices.values()])
+            cur.executemany("INSERT OR REPLACE INTO alarms VALUES (?,?,?,?,?,?,?,?)",
+                            list(self._alarms.values()))
+            cur.executemany("INSERT INTO dead_letters (received_at, topic, reason, detail, "
+                            "payload) VALUES (?,?,?,?,?)", self._dead)
+            cur.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", list(self._meta.items()))
+            cur.execute("COMMIT")
+            self._readings, self._events, self._dead = [], [], []
+            self._devices, self._alarms, self._meta = {}, {}, {}
+
+    # ------------------------------------------------------------------ reads
+    def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def case_events(self) -> list[CaseEvent]:
+        rows = self._query("SELECT seq, case_id, ts, action, actor, detail FROM case_events "
+                           "ORDER BY seq")
+        return [CaseEvent(s, c, t, a, actor, orjson.loads(d)) for s, c, t, a, actor, d in rows]
+
+    def devices(self) -> list[Device]:
+        rows = self._query("SELECT * FROM devices ORDER BY device_id")
+        return [Device(*row) for row in rows]
+
+    def alarms(self) -> list[dict[str, Any]]:
+        cols = ("alarm_id", "rule_id", "device_id", "category", "raised_ts", "cleared_ts",
+                "value", "case_id")
+        return [dict(zip(cols, row, strict=True))
+                for row in self._query("SELECT * FROM alarms ORDER BY alarm_id")]
+
+    def meta(self) -> dict[str, str]:
+        return dict(self._query("SELECT key, value FROM meta"))
+
+    def device_last_seqs(self) -> dict[str, int]:
+        return dict(self._query("SELECT device_id, MAX(seq) FROM readings GROUP BY device_id"))
+
+    def readings(self, device_id: str, limit: int = 1000) -> list[dict[str, Any]]:
+        rows = self._query("SELECT ts, seq, vals FROM readings WHERE device_id = ? "
+                           "ORDER BY ts DESC LIMIT ?", (device_id, limit))
+        return [{"ts": ts, "seq": seq, "values": orjson.loads(v)} for ts, seq, v in rows]
+
+    def reading_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM readings")[0][0])
+
+    def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._query("SELECT id, received_at, topic, reason, detail, payload FROM "
+                           "dead_letters ORDER BY id DESC LIMIT ?", (limit,))
+        return [{"id": i, "received_at": r, "topic": t, "reason": reason, "detail": d,
+                 "payload": p.decode("utf-8", "replace")} for i, r, t, reason, d, p in rows]
+
+    def dead_letter_counts(self) -> dict[str, int]:
+        return dict(self._query("SELECT reason, COUNT(*) FROM dead_letters GROUP BY reason"))
+
+    def close(self) -> None:
+        self.flush()
+        with self.lock:
+            self.db.close()

@@ -1,0 +1,1 @@
+"""The simulator: SimPy world, scenarios, responders, runner and the citysim CLI."""

@@ -1,0 +1,140 @@
+"""The `citysim` command line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sim.broker import start_broker
+from sim.clock import TickStatus
+from sim.report import print_summary
+from sim.runner import RunError, RunOptions, run_scenario
+from sim.scenario import ScenarioError, load_scenario
+
+app = typer.Typer(help="citysim: rehearse a smart city's IoT and IOC (城市运行中心).",
+                  no_args_is_help=True, add_completion=False)
+console = Console(stderr=True, soft_wrap=True)
+out_console = Console()
+
+
+def _load(path: Path, seed: int | None = None, hours: float | None = None):  # noqa: ANN202
+    try:
+        return load_scenario(path, seed=seed, duration_h=hours)
+    except ScenarioError as err:
+        console.print(f"[red]error:[/] scenario {err}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML")],
+    seed: Annotated[int | None, typer.Option(help="random seed (overrides the file)")] = None,
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/latest"),
+    hours: Annotated[float | None, typer.Option(
+        help="simulated hours (overrides the file)")] = None,
+    broker: Annotated[str | None, typer.Option(
+        help="use this MQTT broker (mqtt://host:port); default: start one")] = None,
+    broker_kind: Annotated[str, typer.Option(
+        help="broker to start: auto (Mosquitto if installed, else amqtt), mosquitto, amqtt",
+    )] = "auto",
+    ioc: Annotated[str, typer.Option(help="embedded (start one) or external")] = "embedded",
+    ioc_url: Annotated[str | None, typer.Option(help="external IOC's HTTP address")] = None,
+    data: Annotated[Path | None, typer.Option(
+        help="embedded IOC's data folder (default OUT/ioc-data, emptied first)")] = None,
+    sync: Annotated[str, typer.Option(
+        help="lockstep (deterministic) or free (paced by --speed)")] = "lockstep",
+    speed: Annotated[float, typer.Option(
+        help="free mode: simulated seconds per wall second")] = 60.0,
+    ack_timeout: Annotated[float, typer.Option(help="seconds to wait for the IOC per tick")] = 60.0,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Simulate a scenario end to end over MQTT and score the IOC against the truth."""
+    for name, value, allowed in (("--sync", sync, ("lockstep", "free")),
+                                 ("--ioc", ioc, ("embedded", "external")),
+                                 ("--broker-kind", broker_kind, ("auto", "mosquitto", "amqtt"))):
+        if value not in allowed:
+            raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
+    if speed <= 0:
+        raise typer.BadParameter("must be positive", param_hint="--speed")
+    sc = _load(scenario, seed, hours)
+    opts = RunOptions(out=out, broker_url=broker, broker_kind=broker_kind,  # type: ignore[arg-type]
+                      ioc=ioc, ioc_url=ioc_url, data=data, sync=sync,  # type: ignore[arg-type]
+                      speed=speed, ack_timeout_s=ack_timeout)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[sim]}"),
+        TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[cases]}"),
+        TimeElapsedColumn(), console=console, disable=quiet, transient=False)
+    task = progress.add_task("starting", total=1, sim="", rate="", cases="")
+
+    def on_tick(st: TickStatus) -> None:
+        day, rem = divmod(int(st.t), 86400)
+        rate = st.messages / st.wall_s if st.wall_s > 0 else 0.0
+        progress.update(task, total=st.total, completed=st.seq, description="simulating",
+                        sim=f"day {day + 1} {rem // 3600:02d}:{rem % 3600 // 60:02d}",
+                        rate=f"{rate:,.0f} msg/s",
+                        cases=f"{st.ioc_stats.get('cases', 0)} cases")
+
+    try:
+        with progress:
+            result = run_scenario(sc, opts, on_tick,
+                                  on_phase=lambda m: progress.update(task, description=m))
+    except RunError as err:
+        console.print(f"[red]error:[/] {err}", highlight=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("[yellow]interrupted[/]")
+        raise typer.Exit(130) from None
+    print_summary(result.summary, out_console)
+    out_console.print(f"outputs in {out}/: summary.json, cases.jsonl, truth.jsonl, ioc.log")
+
+
+@app.command()
+def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML")]) -> None:
+    """Validate a scenario file and show what it holds."""
+    sc = _load(scenario)
+    grids = sc.grids()
+    timeline, rates = sc.incidents.timeline, sc.incidents.rates
+    out_console.print(
+        f"[green]ok[/] {scenario}: {sc.name} ({sc.city}), {sc.duration_h:g} h from "
+        f"{sc.start.isoformat()}\n"
+        f"  {len(sc.districts)} districts, {len(grids)} grid cells\n"
+        f"  fleets: " + ", ".join(f"{f.count} {f.kind} every {f.interval_s:g} s" for f in sc.fleets)
+        + f"\n  departments: {', '.join(d.code for d in sc.departments) or 'none'}\n"
+        f"  incidents: {len(timeline)} on the timeline, "
+        f"{sum(r.per_day for r in rates) * sc.duration_h / 24:.1f} expected from rates",
+        highlight=False)
+
+
+@app.command()
+def broker(
+    port: Annotated[int, typer.Option(help="loopback port")] = 1883,
+    kind: Annotated[str, typer.Option(help="auto, mosquitto or amqtt")] = "auto",
+) -> None:
+    """Run a local MQTT broker in the foreground (for `ioc serve` + `run --broker`)."""
+    running = start_broker(kind, port=port)  # type: ignore[arg-type]
+    out_console.print(f"{running.kind} listening on {running.address.url} (Ctrl-C stops it)")
+    try:
+        assert running.proc is not None
+        running.proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             add_help_option=False)
+def ioc(ctx: typer.Context) -> None:
+    """The IOC service: `citysim ioc serve --help` (same as `python -m ioc`)."""
+    # The IOC is its own program (it must run without the simulator), so hand over to it.
+    os.execv(sys.executable, [sys.executable, "-m", "ioc", *ctx.args])
+
+
+def main() -> None:
+    app()

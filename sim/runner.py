@@ -1,0 +1,246 @@
+"""A whole run: broker, IOC, world, gateways, departments, the clock loop, then outputs.
+
+Outputs in the run folder: summary.json (kpis from the IOC's API, truth scoring, and the
+wall-clock figures under `run`), cases.jsonl (one line per case with its timeline),
+truth.jsonl (one line per incident or fault), and the broker's and IOC's logs.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+
+from edge.gateway import Gateway
+from edge.link import Link
+from edge.sources import SourceSequences
+from ioc.contract import Topics, parse_broker_url
+from sim.broker import BrokerKind, start_broker
+from sim.clock import ClockDriver, SyncMode, TickStatus
+from sim.control import ControlChannel
+from sim.incidents import INCIDENT_KINDS
+from sim.ioc_client import IocClient, start_embedded_ioc
+from sim.responders import Department
+from sim.scenario import Scenario
+from sim.scoring import score
+from sim.world import World
+
+
+class RunError(RuntimeError):
+    """A run that cannot start or finish, with a message for the user."""
+
+
+@dataclass
+class RunOptions:
+    out: Path
+    broker_url: str | None = None
+    broker_kind: BrokerKind = "auto"
+    ioc: Literal["embedded", "external"] = "embedded"
+    ioc_url: str | None = None
+    data: Path | None = None
+    sync: SyncMode = "lockstep"
+    speed: float = 60.0
+    ack_timeout_s: float = 60.0
+
+
+@dataclass
+class RunResult:
+    summary: dict[str, Any]
+    cases: list[dict[str, Any]]
+    truth: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def run_scenario(scenario: Scenario, opts: RunOptions,
+                 on_tick: Callable[[TickStatus], None] | None = None,
+                 on_phase: Callable[[str], None] = lambda msg: None) -> RunResult:
+    out = opts.out
+    out.mkdir(parents=True, exist_ok=True)
+    data_dir = _prepare_data_dir(opts, out)
+    run_id = f"{_slug(scenario.path.stem if scenario.path else 'run')}-{scenario.seed}-" \
+             f"{secrets.token_hex(3)}"
+    warnings: list[str] = []
+    with ExitStack() as stack:
+        # -- broker
+        if opts.broker_url:
+            try:
+                broker = parse_broker_url(opts.broker_url)
+            except ValueError as err:
+                raise RunError(str(err)) from None
+            broker_label = "external"
+        else:
+            on_phase("starting MQTT broker")
+            running = start_broker(opts.broker_kind, log_dir=out)
+            stack.callback(running.stop)
+            broker, broker_label = running.address, running.kind
+        # -- IOC
+        if opts.ioc == "embedded":
+            on_phase("starting IOC")
+            catalogue = scenario.resolve_path(scenario.ioc.catalogue)
+            rules = scenario.resolve_path(scenario.ioc.rules)
+            try:
+                embedded = start_embedded_ioc(broker, data_dir, catalogue, rules,
+                                              out / "ioc.log", f"citysim-ioc-{run_id}")
+            except RuntimeError as err:
+                raise RunError(str(err)) from None
+            stack.callback(embedded.stop)
+            ioc = embedded.client
+        else:
+            if not opts.ioc_url:
+                raise RunError("--ioc external needs --ioc-url (e.g. http://127.0.0.1:8000)")
+            ioc = IocClient(opts.ioc_url)
+            stack.callback(ioc.close)
+            try:
+                health = ioc.wait_ready(30)
+            except TimeoutError as err:
+                raise RunError(str(err)) from None
+            if health.get("clock_mode") != "sim" or health.get("run_id") or health.get("cases"):
+                raise RunError(f"the IOC at {opts.ioc_url} is not fresh or not on the simulated "
+                               f"clock (run {health.get('run_id')}, {health.get('cases')} "
+                               "cases); start it with `--clock sim` and an empty --data")
+        warnings += _check_catalogue(scenario, ioc.catalogue())
+
+        # -- the simulated city
+        on_phase("building the city")
+        world = World(scenario)
+        sequences = SourceSequences()
+        links: list[Link] = []
+        gateways: dict[str, Gateway] = {}
+        for gw_id in sorted(world.device_infos()):
+            link = Link(broker, f"citysim-{run_id}-{gw_id}",
+                        will=(Topics.gateway_status(gw_id),
+                              Gateway.status_payload(gw_id, "offline")))
+            _connect(link)
+            links.append(link)
+            gateways[gw_id] = Gateway(gw_id, link, sequences)
+        control_link = Link(broker, f"citysim-{run_id}-control")
+        control = ControlChannel(control_link, sequences, run_id)
+        _connect(control_link)
+        links.append(control_link)
+        streams = world.rng_responders.spawn(max(1, len(scenario.departments)))
+        departments = {
+            spec.code: Department(spec, world, control.report, np.random.default_rng(s))
+            for spec, s in zip(scenario.departments, streams, strict=False)}
+
+        on_phase("running")
+        driver = ClockDriver(world, gateways, control, departments, opts.sync, opts.speed,
+                             opts.ack_timeout_s,
+                             message_count=lambda: sum(lk.published + lk.received for lk in links))
+        try:
+            result = driver.run(on_tick)
+        except TimeoutError as err:
+            raise RunError(f"{err}\n{_ioc_log_hint(out)}") from None
+        end_ts = world.ms(scenario.duration_s)
+        for gw in gateways.values():
+            gw.close(end_ts)
+        control_link.close()
+        messages = sum(lk.published + lk.received for lk in links)
+
+        on_phase("collecting results")
+        cases = ioc.cases()
+        kpis = ioc.kpis()
+        truth = world.truth_records()
+        truth_section, matches = score(truth, cases, scenario.scoring.match_radius_m,
+                                       scenario.scoring.grace_min * 60, end_ts)
+        for case in cases:
+            case["matched_incidents"] = matches.get(case["case_id"], [])
+        if control.rejected:
+            warnings.append(f"{len(control.rejected)} malformed messages from the IOC side, "
+                            f"first: {control.rejected[0]}")
+        if result.unroutable_dispatches:
+            warnings.append(f"{result.unroutable_dispatches} dispatches went to departments "
+                            "that are not in the scenario")
+
+    summary = {
+        "scenario": scenario.name,
+        "city": scenario.city,
+        "seed": scenario.seed,
+        "start": scenario.start.isoformat(),
+        "duration_h": scenario.duration_h,
+        "devices": sum(f.model.n for f in world.fleets),
+        "gateways": len(gateways),
+        "readings": result.readings,
+        "kpis": kpis,
+        "truth": truth_section,
+        "run": {
+            "run_id": run_id,
+            "sync": opts.sync,
+            "speed": opts.speed if opts.sync == "free" else None,
+            "broker": broker_label,
+            "ioc": opts.ioc,
+            "ticks": result.ticks,
+            "wall_s": round(result.wall_s, 3),
+            "messages": messages,
+            "messages_per_s": round(messages / result.wall_s, 1) if result.wall_s else None,
+            "readings_per_s": round(result.readings / result.wall_s, 1) if result.wall_s else None,
+            "sim_speedup": round(scenario.duration_s / result.wall_s, 1) if result.wall_s else None,
+            "dispatches_delivered": result.dispatches,
+            "warnings": warnings,
+        },
+    }
+    write_outputs(out, summary, cases, truth)
+    return RunResult(summary, cases, truth, warnings)
+
+
+def write_outputs(out: Path, summary: dict[str, Any], cases: list[dict[str, Any]],
+                  truth: list[dict[str, Any]]) -> None:
+    (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+    _write_jsonl(out / "cases.jsonl", sorted(cases, key=lambda c: c["case_id"]))
+    _write_jsonl(out / "truth.jsonl", truth)
+
+
+def _write_jsonl(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in rows))
+
+
+def _prepare_data_dir(opts: RunOptions, out: Path) -> Path:
+    if opts.data is None:
+        data_dir = out / "ioc-data"
+        shutil.rmtree(data_dir, ignore_errors=True)  # ours: a run starts from an empty IOC
+        return data_dir
+    if opts.data.exists() and any(opts.data.iterdir()):
+        raise RunError(f"--data {opts.data} is not empty; a run needs a fresh IOC store")
+    return opts.data
+
+
+def _check_catalogue(scenario: Scenario, catalogue: dict[str, Any]) -> list[str]:
+    """Incident kinds must map to catalogue items; their departments should exist."""
+    items = {i["code"]: i for i in catalogue["items"]}
+    depts = {d.code for d in scenario.departments}
+    kinds = {i.kind for i in scenario.incidents.timeline} | {
+        r.kind for r in scenario.incidents.rates}
+    warnings = []
+    for kind in sorted(kinds):
+        category = INCIDENT_KINDS[kind].category
+        if category not in items:
+            raise RunError(f"incident kind {kind!r} is filed under catalogue item {category!r}, "
+                           f"which the IOC's catalogue ({catalogue['name']}) lacks")
+        if items[category]["department"] not in depts:
+            warnings.append(f"no department {items[category]['department']!r} in the scenario:"
+                            f" {category} cases will never be handled")
+    return warnings
+
+
+def _ioc_log_hint(out: Path) -> str:
+    log = out / "ioc.log"
+    if not log.exists():
+        return ""
+    return "last lines of the IOC log:\n" + log.read_text(errors="replace")[-2000:]
+
+
+def _connect(link: Link) -> None:
+    try:
+        link.connect()
+    except ConnectionError as err:
+        raise RunError(str(err)) from None
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)[:24] or "run"

@@ -1,0 +1,387 @@
+"""Scenario files (YAML): the city, its fleets, departments, weather and incident timeline.
+
+`load_scenario` validates the whole file before anything runs. Every problem is reported with
+the file, the key path inside it (e.g. `fleets[2].interval_s`), its line and what was expected.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from devices import KINDS as DEVICE_KINDS
+from ioc.contract import format_path, validation_problems
+from sim.incidents import INCIDENT_KINDS
+
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,48}$")]
+Point = tuple[float, float]
+# A time in the scenario: seconds after the start, "HH:MM[:SS]" on the first day, or
+# "D2 HH:MM" (day 2, the day after the start date).
+TimeSpec = float | str
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LonLat(_Spec):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class GeometrySpec(_Spec):
+    """`local_m`: polygons and points in metres east/north of `origin`. `lonlat`: degrees."""
+
+    crs: Literal["local_m", "lonlat"] = "local_m"
+    origin: LonLat | None = None
+
+    @model_validator(mode="after")
+    def _origin_for_local(self) -> GeometrySpec:
+        if self.crs == "local_m" and self.origin is None:
+            raise ValueError("crs local_m needs an origin {lon, lat} for the metre grid")
+        return self
+
+
+class GridSpec(_Spec):
+    """单元网格: a grid cell with its polygon."""
+
+    code: Code
+    name: str | None = None
+    polygon: list[Point] = Field(min_length=3)
+
+
+class StreetSpec(_Spec):
+    code: Code
+    name: str
+    grids: list[GridSpec] = Field(min_length=1)
+
+
+class DistrictSpec(_Spec):
+    code: Code
+    name: str
+    streets: list[StreetSpec] = Field(min_length=1)
+
+
+class PlacementSpec(_Spec):
+    grids: list[Code] | Literal["all"] = "all"
+
+
+class FleetSpec(_Spec):
+    kind: str
+    count: int = Field(ge=1, le=2_000_000)
+    interval_s: float = Field(gt=0, le=86400)
+    placement: PlacementSpec = PlacementSpec()
+    params: dict[str, Any] = {}
+
+
+class HandlingSpec(_Spec):
+    """On-site handling time, log-normal: its median and 90th percentile in minutes."""
+
+    median_min: float = Field(gt=0)
+    p90_min: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HandlingSpec:
+        if self.p90_min < self.median_min:
+            raise ValueError("p90_min must be at least median_min")
+        return self
+
+
+class DepartmentSpec(_Spec):
+    """A department (处置部门) with crews at a base; handling times per catalogue category."""
+
+    code: Code
+    name: str
+    name_zh: str
+    crews: int = Field(ge=1, le=1000)
+    base: Point
+    speed_kmh: float = Field(default=30.0, gt=0, le=200)
+    handling: dict[str, HandlingSpec] = {}
+    default_handling: HandlingSpec = HandlingSpec(median_min=60, p90_min=120)
+    not_found_min: float = Field(default=15.0, gt=0)
+
+
+class RainSpell(_Spec):
+    start: TimeSpec
+    end: TimeSpec
+    mm_h: float = Field(ge=0, le=300)
+
+
+class WeatherSpec(_Spec):
+    """Daily ambient cycle (min/max of the day) and rain spells."""
+
+    temp_c: Point = (24.0, 33.0)
+    rh_pct: Point = (45.0, 85.0)
+    pm25: Point = (25.0, 55.0)
+    rain: list[RainSpell] = []
+
+
+class _Place(_Spec):
+    """Where an incident happens: exactly one of `point`, `grid` or `near` (a fleet kind)."""
+
+    point: Point | None = None
+    grid: Code | None = None
+    near: str | None = None
+    within_m: float = Field(default=25.0, ge=0)
+
+    @model_validator(mode="after")
+    def _one_place(self) -> _Place:
+        given = [k for k in ("point", "grid", "near") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of point, grid or near (got {given or 'none'})")
+        return self
+
+
+class TimelineIncident(_Place):
+    kind: str
+    at: TimeSpec
+    duration_min: float | None = Field(default=None, gt=0)
+    params: dict[str, Any] = {}
+
+
+class IncidentRate(_Place):
+    kind: str
+    per_day: float = Field(gt=0, le=10_000)
+
+
+class IncidentsSpec(_Spec):
+    timeline: list[TimelineIncident] = []
+    rates: list[IncidentRate] = []
+
+
+class FaultSpec(_Spec):
+    """A device fault from the timeline. `offline`: power loss, no readings for a while."""
+
+    kind: Literal["offline"]
+    fleet: str
+    count: int = Field(default=1, ge=1)
+    at: TimeSpec
+    duration_min: float = Field(gt=0)
+
+
+class ScoringSpec(_Spec):
+    """How IOC cases are matched to ground-truth incidents."""
+
+    match_radius_m: float = Field(default=300.0, gt=0)
+    grace_min: float = Field(default=60.0, ge=0)
+
+
+class IocSpec(_Spec):
+    """IOC configuration files, relative to the scenario file."""
+
+    catalogue: str = "catalogue/default.yaml"
+    rules: str = "rules/default.yaml"
+
+
+class Scenario(_Spec):
+    name: str
+    name_zh: str | None = None
+    city: str
+    start: datetime
+    duration_h: float = Field(gt=0, le=24 * 62)
+    seed: int = 0
+    tick_s: int = Field(default=60, ge=1, le=3600)
+    geometry: GeometrySpec
+    districts: list[DistrictSpec] = Field(min_length=1)
+    fleets: list[FleetSpec] = Field(min_length=1)
+    departments: list[DepartmentSpec] = []
+    weather: WeatherSpec = WeatherSpec()
+    incidents: IncidentsSpec = IncidentsSpec()
+    faults: list[FaultSpec] = []
+    scoring: ScoringSpec = ScoringSpec()
+    ioc: IocSpec = IocSpec()
+
+    @model_validator(mode="after")
+    def _aware_start(self) -> Scenario:
+        if self.start.tzinfo is None:
+            raise ValueError("start needs a UTC offset, e.g. 2026-07-15T00:00:00+08:00")
+        return self
+
+    # Filled in by load_scenario.
+    _path: Path | None = None
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def duration_s(self) -> float:
+        return self.duration_h * 3600.0
+
+    def grids(self) -> list[GridSpec]:
+        return [g for d in self.districts for s in d.streets for g in s.grids]
+
+    def resolve_path(self, relative: str) -> Path:
+        base = self._path.parent if self._path else Path.cwd()
+        return (base / relative).resolve()
+
+    def offset_s(self, spec: TimeSpec) -> float:
+        """Seconds after the start for a TimeSpec (ValueError if it cannot be read)."""
+        if isinstance(spec, int | float):
+            return float(spec)
+        text = spec.strip()
+        day = 1
+        if text[:1] in ("D", "d") and " " in text:
+            head, text = text.split(None, 1)
+            try:
+                day = int(head[1:])
+            except ValueError:
+                raise ValueError(f"expected a day like 'D2 03:00', got {spec!r}") from None
+            if day < 1:
+                raise ValueError(f"day must be 1 or more in {spec!r}")
+        bad = ValueError(f"expected seconds, 'HH:MM[:SS]' or 'D2 HH:MM', got {spec!r}")
+        try:
+            hms = [int(p) for p in text.split(":")]
+        except ValueError:
+            raise bad from None
+        if not 2 <= len(hms) <= 3 or not (0 <= hms[0] < 24 and 0 <= hms[1] < 60):
+            raise bad
+        clock = hms[0] * 3600 + hms[1] * 60 + (hms[2] if len(hms) == 3 else 0)
+        start_clock = self.start.hour * 3600 + self.start.minute * 60 + self.start.second
+        return (day - 1) * 86400.0 + clock - start_clock
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot run: the file and each problem's key path and message."""
+
+    def __init__(self, file: Path | str, problems: list[tuple[str, str]]):
+        self.file = str(file)
+        self.problems = problems
+        lines = [f"{path}: {msg}" for path, msg in problems]
+        super().__init__(f"{self.file}: {len(problems)} problem(s)\n  " + "\n  ".join(lines))
+
+
+def load_scenario(path: str | Path, *, seed: int | None = None,
+                  duration_h: float | None = None) -> Scenario:
+    """Read and fully check a scenario file. `seed` overrides the file's seed; `duration_h`
+    cuts the run short (the file is still checked as written)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ScenarioError(path, [("(file)", f"cannot read: {err.strerror}")]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(err, "problem", None) or str(err)
+        raise ScenarioError(path, [("(yaml)", f"{where}{problem}")]) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(path, [("(top level)", "expected a mapping of scenario keys")])
+    if seed is not None:
+        data["seed"] = seed
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems = [(_with_line(text, loc), msg) for loc, msg in validation_problems(err)]
+        raise ScenarioError(path, problems) from None
+    scenario._path = path.resolve()
+    problems = [(_with_line(text, loc), msg) for loc, msg in cross_check(scenario)]
+    if problems:
+        raise ScenarioError(path, problems)
+    if duration_h is not None:  # simulate only the first hours; later timeline items drop out
+        if not 0 < duration_h <= scenario.duration_h:
+            raise ScenarioError(path, [("duration_h", f"override {duration_h:g} h must be > 0 "
+                                        f"and at most the file's {scenario.duration_h:g} h")])
+        scenario = scenario.model_copy(update={"duration_h": duration_h})
+        scenario._path = path.resolve()
+    return scenario
+
+
+def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
+    """References between sections, times inside the run, known kinds."""
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    grid_codes: set[str] = set()
+    for di, d in enumerate(sc.districts):
+        for si, s in enumerate(d.streets):
+            for gi, g in enumerate(s.grids):
+                loc = ("districts", di, "streets", si, "grids", gi, "code")
+                if g.code in grid_codes:
+                    problems.append((loc, f"grid code {g.code!r} is used twice"))
+                grid_codes.add(g.code)
+    fleet_kinds = {f.kind for f in sc.fleets}
+    for i, f in enumerate(sc.fleets):
+        if f.kind not in DEVICE_KINDS:
+            problems.append((("fleets", i, "kind"),
+                             f"unknown device kind {f.kind!r}; known: {sorted(DEVICE_KINDS)}"))
+        if f.placement.grids != "all":
+            for j, code in enumerate(f.placement.grids):
+                if code not in grid_codes:
+                    problems.append((("fleets", i, "placement", "grids", j),
+                                     f"no grid with code {code!r}"))
+    dept_codes = [d.code for d in sc.departments]
+    for i, code in enumerate(dept_codes):
+        if code in dept_codes[:i]:
+            problems.append((("departments", i, "code"), f"department {code!r} is listed twice"))
+
+    def check_time(loc: tuple[int | str, ...], spec: TimeSpec) -> None:
+        try:
+            t = sc.offset_s(spec)
+        except ValueError as err:
+            problems.append((loc, str(err)))
+            return
+        if not 0 <= t <= sc.duration_s:
+            problems.append((loc, f"{spec!r} is outside the run (0 to {sc.duration_h:g} h "
+                                  f"from {sc.start.isoformat()})"))
+
+    def check_place(loc: tuple[int | str, ...], item: _Place) -> None:
+        if item.grid is not None and item.grid not in grid_codes:
+            problems.append(((*loc, "grid"), f"no grid with code {item.grid!r}"))
+        if item.near is not None and item.near not in fleet_kinds:
+            problems.append(((*loc, "near"),
+                             f"no fleet of kind {item.near!r} in this scenario; "
+                             f"fleets: {sorted(fleet_kinds)}"))
+
+    for section in ("timeline", "rates"):
+        for i, inc in enumerate(getattr(sc.incidents, section)):
+            loc = ("incidents", section, i)
+            if inc.kind not in INCIDENT_KINDS:
+                problems.append(((*loc, "kind"), f"unknown incident kind {inc.kind!r}; "
+                                                  f"known: {sorted(INCIDENT_KINDS)}"))
+            check_place(loc, inc)
+            if isinstance(inc, TimelineIncident):
+                check_time((*loc, "at"), inc.at)
+    for i, spell in enumerate(sc.weather.rain):
+        check_time(("weather", "rain", i, "start"), spell.start)
+        check_time(("weather", "rain", i, "end"), spell.end)
+    for i, fault in enumerate(sc.faults):
+        check_time(("faults", i, "at"), fault.at)
+        if fault.fleet not in fleet_kinds:
+            problems.append((("faults", i, "fleet"), f"no fleet of kind {fault.fleet!r}"))
+    return problems
+
+
+def _with_line(text: str, loc: tuple[int | str, ...]) -> str:
+    """'fleets[2].interval_s (line 41)' — the line of the deepest key that exists."""
+    path = format_path(loc)
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return path
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if k.value == part]
+            if not match:
+                break
+            node = match[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return f"{path} (line {line})" if line else path

@@ -1,0 +1,288 @@
+"""The SimPy world: one clock, the city's geometry, its device fleets, weather, incidents
+(ground truth) and device faults.
+
+`advance(t)` runs the SimPy clock to t; `collect(t0, t1)` then produces every reading due in
+[t0, t1), grouped by gateway. Readings are computed after the window has been simulated, so
+each one sees the incidents exactly as they were at its own timestamp.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import simpy
+from shapely.geometry import Polygon
+
+from devices import FLEET_MODELS, KINDS, Fleet
+from ioc.contract import DeviceInfo
+from sim.geo import LocalFrame, distances, locate, random_points
+from sim.incidents import INCIDENT_KINDS, Incident, combine_exposure
+from sim.scenario import Scenario, _Place
+from sim.weather import Weather
+
+
+@dataclass
+class FleetRuntime:
+    """A fleet model with where its devices are."""
+
+    model: Fleet
+    ids: list[str]
+    xy: np.ndarray
+    lonlat: np.ndarray
+    grids: np.ndarray  # grid code per device
+    interval_s: float
+
+    @property
+    def kind(self) -> str:
+        return self.model.KIND.name
+
+
+@dataclass
+class Fault:
+    kind: str
+    fleet: FleetRuntime
+    devices: np.ndarray  # device indices in the fleet
+    start: float
+    end: float
+
+
+def gateway_id(grid_code: str) -> str:
+    return f"gw-{grid_code}"
+
+
+class World:
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.env = simpy.Environment()
+        seeds = np.random.SeedSequence(scenario.seed).spawn(5)
+        self.rng_place = np.random.default_rng(seeds[0])
+        self.rng_incidents = np.random.default_rng(seeds[1])
+        self.rng_faults = np.random.default_rng(seeds[2])
+        self.rng_fleets = seeds[3]
+        self.rng_responders = seeds[4]
+
+        self.start: datetime = scenario.start
+        self.start_ms = round(scenario.start.timestamp() * 1000)
+        geo = scenario.geometry
+        grid_specs = scenario.grids()
+        if geo.crs == "local_m":
+            assert geo.origin is not None
+            self.frame = LocalFrame(geo.origin.lon, geo.origin.lat)
+            self.polygons = [Polygon(g.polygon) for g in grid_specs]
+        else:
+            pts = np.array([p for g in grid_specs for p in g.polygon])
+            self.frame = LocalFrame(float(pts[:, 0].mean()), float(pts[:, 1].mean()))
+            self.polygons = [Polygon(self.frame.to_xy(np.array(g.polygon))) for g in grid_specs]
+        self.grid_codes = [g.code for g in grid_specs]
+        self.grid_index = {c: i for i, c in enumerate(self.grid_codes)}
+
+        start_tod = scenario.start.hour * 3600 + scenario.start.minute * 60 + scenario.start.second
+        w = scenario.weather
+        spells = [(scenario.offset_s(r.start), scenario.offset_s(r.end), r.mm_h) for r in w.rain]
+        self.weather = Weather(w.temp_c, w.rh_pct, w.pm25, spells, start_tod)
+
+        self.fleets = self._build_fleets()
+        self.incidents = self._build_incidents()
+        self.faults = self._build_faults()
+        for inc in self.incidents:
+            self.env.process(inc.process(self.env, self.weather))
+
+    # ------------------------------------------------------------------ build
+    def _build_fleets(self) -> list[FleetRuntime]:
+        fleets = []
+        counters: dict[str, int] = {}
+        streams = self.rng_fleets.spawn(len(self.scenario.fleets))
+        for spec, stream in zip(self.scenario.fleets, streams, strict=True):
+            if spec.placement.grids == "all":
+                allowed = list(range(len(self.polygons)))
+            else:
+                allowed = [self.grid_index[c] for c in spec.placement.grids]
+            xy, which = random_points([self.polygons[i] for i in allowed], spec.count,
+                                      self.rng_place)
+            grids = np.array([self.grid_codes[allowed[k]] for k in which])
+            kind = KINDS[spec.kind]
+            first = counters.get(spec.kind, 0)
+            counters[spec.kind] = first + spec.count
+            width = max(4, len(str(first + spec.count)))
+            ids = [f"{kind.id_prefix}-{first + i + 1:0{width}d}" for i in range(spec.count)]
+            model = FLEET_MODELS[spec.kind](spec.count, spec.interval_s,
+                                            np.random.default_rng(stream), spec.params)
+            fleets.append(FleetRuntime(model, ids, xy, self.frame.to_lonlat(xy), grids,
+                                       spec.interval_s))
+        return fleets
+
+    def fleets_of(self, kind: str) -> list[FleetRuntime]:
+        return [f for f in self.fleets if f.kind == kind]
+
+    def _place(self, place: _Place) -> np.ndarray:
+        rng = self.rng_incidents
+        if place.point is not None:
+            xy = np.array(place.point, dtype=float)
+            return self.frame.to_xy(xy) if self.scenario.geometry.crs == "lonlat" else xy
+        if place.grid is not None:
+            xy, _ = random_points([self.polygons[self.grid_index[place.grid]]], 1, rng)
+            return xy[0]
+        assert place.near is not None
+        fleets = self.fleets_of(place.near)
+        sizes = np.array([f.model.n for f in fleets])
+        k = int(rng.integers(sizes.sum()))
+        fleet_i = int(np.searchsorted(np.cumsum(sizes), k, side="right"))
+        base = fleets[fleet_i].xy[k - int(sizes[:fleet_i].sum())]
+        r = place.within_m * np.sqrt(rng.random())
+        a = rng.uniform(0, 2 * np.pi)
+        return base + r * np.array([np.cos(a), np.sin(a)])
+
+    def _build_incidents(self) -> list[Incident]:
+        sc = self.scenario
+        rng = self.rng_incidents
+        made: list[Incident] = []
+        for item in sc.incidents.timeline:
+            kind = INCIDENT_KINDS[item.kind]
+            duration = item.duration_min * 60 if item.duration_min else self._duration(kind)
+            made.append(kind.model(kind, self._place(item), sc.offset_s(item.at), duration,
+                                   dict(item.params), "timeline"))
+        # A shortened run keeps the same draws, then drops what starts after its end.
+        made = [inc for inc in made if inc.start < sc.duration_s]
+        for rate in sc.incidents.rates:
+            kind = INCIDENT_KINDS[rate.kind]
+            n = int(rng.poisson(rate.per_day * sc.duration_h / 24.0))
+            for start in np.sort(rng.uniform(0, sc.duration_s, n)):
+                made.append(kind.model(kind, self._place(rate), float(start),
+                                       self._duration(kind), {}, "rate"))
+        made.sort(key=lambda inc: inc.start)
+        for i, inc in enumerate(made, 1):
+            inc.id = f"INC-{i:04d}"
+            inc.grid = self.grid_codes[int(locate(self.polygons, inc.xy)[0])]
+            if inc.kind.targets:
+                fleets = self.fleets_of(inc.kind.targets)
+                if not fleets:
+                    raise ValueError(f"incident kind {inc.kind.name!r} needs a fleet of "
+                                     f"{inc.kind.targets!r} in the scenario")
+                best = min(((f, int(np.argmin(distances(f.xy, inc.xy)))) for f in fleets),
+                           key=lambda fd: float(distances(fd[0].xy[fd[1] : fd[1] + 1], inc.xy)[0]))
+                inc.target = (best[0].kind, best[1])
+                inc.xy = best[0].xy[best[1]].copy()
+        return made
+
+    def _duration(self, kind: Any) -> float | None:
+        if kind.duration_min is None:
+            return None
+        lo, hi = kind.duration_min
+        return float(self.rng_incidents.uniform(lo, hi) * 60)
+
+    def _build_faults(self) -> list[Fault]:
+        faults = []
+        for spec in self.scenario.faults:
+            fleet = self.fleets_of(spec.fleet)[0]
+            count = min(spec.count, fleet.model.n)
+            devs = np.sort(self.rng_faults.choice(fleet.model.n, size=count, replace=False))
+            start = self.scenario.offset_s(spec.at)
+            faults.append(Fault(spec.kind, fleet, devs, start, start + spec.duration_min * 60))
+        return [f for f in faults if f.start < self.scenario.duration_s]
+
+    # ------------------------------------------------------------------ time
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def advance(self, t: float) -> None:
+        """Run the simulation clock up to (not including) time t."""
+        self.env.run(until=t)
+
+    def ms(self, t: float) -> int:
+        """Simulated seconds -> event time in epoch milliseconds."""
+        return self.start_ms + round(t * 1000)
+
+    def iso(self, t: float) -> str:
+        return (self.start + timedelta(seconds=t)).isoformat(timespec="seconds")
+
+    # ------------------------------------------------------------------ readings
+    def device_infos(self) -> dict[str, list[DeviceInfo]]:
+        """Devices grouped by the gateway of their grid, as the contract describes them."""
+        out: dict[str, list[DeviceInfo]] = {}
+        for f in self.fleets:
+            lonlat = f.lonlat.tolist()
+            for i, dev in enumerate(f.ids):
+                gw = gateway_id(str(f.grids[i]))
+                out.setdefault(gw, []).append(DeviceInfo(
+                    device_id=dev, kind=f.kind, lon=round(lonlat[i][0], 7),
+                    lat=round(lonlat[i][1], 7), grid=str(f.grids[i]), interval_s=f.interval_s))
+        return out
+
+    def collect(self, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
+        """Every reading due in [t0, t1), as contract reading dicts grouped by gateway."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for f in self.fleets:
+            for idx, t in f.model.due(t0, t1):
+                up = ~self._offline(f, idx, t)
+                idx, t = idx[up], t[up]
+                if idx.size == 0:
+                    continue
+                values = f.model.produce(idx, t, self._conditions(f, idx, t))
+                seqs = f.model.take_seq(idx).tolist()
+                ts = (self.start_ms + np.round(t * 1000)).astype(np.int64).tolist()
+                names = list(values)
+                cols = [values[m].tolist() for m in names]
+                grids = f.grids[idx].tolist()
+                for j, i in enumerate(idx.tolist()):
+                    out.setdefault(gateway_id(grids[j]), []).append({
+                        "device_id": f.ids[i], "seq": seqs[j], "ts": ts[j],
+                        "values": {m: col[j] for m, col in zip(names, cols, strict=True)},
+                    })
+        return out
+
+    def _conditions(self, f: FleetRuntime, idx: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        cond = self.weather.ambient(t)
+        xy = f.xy[idx]
+        for sense in f.model.KIND.senses:
+            cond[sense] = combine_exposure(sense, self.incidents, f.kind, idx, xy, t)
+        if "water_depth_cm" in cond:
+            # A film of water on every road while it rains, below any alarm threshold.
+            cond["water_depth_cm"] = cond["water_depth_cm"] + np.minimum(
+                0.08 * cond["rain_mm_h"], 2.5)
+        return cond
+
+    def _offline(self, f: FleetRuntime, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
+        down = np.zeros(idx.size, dtype=bool)
+        for fault in self.faults:
+            if fault.fleet is f and fault.kind == "offline":
+                down |= np.isin(idx, fault.devices) & (t >= fault.start) & (t < fault.end)
+        return down
+
+    # ------------------------------------------------------------------ truth
+    def find_incidents(self, category: str, xy: np.ndarray, radius_m: float,
+                       t: float) -> list[Incident]:
+        """Active incidents of a catalogue category within radius of a point (for crews)."""
+        return [inc for inc in self.incidents
+                if inc.kind.category == category and inc.active_at(t)
+                and float(np.hypot(*(inc.xy - xy))) <= radius_m]
+
+    def truth_records(self) -> list[dict[str, Any]]:
+        """The ground truth as records, incidents then faults (one line each in truth.jsonl)."""
+        records: list[dict[str, Any]] = []
+        for inc in self.incidents:
+            lon, lat = self.frame.to_lonlat(inc.xy).tolist()
+            records.append({
+                "type": "incident", "id": inc.id, "kind": inc.kind.name,
+                "kind_zh": inc.kind.name_zh, "kind_en": inc.kind.name_en,
+                "category": inc.kind.category, "origin": inc.origin,
+                "lon": round(lon, 7), "lat": round(lat, 7), "grid": inc.grid,
+                "start": self.iso(inc.start), "start_ts": self.ms(inc.start),
+                "end": self.iso(inc.end) if inc.end is not None else None,
+                "end_ts": self.ms(inc.end) if inc.end is not None else None,
+                "ended_by": inc.ended_by,
+                "handled_ts": self.ms(inc.handled_ts) if inc.handled_ts is not None else None,
+                "handled_by_case": inc.handled_by,
+                "peak_level": round(inc.peak, 3),
+            })
+        for i, fault in enumerate(self.faults, 1):
+            records.append({
+                "type": "fault", "id": f"FLT-{i:04d}", "kind": fault.kind,
+                "devices": [fault.fleet.ids[d] for d in fault.devices.tolist()],
+                "start": self.iso(fault.start), "start_ts": self.ms(fault.start),
+                "end": self.iso(fault.end), "end_ts": self.ms(fault.end),
+            })
+        return records
