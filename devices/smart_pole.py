@@ -76,7 +76,8 @@ class SmartPoleFleet(Fleet):
         power = np.maximum(power, 0.0)
         self.energy[idx] += power * self.interval[idx] / 3.6e6
         pm25 = cond["ambient_pm25"] * self.pm_factor[idx] + cond["pm25_extra"]
-        pm25 = pm25 + self.noise(2.0, size)
+        pm25 = np.maximum(pm25 + self.noise(2.0, size), 0.0)
+        coarse = np.maximum(0.6 * pm25 + self.noise(4.0, size), 0.0)  # PM10 holds PM2.5
         return {
             "lamp_on": lamp_on.astype(float),
             "dim_pct": dim,
@@ -84,7 +85,7 @@ class SmartPoleFleet(Fleet):
             "energy_kwh": self.energy[idx],
             "lamp_fault": detected.astype(float),
             "pm25": pm25,
-            "pm10": pm25 * 1.6 + self.noise(4.0, size),
+            "pm10": pm25 + coarse,
             "temp_c": cond["ambient_temp_c"] + self.temp_offset[idx] + self.noise(0.2, size),
             "humidity_pct": cond["ambient_rh_pct"] + self.noise(1.5, size),
         }

@@ -54,6 +54,10 @@ def create_app(service: IocService) -> FastAPI:
     def readings(device_id: str, limit: int = Query(100, ge=1, le=10_000)) -> list[dict[str, Any]]:
         return service.store.readings(device_id, limit)
 
+    @app.get("/gateways")
+    def gateways() -> list[dict[str, Any]]:
+        return engine.gateway_status()
+
     @app.get("/alarms")
     def alarms() -> list[dict[str, Any]]:
         return engine.alarms()

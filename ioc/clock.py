@@ -50,6 +50,10 @@ class Sequencer:
     def pending(self) -> int:
         return len(self._heap)
 
+    def next_ts(self) -> int | None:
+        """Event time of the earliest held event."""
+        return self._heap[0].ts if self._heap else None
+
     def offer_tick(self, tick: ClockTick) -> None:
         self._ticks.append(tick)
 
@@ -60,6 +64,10 @@ class Sequencer:
 
     def waiting_tick(self) -> ClockTick | None:
         return self._ticks[0] if self._ticks else None
+
+    def last_offered(self) -> int | None:
+        """Sequence number of the newest tick still waiting."""
+        return self._ticks[-1].seq if self._ticks else None
 
     def release(self, before: int) -> Iterator[Pending]:
         """Pop events with ts < `before` in order; the watermark moves to `before`."""

@@ -98,9 +98,10 @@ def parse_topic(topic: str) -> tuple[str, str] | None:
 
 
 class _Model(BaseModel):
-    # Strict: a string "12" is not a number and a bool is not a reading value. Unknown
-    # fields are ignored so that newer minor revisions stay readable.
-    model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
+    # Strict: a string "12" is not a number, a bool is not a reading value, NaN and
+    # Infinity are not values. Unknown fields are ignored so that newer minor revisions
+    # stay readable.
+    model_config = ConfigDict(strict=True, extra="ignore", frozen=True, allow_inf_nan=False)
 
 
 class Envelope(_Model):
@@ -160,8 +161,8 @@ class Dispatch(Envelope):
     case_id: Ident
     category: Ident
     department: Ident
-    lon: float
-    lat: float
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
     grid: Ident | None = None
     deadline_ts: EpochMs
     rework: bool = False
@@ -255,8 +256,13 @@ def validation_problems(err: ValidationError) -> list[tuple[tuple[int | str, ...
     """Pydantic errors as (location, "message (got value)") pairs."""
     out = []
     for e in err.errors():
+        loc = tuple(e["loc"])
         got = f" (got {_short(e['input'])})" if e["type"] != "missing" and "input" in e else ""
-        out.append((tuple(e["loc"]), f"{e['msg']}{got}"))
+        if loc[-1:] == ("[key]",) and "input" in e:  # pydantic reports key True as 1
+            loc = (*loc[:-2], e["input"], "[key]")
+            if isinstance(e["input"], bool):
+                got += "; YAML reads unquoted on/off/yes/no as booleans: quote the key"
+        out.append((loc, f"{e['msg']}{got}"))
     return out
 
 

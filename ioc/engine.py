@@ -87,8 +87,11 @@ class Engine:
             self.seq.sources.restore(source, n)
         for dev in self.store.devices():
             self.registry.devices[dev.device_id] = dev
-        for device_id, last in self.store.device_last_seqs().items():
-            self.seen_readings.restore(device_id, last)
+        for device_id, (last_ts, last_seq, count) in self.store.reading_stats().items():
+            self.seen_readings.restore(device_id, last_seq)
+            dev = self.registry.get(device_id)
+            if dev is not None:
+                dev.last_seen_ts, dev.readings = last_ts, count
         now = self.now or 0
         for alarm in self.flow.restore(self.store.alarms(), now):
             self.rules.restore_active(alarm.rule_id, alarm.device_id, alarm.raised_ts)
@@ -123,7 +126,7 @@ class Engine:
             if self._accept(batch.source, batch.msg_seq):
                 for r in batch.readings:
                     self.seq.push(Pending(r.ts, RANK_READING, (r.device_id, r.seq), "reading",
-                                          (ident, r)))
+                                          (ident, r, received_at)))
         elif kind == "devices":
             ann = decode(DeviceAnnouncement, payload)
             self._check_source(ann.source, ident)
@@ -140,8 +143,9 @@ class Engine:
                                       (received_at, topic, payload, rep)))
         elif kind == "status":
             status = decode(GatewayStatus, payload)
-            self.gateways[ident] = {"status": status.status, "ts": status.ts,
-                                    "received_at": received_at}
+            self._check_source(status.gateway_id, ident)
+            self.gateways[ident] = {"gateway_id": ident, "status": status.status,
+                                    "ts": status.ts, "received_at": received_at}
         elif kind == "tick":
             self._on_tick(decode(ClockTick, payload), received_at, topic, payload)
         else:
@@ -189,6 +193,9 @@ class Engine:
         if tick.seq <= self.ticks:  # redelivered: acknowledge again, change nothing
             self._ack(tick)
             return
+        waiting = self.seq.last_offered()
+        if waiting is not None and tick.seq <= waiting:
+            return  # redelivered while still waiting for its messages: already queued
         self.seq.offer_tick(tick)
 
     def _run_ready_ticks(self) -> None:
@@ -208,8 +215,9 @@ class Engine:
 
     def advance(self, before: int) -> None:
         """Process every held event with ts < before, with the timers due among them."""
-        if self.now is None:
-            self.timers.schedule((before // HOUR_MS + 1) * HOUR_MS, "sample")
+        if self.now is None:  # first step: sample online devices from the first full hour on
+            first = min(before, self.seq.next_ts() or before)
+            self.timers.schedule((first // HOUR_MS + 1) * HOUR_MS, "sample")
         for p in self.seq.release(before):
             self._fire_timers(p.ts)
             try:
@@ -263,11 +271,10 @@ class Engine:
             else:
                 self.counters["reports"] += 1
 
-    def _apply_reading(self, gateway: str, r: Reading) -> None:
+    def _apply_reading(self, gateway: str, r: Reading, received_at: str) -> None:
         dev = self.registry.get(r.device_id)
         if dev is None:
-            self._dead(datetime.now(UTC).isoformat(timespec="milliseconds"),
-                       Topics.telemetry(gateway), "unknown_device",
+            self._dead(received_at, Topics.telemetry(gateway), "unknown_device",
                        f"device {r.device_id!r} is not registered", r.model_dump_json().encode())
             return
         if not self.seen_readings.add(r.device_id, r.seq):
@@ -275,7 +282,6 @@ class Engine:
             return
         self.counters["readings"] += 1
         self.registry.seen(dev, r.ts)
-        self.store.put_device(dev)
         self.store.add_reading(r.device_id, r.ts, r.seq, r.values)
         for change in self.rules.evaluate(dev.kind, dev.device_id, r.ts, r.values):
             if change.change == "raised":
@@ -361,6 +367,10 @@ class Engine:
     def alarms(self) -> list[dict[str, Any]]:
         with self.lock:
             return [a.to_dict() for a in self.flow.alarms.values()]
+
+    def gateway_status(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [dict(g) for _, g in sorted(self.gateways.items())]
 
     def health(self) -> dict[str, Any]:
         with self.lock:

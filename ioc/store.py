@@ -1,8 +1,9 @@
 """The IOC's embedded store: one SQLite file (WAL) under the data directory.
 
 Holds readings (one row per reading, values as JSON: a time-series point with its fields),
-the case event log (append-only), the device registry, alarms, dead letters and a little
-metadata for restarts. Writes are buffered and committed once per clock step.
+the case event log (append-only), the device registry (as registered; last-seen times are
+derived from the readings on restart), alarms, dead letters and a little metadata for
+restarts. Writes are buffered and committed once per clock step.
 """
 
 from __future__ import annotations
@@ -123,8 +124,11 @@ class Store:
     def meta(self) -> dict[str, str]:
         return dict(self._query("SELECT key, value FROM meta"))
 
-    def device_last_seqs(self) -> dict[str, int]:
-        return dict(self._query("SELECT device_id, MAX(seq) FROM readings GROUP BY device_id"))
+    def reading_stats(self) -> dict[str, tuple[int, int, int]]:
+        """Per device: (last event time, highest seq, number of readings) from the store."""
+        rows = self._query("SELECT device_id, MAX(ts), MAX(seq), COUNT(*) FROM readings "
+                           "GROUP BY device_id")
+        return {d: (ts, seq, n) for d, ts, seq, n in rows}
 
     def readings(self, device_id: str, limit: int = 1000) -> list[dict[str, Any]]:
         rows = self._query("SELECT ts, seq, vals FROM readings WHERE device_id = ? "

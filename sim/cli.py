@@ -51,7 +51,9 @@ def run(
         help="lockstep (deterministic) or free (paced by --speed)")] = "lockstep",
     speed: Annotated[float, typer.Option(
         help="free mode: simulated seconds per wall second")] = 60.0,
-    ack_timeout: Annotated[float, typer.Option(help="seconds to wait for the IOC per tick")] = 60.0,
+    ack_timeout: Annotated[float, typer.Option(
+        help="seconds to wait for the IOC: per tick, and (up to 15) for an external one to "
+             "answer")] = 60.0,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
     """Simulate a scenario end to end over MQTT and score the IOC against the truth."""
@@ -138,3 +140,7 @@ def ioc(ctx: typer.Context) -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -40,7 +40,7 @@ class Incident:
         self.ended_by: str | None = None
         self.handled_ts: float | None = None
         self.handled_by: str | None = None
-        self.target: tuple[str, int] | None = None  # (fleet kind, device index) it acts on
+        self.target: tuple[int, int] | None = None  # (fleet number, device index) it acts on
         self._t: list[float] = []
         self._v: list[float] = []
 
@@ -103,9 +103,10 @@ class Incident:
             v = np.where(t >= self.end, 0.0, v)
         return np.where(t < self.start, 0.0, v)
 
-    def exposure(self, sense: str, fleet_kind: str, idx: np.ndarray, xy: np.ndarray,
+    def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
                  t: np.ndarray) -> np.ndarray | None:
-        """This incident's contribution to `sense` at devices `idx` (positions xy), times t."""
+        """This incident's contribution to `sense` at devices `idx` (positions xy) of fleet
+        number `fleet` (its place in the world's fleet list), at times t."""
         return None
 
     def distance(self, xy: np.ndarray) -> np.ndarray:
@@ -134,7 +135,7 @@ class Fire(Incident):
     def _level_when_handled(self) -> float:
         return float(np.interp(self.handled_ts, self._t, self._v))
 
-    def exposure(self, sense: str, fleet_kind: str, idx: np.ndarray, xy: np.ndarray,
+    def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
                  t: np.ndarray) -> np.ndarray | None:
         d = self.distance(xy)
         level = self.level_at(t)
@@ -177,7 +178,7 @@ class Waterlogging(Incident):
         else:
             self._record(t, depth)
 
-    def exposure(self, sense: str, fleet_kind: str, idx: np.ndarray, xy: np.ndarray,
+    def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
                  t: np.ndarray) -> np.ndarray | None:
         if sense != "water_depth_cm":
             return None
@@ -203,9 +204,9 @@ class LampFault(Incident):
         super().resolve(t, case_id)
         self.finish(t, "response")
 
-    def exposure(self, sense: str, fleet_kind: str, idx: np.ndarray, xy: np.ndarray,
+    def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
                  t: np.ndarray) -> np.ndarray | None:
-        if sense != "lamp_failed_since" or self.target is None or self.target[0] != fleet_kind:
+        if sense != "lamp_failed_since" or self.target is None or self.target[0] != fleet:
             return None
         hit = (idx == self.target[1]) & (t >= self.start)
         if self.end is not None:
@@ -241,7 +242,7 @@ _COMBINE_MAX = {"water_depth_cm"}
 _COMBINE_EARLIEST = {"lamp_failed_since"}
 
 
-def combine_exposure(sense: str, incidents: list[Incident], fleet_kind: str, idx: np.ndarray,
+def combine_exposure(sense: str, incidents: list[Incident], fleet: int, idx: np.ndarray,
                      xy: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The total of `sense` at the given readings from every incident overlapping them."""
     out = np.full(idx.size, np.nan) if sense in _COMBINE_EARLIEST else np.zeros(idx.size)
@@ -251,7 +252,7 @@ def combine_exposure(sense: str, incidents: list[Incident], fleet_kind: str, idx
     for inc in incidents:
         if sense not in inc.SENSES or not inc.overlaps(t0, t1):
             continue
-        contrib = inc.exposure(sense, fleet_kind, idx, xy, t)
+        contrib = inc.exposure(sense, fleet, idx, xy, t)
         if contrib is None:
             continue
         if sense in _COMBINE_MAX:

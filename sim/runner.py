@@ -98,7 +98,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
             ioc = IocClient(opts.ioc_url)
             stack.callback(ioc.close)
             try:
-                health = ioc.wait_ready(30)
+                health = ioc.wait_ready(min(15.0, opts.ack_timeout_s))
             except TimeoutError as err:
                 raise RunError(str(err)) from None
             if health.get("clock_mode") != "sim" or health.get("run_id") or health.get("cases"):
@@ -136,7 +136,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         try:
             result = driver.run(on_tick)
         except TimeoutError as err:
-            raise RunError(f"{err}\n{_ioc_log_hint(out)}") from None
+            raise RunError(f"{err}\n{_ioc_diagnosis(ioc, out)}") from None
         end_ts = world.ms(scenario.duration_s)
         for gw in gateways.values():
             gw.close(end_ts)
@@ -228,11 +228,20 @@ def _check_catalogue(scenario: Scenario, catalogue: dict[str, Any]) -> list[str]
     return warnings
 
 
-def _ioc_log_hint(out: Path) -> str:
+def _ioc_diagnosis(ioc: IocClient, out: Path) -> str:
+    """What the IOC says it is waiting for, and the tail of its log, after a stall."""
+    lines = []
+    try:
+        health = ioc.health()
+        lines.append(f"IOC clock {health.get('clock')}, tick {health.get('ticks')}, waiting for "
+                     f"messages from {health.get('waiting_for') or 'nothing'}, "
+                     f"{health.get('held_events')} events held")
+    except Exception as err:  # the IOC may be gone: say so rather than fail again
+        lines.append(f"the IOC does not answer: {err}")
     log = out / "ioc.log"
-    if not log.exists():
-        return ""
-    return "last lines of the IOC log:\n" + log.read_text(errors="replace")[-2000:]
+    if log.exists():
+        lines.append("last lines of the IOC log:\n" + log.read_text(errors="replace")[-2000:])
+    return "\n".join(lines)
 
 
 def _connect(link: Link) -> None:

@@ -43,8 +43,7 @@ class FleetRuntime:
 @dataclass
 class Fault:
     kind: str
-    fleet: FleetRuntime
-    devices: np.ndarray  # device indices in the fleet
+    devices: dict[int, np.ndarray]  # fleet number -> device indices in that fleet
     start: float
     end: float
 
@@ -155,17 +154,21 @@ class World:
         made.sort(key=lambda inc: inc.start)
         for i, inc in enumerate(made, 1):
             inc.id = f"INC-{i:04d}"
-            inc.grid = self.grid_codes[int(locate(self.polygons, inc.xy)[0])]
             if inc.kind.targets:
-                fleets = self.fleets_of(inc.kind.targets)
-                if not fleets:
-                    raise ValueError(f"incident kind {inc.kind.name!r} needs a fleet of "
-                                     f"{inc.kind.targets!r} in the scenario")
-                best = min(((f, int(np.argmin(distances(f.xy, inc.xy)))) for f in fleets),
-                           key=lambda fd: float(distances(fd[0].xy[fd[1] : fd[1] + 1], inc.xy)[0]))
-                inc.target = (best[0].kind, best[1])
-                inc.xy = best[0].xy[best[1]].copy()
+                self._attach(inc, inc.kind.targets)
+            inc.grid = self.grid_codes[int(locate(self.polygons, inc.xy)[0])]
         return made
+
+    def _attach(self, inc: Incident, kind: str) -> None:
+        """Move a device-bound incident (a lamp fault) onto the nearest device of `kind`."""
+        candidates = [(d, n, int(np.argmin(d))) for n, f in enumerate(self.fleets)
+                      if f.kind == kind for d in [distances(f.xy, inc.xy)]]
+        if not candidates:
+            raise ValueError(f"incident kind {inc.kind.name!r} needs a fleet of {kind!r} "
+                             "in the scenario")
+        _, fleet, dev = min(candidates, key=lambda c: float(c[0][c[2]]))
+        inc.target = (fleet, dev)
+        inc.xy = self.fleets[fleet].xy[dev].copy()
 
     def _duration(self, kind: Any) -> float | None:
         if kind.duration_min is None:
@@ -176,11 +179,19 @@ class World:
     def _build_faults(self) -> list[Fault]:
         faults = []
         for spec in self.scenario.faults:
-            fleet = self.fleets_of(spec.fleet)[0]
-            count = min(spec.count, fleet.model.n)
-            devs = np.sort(self.rng_faults.choice(fleet.model.n, size=count, replace=False))
+            # Pick the devices among every fleet of the kind, as one numbering.
+            fleets = [n for n, f in enumerate(self.fleets) if f.kind == spec.fleet]
+            sizes = np.array([self.fleets[n].model.n for n in fleets])
+            offsets = np.concatenate([[0], np.cumsum(sizes)])
+            count = min(spec.count, int(sizes.sum()))
+            picks = np.sort(self.rng_faults.choice(int(sizes.sum()), size=count, replace=False))
+            devices = {}
+            for k, n in enumerate(fleets):
+                mine = picks[(picks >= offsets[k]) & (picks < offsets[k + 1])] - offsets[k]
+                if mine.size:
+                    devices[n] = mine
             start = self.scenario.offset_s(spec.at)
-            faults.append(Fault(spec.kind, fleet, devs, start, start + spec.duration_min * 60))
+            faults.append(Fault(spec.kind, devices, start, start + spec.duration_min * 60))
         return [f for f in faults if f.start < self.scenario.duration_s]
 
     # ------------------------------------------------------------------ time
@@ -215,13 +226,13 @@ class World:
     def collect(self, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
         """Every reading due in [t0, t1), as contract reading dicts grouped by gateway."""
         out: dict[str, list[dict[str, Any]]] = {}
-        for f in self.fleets:
+        for fleet, f in enumerate(self.fleets):
             for idx, t in f.model.due(t0, t1):
-                up = ~self._offline(f, idx, t)
+                up = ~self._offline(fleet, idx, t)
                 idx, t = idx[up], t[up]
                 if idx.size == 0:
                     continue
-                values = f.model.produce(idx, t, self._conditions(f, idx, t))
+                values = f.model.produce(idx, t, self._conditions(fleet, idx, t))
                 seqs = f.model.take_seq(idx).tolist()
                 ts = (self.start_ms + np.round(t * 1000)).astype(np.int64).tolist()
                 names = list(values)
@@ -234,22 +245,24 @@ class World:
                     })
         return out
 
-    def _conditions(self, f: FleetRuntime, idx: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+    def _conditions(self, fleet: int, idx: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+        f = self.fleets[fleet]
         cond = self.weather.ambient(t)
         xy = f.xy[idx]
         for sense in f.model.KIND.senses:
-            cond[sense] = combine_exposure(sense, self.incidents, f.kind, idx, xy, t)
+            cond[sense] = combine_exposure(sense, self.incidents, fleet, idx, xy, t)
         if "water_depth_cm" in cond:
             # A film of water on every road while it rains, below any alarm threshold.
             cond["water_depth_cm"] = cond["water_depth_cm"] + np.minimum(
                 0.08 * cond["rain_mm_h"], 2.5)
         return cond
 
-    def _offline(self, f: FleetRuntime, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def _offline(self, fleet: int, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
         down = np.zeros(idx.size, dtype=bool)
         for fault in self.faults:
-            if fault.fleet is f and fault.kind == "offline":
-                down |= np.isin(idx, fault.devices) & (t >= fault.start) & (t < fault.end)
+            if fault.kind == "offline" and fleet in fault.devices:
+                down |= (np.isin(idx, fault.devices[fleet]) & (t >= fault.start)
+                         & (t < fault.end))
         return down
 
     # ------------------------------------------------------------------ truth
@@ -281,7 +294,8 @@ class World:
         for i, fault in enumerate(self.faults, 1):
             records.append({
                 "type": "fault", "id": f"FLT-{i:04d}", "kind": fault.kind,
-                "devices": [fault.fleet.ids[d] for d in fault.devices.tolist()],
+                "devices": [self.fleets[n].ids[d] for n, devs in sorted(fault.devices.items())
+                            for d in devs.tolist()],
                 "start": self.iso(fault.start), "start_ts": self.ms(fault.start),
                 "end": self.iso(fault.end), "end_ts": self.ms(fault.end),
             })

@@ -1,0 +1,126 @@
+"""Scenario files fail before a run starts, naming the file, the key path and the line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim.scenario import ScenarioError, load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "demo.yaml"
+
+
+def demo_data() -> dict:
+    return yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+
+
+def write(tmp_path: Path, data: dict) -> Path:
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def problems(path: Path) -> ScenarioError:
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    return err.value
+
+
+def test_demo_meets_the_foundation_brief() -> None:
+    sc = load_scenario(DEMO)
+    assert len(sc.grids()) >= 3
+    assert sum(f.count for f in sc.fleets) >= 200
+    assert {f.kind for f in sc.fleets} >= {"smart_pole", "water_level", "smoke_detector"}
+    kinds = {i.kind for i in sc.incidents.timeline}
+    assert len(kinds) >= 3 and len(sc.incidents.timeline) >= 20
+    assert sc.duration_h == 24
+
+
+def test_bad_value_names_file_key_path_and_line(tmp_path: Path) -> None:
+    data = demo_data()
+    data["fleets"][2]["interval_s"] = -5
+    path = write(tmp_path, data)
+    err = problems(path)
+    text = str(err)
+    assert str(path) in text
+    assert "fleets[2].interval_s" in text and "greater than 0" in text and "-5" in text
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if "-5" in ln)
+    assert f"(line {line})" in text
+
+
+def test_missing_and_unknown_keys(tmp_path: Path) -> None:
+    data = demo_data()
+    del data["city"]
+    data["fleets"][0]["intervall_s"] = 60  # typo
+    err = problems(write(tmp_path, data))
+    paths = [p for p, _ in err.problems]
+    assert "city" in paths
+    assert any(p.startswith("fleets[0].intervall_s") for p in paths)
+
+
+def test_cross_references_are_checked(tmp_path: Path) -> None:
+    data = demo_data()
+    data["fleets"][1]["kind"] = "water_levle"
+    data["incidents"]["timeline"][2]["grid"] = "nowhere"
+    data["incidents"]["timeline"][3]["at"] = "25:00"
+    data["incidents"]["timeline"][4]["near"] = "tower_camera"
+    data["faults"][0]["at"] = "D3 01:00"
+    err = problems(write(tmp_path, data))
+    text = str(err)
+    assert "fleets[1].kind" in text and "unknown device kind 'water_levle'" in text
+    assert "incidents.timeline[2].grid" in text and "'nowhere'" in text
+    assert "incidents.timeline[3].at" in text
+    assert "incidents.timeline[4].near" in text
+    assert "faults[0].at" in text and "outside the run" in text
+
+
+def test_place_needs_exactly_one_of_point_grid_near(tmp_path: Path) -> None:
+    data = demo_data()
+    data["incidents"]["timeline"][0]["point"] = [10, 10]  # it already has `near`
+    err = problems(write(tmp_path, data))
+    assert any(p.startswith("incidents.timeline[0]") for p, _ in err.problems)
+    assert "exactly one of point, grid or near" in str(err)
+
+
+def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nfleets:\n  - kind: smart_pole\n    count: [1, 2\n", encoding="utf-8")
+    err = problems(path)
+    assert err.problems[0][0] == "(yaml)" and "line" in err.problems[0][1]
+
+
+def test_yaml_boolean_keys_are_reported(tmp_path: Path) -> None:
+    # YAML 1.1 reads `on:` as true: the error must point at it, not crash.
+    data = demo_data()
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    text = text.replace("lamp_on_at:", "on:")
+    path = tmp_path / "city.yaml"
+    path.write_text(text, encoding="utf-8")
+    err = problems(path)
+    assert "fleets[0].params[True] (as a key)" in str(err)
+
+
+def test_shortened_run_keeps_the_file_checked(tmp_path: Path) -> None:
+    sc = load_scenario(DEMO, duration_h=3)
+    assert sc.duration_h == 3 and sc.path == DEMO.resolve()
+    with pytest.raises(ScenarioError, match="duration_h"):
+        load_scenario(DEMO, duration_h=48)
+
+
+def test_cli_check_exits_2_on_a_bad_file(tmp_path: Path) -> None:
+    data = demo_data()
+    data["fleets"][2]["interval_s"] = 0
+    path = write(tmp_path, data)
+    bad = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2
+    assert "fleets[2].interval_s" in bad.stderr
+    good = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(DEMO)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert good.returncode == 0, good.stderr
+    assert "240" not in good.stderr

@@ -1,0 +1,60 @@
+"""The IOC as its own service (`citysim ioc serve`) on a real Mosquitto broker and real HTTP."""
+
+from __future__ import annotations
+
+import orjson
+
+from ioc.contract import (
+    ClockAck,
+    ClockTick,
+    DeviceAnnouncement,
+    DeviceInfo,
+    Topics,
+    decode,
+    encode,
+    telemetry_payload,
+)
+
+T0 = 1_784_044_800_000
+GW = "gw-svc"
+
+
+def test_malformed_messages_go_to_dead_letters_and_ingest_keeps_running(ioc_service, probe):
+    api = ioc_service.client
+    probe.publish(Topics.telemetry(GW), b"this is not json")
+    probe.publish(Topics.telemetry(GW), orjson.dumps(
+        {"v": 1, "source": GW, "msg_seq": 1,
+         "readings": [{"device_id": "SD-1", "seq": 1, "ts": "soon", "values": {}}]}))
+    probe.publish(Topics.report("fire"), b'{"v": 1}')
+    # ...then valid traffic: a device, a reading, a tick; the IOC must acknowledge it.
+    announce = DeviceAnnouncement(source=GW, msg_seq=2, ts=T0, devices=[DeviceInfo(
+        device_id="SD-1", kind="smoke_detector", lon=116.0, lat=36.4, grid="g", interval_s=60)])
+    probe.publish(Topics.devices(GW), encode(announce))
+    probe.publish(Topics.telemetry(GW), telemetry_payload(GW, 3, [
+        {"device_id": "SD-1", "seq": 1, "ts": T0 + 1000, "values": {"smoke_pct_m": 0.1}}]))
+    probe.publish(Topics.TICK, encode(ClockTick(run_id="svc", seq=1, ts=T0 + 60_000,
+                                                published={GW: 3})))
+    _, ack = probe.wait_for(lambda t, p: t == Topics.ACK)
+    assert decode(ClockAck, ack).seq == 1
+
+    dead = api.get("/deadletters")
+    assert dead["counts"] == {"invalid_json": 1, "schema": 2}
+    schema = [d for d in dead["items"] if d["reason"] == "schema"]
+    assert any("readings[0].ts" in d["detail"] for d in schema)
+    assert all(d["payload"] for d in dead["items"])  # the message itself is kept
+    health = api.health()
+    assert health["counters"]["readings"] == 1 and health["devices"] == 1
+    assert health["clock_ts"] == T0 + 60_000
+    assert api.get("/devices")[0]["device_id"] == "SD-1"
+    assert api.get("/devices/SD-1/readings")[0]["values"] == {"smoke_pct_m": 0.1}
+
+
+def test_api_serves_catalogue_kpis_and_404s(ioc_service):
+    api = ioc_service.client
+    items = {i["code"]: i for i in api.catalogue()["items"]}
+    assert items["IOT-02"]["name_zh"] == "烟感告警" and items["IOT-02"]["department"] == "fire"
+    body = api.get("/kpis")
+    assert body["kpis"]["reported"] == 0 and body["names_zh"]["closure_rate"] == "结案率"
+    assert api.cases() == []
+    r = api._http.get("/cases/C999999")
+    assert r.status_code == 404
