@@ -29,6 +29,7 @@ class Link:
         self.received = 0
         self._handlers: list[tuple[str, Handler]] = []
         self._connected = threading.Event()
+        self._closed = False
         self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
                                    protocol=mqtt.MQTTv311, clean_session=True)
         self._client.max_inflight_messages_set(max_inflight)
@@ -61,7 +62,11 @@ class Link:
         return self._client.publish(topic, payload, qos=qos, retain=retain)
 
     def close(self, final: tuple[str, bytes] | None = None) -> None:
-        """Publish `final` (e.g. a retained offline status), then disconnect cleanly."""
+        """Publish `final` (e.g. a retained offline status), then disconnect cleanly.
+        Closing again does nothing."""
+        if self._closed:
+            return
+        self._closed = True
         if final and self._connected.is_set():
             self._client.publish(final[0], final[1], qos=1, retain=True).wait_for_publish(5)
         self._client.disconnect()

@@ -12,7 +12,7 @@ from typing import Annotated, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from ioc.contract import format_path, validation_problems
+from ioc.contract import InputFileError, format_path, validation_problems
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 
@@ -97,14 +97,8 @@ class RuleSet(_Conf):
     rules: list[Rule] = Field(min_length=1)
 
 
-class ConfigError(Exception):
+class ConfigError(InputFileError):
     """A configuration file the IOC cannot use: the file and each problem's key path."""
-
-    def __init__(self, file: Path | str, problems: list[tuple[str, str]]):
-        self.file = str(file)
-        self.problems = problems
-        lines = [f"{path}: {msg}" for path, msg in problems]
-        super().__init__(f"{self.file}: {len(problems)} problem(s)\n  " + "\n  ".join(lines))
 
 
 M = TypeVar("M", bound=BaseModel)

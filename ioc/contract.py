@@ -252,6 +252,17 @@ def telemetry_payload(source: str, msg_seq: int, readings: list[dict[str, Any]])
     )
 
 
+class InputFileError(ValueError):
+    """A file that cannot be used (scenario, catalogue, rules): the file and each problem as
+    (key path, what was expected)."""
+
+    def __init__(self, file: object, problems: list[tuple[str, str]]):
+        self.file = str(file)
+        self.problems = problems
+        lines = [f"{path}: {msg}" for path, msg in problems]
+        super().__init__(f"{self.file}: {len(problems)} problem(s)\n  " + "\n  ".join(lines))
+
+
 def validation_problems(err: ValidationError) -> list[tuple[tuple[int | str, ...], str]]:
     """Pydantic errors as (location, "message (got value)") pairs."""
     out = []

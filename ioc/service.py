@@ -21,6 +21,7 @@ from ioc.engine import ClockMode, Engine
 from ioc.store import Store
 
 log = logging.getLogger("ioc")
+_STOP = object()  # tells the ingest thread to finish
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class IocService:
                              clock=settings.clock, tz_offset_h=settings.tz_offset_h)
         self.bus = IocBus(settings.broker, settings.client_id, clean_start=self.store.fresh,
                           on_message=self._enqueue)
-        self._queue: queue.SimpleQueue[tuple[str, bytes, str] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, bytes, str] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._ingest, name="ioc-ingest", daemon=True)
 
     def start(self) -> None:
@@ -56,7 +57,7 @@ class IocService:
 
     def stop(self) -> None:
         self.bus.stop()
-        self._queue.put(None)
+        self._queue.put(_STOP)
         self._thread.join(timeout=30)
         self.store.close()
         log.info("IOC stopped")
@@ -78,14 +79,14 @@ class IocService:
             try:
                 item = self._queue.get(timeout=0.5 if wall else None)
             except queue.Empty:
-                item = ()  # type: ignore[assignment]
-            if item is None:
+                item = None  # nothing arrived: only the wall clock moves
+            if item is _STOP:
                 return
             try:
-                if item:
+                if isinstance(item, tuple):
                     self.engine.handle(*item)
                 if wall and time.monotonic() - last_wall >= 0.5:
                     last_wall = time.monotonic()
                     self.engine.wall_tick(int(time.time() * 1000))
             except Exception:  # never let the ingest thread die
-                log.exception("ingest failed on %s", item[0] if item else "wall tick")
+                log.exception("ingest failed")

@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS case_events (
     actor TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, kind TEXT, lon REAL, lat REAL, grid TEXT, interval_s REAL,
-    owner TEXT, gateway TEXT, registered_ts INTEGER, last_seen_ts INTEGER, readings INTEGER);
+    owner TEXT, gateway TEXT, registered_ts INTEGER);
 CREATE TABLE IF NOT EXISTS alarms (
     alarm_id TEXT PRIMARY KEY, rule_id TEXT, device_id TEXT, category TEXT, raised_ts INTEGER,
     cleared_ts INTEGER, value REAL, case_id TEXT);
@@ -89,9 +89,9 @@ class Store:
             cur.executemany("INSERT INTO readings VALUES (?,?,?,?)", self._readings)
             cur.executemany("INSERT INTO case_events VALUES (?,?,?,?,?,?)", self._events)
             cur.executemany(
-                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?)",
                 [(d.device_id, d.kind, d.lon, d.lat, d.grid, d.interval_s, d.owner, d.gateway,
-                  d.registered_ts, d.last_seen_ts, d.readings) for d in self._devices.values()])
+                  d.registered_ts) for d in self._devices.values()])
             cur.executemany("INSERT OR REPLACE INTO alarms VALUES (?,?,?,?,?,?,?,?)",
                             list(self._alarms.values()))
             cur.executemany("INSERT INTO dead_letters (received_at, topic, reason, detail, "
@@ -112,6 +112,7 @@ class Store:
         return [CaseEvent(s, c, t, a, actor, orjson.loads(d)) for s, c, t, a, actor, d in rows]
 
     def devices(self) -> list[Device]:
+        """Registered devices (last-seen times come from `reading_stats`)."""
         rows = self._query("SELECT * FROM devices ORDER BY device_id")
         return [Device(*row) for row in rows]
 

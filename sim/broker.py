@@ -36,6 +36,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """Terminate a child process, killing it if it does not stop within `timeout` s."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_for_port(host: str, port: int, timeout: float,
                   proc: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
@@ -61,13 +73,7 @@ class RunningBroker:
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         if self._tmp:
             self._tmp.cleanup()
 

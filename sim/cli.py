@@ -15,7 +15,7 @@ from sim.broker import start_broker
 from sim.clock import TickStatus
 from sim.report import print_summary
 from sim.runner import RunError, RunOptions, run_scenario
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import Scenario, ScenarioError, load_scenario
 
 app = typer.Typer(help="citysim: rehearse a smart city's IoT and IOC (城市运行中心).",
                   no_args_is_help=True, add_completion=False)
@@ -23,7 +23,7 @@ console = Console(stderr=True, soft_wrap=True)
 out_console = Console()
 
 
-def _load(path: Path, seed: int | None = None, hours: float | None = None):  # noqa: ANN202
+def _load(path: Path, seed: int | None = None, hours: float | None = None) -> Scenario:
     try:
         return load_scenario(path, seed=seed, duration_h=hours)
     except ScenarioError as err:

@@ -65,7 +65,6 @@ class ClockDriver:
         total = math.ceil(sc.duration_s / sc.tick_s)
         wall0 = time.monotonic()
         readings = dispatches = unroutable = 0
-        stats: dict[str, int] = {}
         prev = 0.0
         for gw_id, devices in sorted(self.world.device_infos().items()):
             self.gateways[gw_id].announce(devices, self.world.ms(0.0))
@@ -80,7 +79,6 @@ class ClockDriver:
             self.control.publish_tick(seq, self.world.ms(t), final=seq == total)
             if self.sync == "lockstep":
                 ack = self.control.wait_ack(seq, self.ack_timeout_s)
-                stats = ack.stats
                 incoming = self.control.dispatches_through(ack.published.get("ioc", 0),
                                                            self.ack_timeout_s)
             else:
@@ -98,7 +96,7 @@ class ClockDriver:
             prev = t
             if on_tick:
                 on_tick(TickStatus(seq, total, t, readings, self.message_count(),
-                                   time.monotonic() - wall0, stats))
+                                   time.monotonic() - wall0, self.control.last_stats))
         if self.sync == "free":  # let the IOC catch up before results are read
             self.control.wait_ack(total, self.ack_timeout_s)
         return DriveResult(total, readings, dispatches, unroutable, time.monotonic() - wall0)

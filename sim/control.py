@@ -42,6 +42,7 @@ class ControlChannel:
         self._dispatches: dict[int, Dispatch] = {}
         self._seen = SeqTracker()
         self._delivered = 0  # dispatches handed to the departments, by IOC msg_seq
+        self.last_stats: dict[str, int] = {}  # the IOC's counters from its latest ack
         link.subscribe(Topics.ACK, self._on_ack)
         link.subscribe(Topics.DISPATCH_ALL, self._on_dispatch)
 
@@ -76,10 +77,6 @@ class ControlChannel:
                 del self._acks[old]
             return ack
 
-    def latest_ack(self) -> int:
-        with self._cond:
-            return max(self._acks, default=0)
-
     def dispatches_through(self, msg_seq: int, timeout: float) -> list[Dispatch]:
         """Wait until every IOC dispatch up to `msg_seq` has arrived; return the new ones."""
         deadline = time.monotonic() + timeout
@@ -113,6 +110,7 @@ class ControlChannel:
             return
         with self._cond:
             self._acks[ack.seq] = ack
+            self.last_stats = ack.stats
             self._cond.notify_all()
 
     def _on_dispatch(self, topic: str, payload: bytes) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from ioc.contract import BrokerAddress
-from sim.broker import free_port
+from sim.broker import free_port, stop_process
 
 
 class IocClient:
@@ -71,13 +71,7 @@ class EmbeddedIoc:
 
     def stop(self) -> None:
         self.client.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=30)
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import httpx
 import numpy as np
 import orjson
 
@@ -77,7 +78,10 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
             broker_label = "external"
         else:
             on_phase("starting MQTT broker")
-            running = start_broker(opts.broker_kind, log_dir=out)
+            try:
+                running = start_broker(opts.broker_kind, log_dir=out)
+            except RuntimeError as err:
+                raise RunError(str(err)) from None
             stack.callback(running.stop)
             broker, broker_label = running.address, running.kind
         # -- IOC
@@ -112,6 +116,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         world = World(scenario)
         sequences = SourceSequences()
         links: list[Link] = []
+        stack.callback(lambda: [lk.close() for lk in links])  # on failure; close is idempotent
         gateways: dict[str, Gateway] = {}
         for gw_id in sorted(world.device_infos()):
             link = Link(broker, f"citysim-{run_id}-{gw_id}",
@@ -144,8 +149,12 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         messages = sum(lk.published + lk.received for lk in links)
 
         on_phase("collecting results")
-        cases = ioc.cases()
-        kpis = ioc.kpis()
+        try:
+            cases = ioc.cases()
+            kpis = ioc.kpis()
+        except httpx.HTTPError as err:
+            raise RunError(f"could not read the results from the IOC: {err}\n"
+                           f"{_ioc_diagnosis(ioc, out)}") from None
         truth = world.truth_records()
         truth_section, matches = score(truth, cases, scenario.scoring.match_radius_m,
                                        scenario.scoring.grace_min * 60, end_ts)

@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from devices import KINDS as DEVICE_KINDS
-from ioc.contract import format_path, validation_problems
+from ioc.contract import InputFileError, format_path, validation_problems
 from sim.incidents import INCIDENT_KINDS
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,48}$")]
@@ -252,14 +252,8 @@ class Scenario(_Spec):
         return (day - 1) * 86400.0 + clock - start_clock
 
 
-class ScenarioError(Exception):
+class ScenarioError(InputFileError):
     """A scenario file that cannot run: the file and each problem's key path and message."""
-
-    def __init__(self, file: Path | str, problems: list[tuple[str, str]]):
-        self.file = str(file)
-        self.problems = problems
-        lines = [f"{path}: {msg}" for path, msg in problems]
-        super().__init__(f"{self.file}: {len(problems)} problem(s)\n  " + "\n  ".join(lines))
 
 
 def load_scenario(path: str | Path, *, seed: int | None = None,
@@ -350,6 +344,9 @@ def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
             if inc.kind not in INCIDENT_KINDS:
                 problems.append(((*loc, "kind"), f"unknown incident kind {inc.kind!r}; "
                                                   f"known: {sorted(INCIDENT_KINDS)}"))
+            elif (need := INCIDENT_KINDS[inc.kind].targets) and need not in fleet_kinds:
+                problems.append(((*loc, "kind"), f"{inc.kind} happens to a {need}: the "
+                                                 f"scenario needs a fleet of {need}"))
             check_place(loc, inc)
             if isinstance(inc, TimelineIncident):
                 check_time((*loc, "at"), inc.at)

@@ -136,3 +136,14 @@ def test_unreachable_ioc_is_a_clear_error(tmp_path, mosquitto) -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 1
     assert "IOC at http://127.0.0.1:9 not ready" in proc.stderr
+
+
+def test_a_used_data_folder_is_refused(tmp_path) -> None:
+    used = tmp_path / "data"
+    used.mkdir()
+    (used / "ioc.sqlite3").write_bytes(b"old")
+    proc = subprocess.run([*CITYSIM, "run", str(DEMO), "--hours", "1", "--quiet", "--out",
+                           str(tmp_path / "x"), "--data", str(used)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 1 and "is not empty" in proc.stderr
+    assert (used / "ioc.sqlite3").read_bytes() == b"old"  # nothing lost

@@ -79,6 +79,15 @@ def test_cross_references_are_checked(tmp_path: Path) -> None:
     assert "faults[0].at" in text and "outside the run" in text
 
 
+def test_device_bound_incidents_need_their_fleet(tmp_path: Path) -> None:
+    data = demo_data()
+    data["fleets"] = [f for f in data["fleets"] if f["kind"] != "smart_pole"]
+    data["incidents"]["timeline"] = [{"kind": "lamp_fault", "at": "01:00", "grid": "371502001001"}]
+    data["incidents"]["rates"] = []
+    err = problems(write(tmp_path, data))
+    assert "incidents.timeline[0].kind" in str(err) and "needs a fleet of smart_pole" in str(err)
+
+
 def test_place_needs_exactly_one_of_point_grid_near(tmp_path: Path) -> None:
     data = demo_data()
     data["incidents"]["timeline"][0]["point"] = [10, 10]  # it already has `near`
