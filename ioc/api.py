@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Query
 
 from ioc.cases import Stage
-from ioc.kpis import KPI_NAMES_ZH
+from ioc.kpis import GROUPS, KPI_NAMES_ZH
 from ioc.service import IocService
 
 
@@ -43,8 +43,23 @@ def create_app(service: IocService) -> FastAPI:
         return found
 
     @app.get("/kpis")
-    def kpis(as_of: int | None = Query(None, description="event time, epoch ms")) -> dict[str, Any]:
-        return {"kpis": engine.kpis(as_of), "names_zh": KPI_NAMES_ZH}
+    def kpis(
+        as_of: int | None = Query(None, description="event time, epoch ms (default: now)"),
+        from_ts: int | None = Query(None, alias="from",
+                                    description="only cases reported at or after (epoch ms)"),
+        by: str | None = Query(None, description=f"group by: {', '.join(GROUPS)}"),
+    ) -> dict[str, Any]:
+        if by is not None and by not in GROUPS:
+            raise HTTPException(422, f"by must be one of {', '.join(GROUPS)}")
+        return {"kpis": engine.kpis(as_of, from_ts, by), "names_zh": KPI_NAMES_ZH}
+
+    @app.get("/tasks")
+    def tasks() -> list[dict[str, Any]]:
+        return engine.tasks()
+
+    @app.get("/org")
+    def org() -> dict[str, Any]:
+        return engine.organisation()
 
     @app.get("/devices")
     def devices() -> list[dict[str, Any]]:
@@ -69,6 +84,12 @@ def create_app(service: IocService) -> FastAPI:
 
     @app.get("/catalogue")
     def catalogue() -> dict[str, Any]:
-        return service.catalogue.model_dump()
+        return service.config.catalogue.model_dump()
+
+    @app.get("/config")
+    def config() -> dict[str, Any]:
+        cfg = service.config
+        return {"name": cfg.name, "flow": cfg.flow.model_dump(),
+                "rules": cfg.rules.model_dump(), "calendar": str(cfg.calendar_path)}
 
     return app

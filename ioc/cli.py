@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from ioc.config import DEFAULT_CATALOGUE, DEFAULT_RULES, ConfigError
+from ioc.config import DEFAULT_IOC_CONFIG, ConfigError
 from ioc.contract import parse_broker_url
 
 app = typer.Typer(help="citysim IOC (城市运行中心): ingest, alarms, 一网统管 cases, KPIs.",
@@ -28,8 +28,9 @@ def serve(
     data: Annotated[Path, typer.Option(help="data directory (embedded store)")] = Path("ioc-data"),
     host: Annotated[str, typer.Option(help="HTTP bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
-    catalogue: Annotated[Path, typer.Option(help="事项清单 catalogue YAML")] = DEFAULT_CATALOGUE,
-    rules: Annotated[Path, typer.Option(help="alarm rules YAML")] = DEFAULT_RULES,
+    config: Annotated[Path, typer.Option(
+        help="ioc.yaml: catalogue (事项清单), rules, flow, calendar, overrides",
+    )] = DEFAULT_IOC_CONFIG,
     clock: Annotated[str, typer.Option(
         help="sim: follow simulator clock ticks; wall: real time")] = "sim",
     client_id: Annotated[str, typer.Option(
@@ -49,8 +50,8 @@ def serve(
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--broker") from None
     try:
-        service = IocService(IocSettings(broker=address, data_dir=data, catalogue=catalogue,
-                                         rules=rules, clock=clock,  # type: ignore[arg-type]
+        service = IocService(IocSettings(broker=address, data_dir=data, config=config,
+                                         clock=clock,  # type: ignore[arg-type]
                                          client_id=client_id))
     except ConfigError as err:
         typer.echo(f"error: {err}", err=True)

@@ -23,13 +23,13 @@ from ioc.contract import ClockTick, SeqTracker
 @dataclass(order=True)
 class Pending:
     ts: int
-    rank: int  # at equal times: registrations before reports before readings
+    rank: int  # at equal times: registrations, crew positions, answers, reports, readings
     key: tuple[Any, ...]
     kind: str = field(compare=False)
     item: Any = field(compare=False)
 
 
-RANK_DEVICES, RANK_REPORT, RANK_READING = 0, 1, 2
+RANK_SETUP, RANK_CREW, RANK_RESULT, RANK_REPORT, RANK_READING = 0, 1, 2, 3, 4
 
 
 class Sequencer:

@@ -22,7 +22,14 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 CONTRACT_VERSION = 1
 TOPIC_ROOT = "citysim/v1"
@@ -51,47 +58,81 @@ class Topics:
         return f"{TOPIC_ROOT}/gw/{gateway_id}/status"
 
     @staticmethod
-    def dispatch(department: str) -> str:
-        return f"{TOPIC_ROOT}/dept/{department}/dispatch"
+    def report(channel: str) -> str:
+        return f"{TOPIC_ROOT}/report/{channel}"
 
     @staticmethod
-    def report(department: str) -> str:
-        return f"{TOPIC_ROOT}/dept/{department}/report"
+    def task(role: str, unit: str) -> str:
+        return f"{TOPIC_ROOT}/task/{role}/{unit}"
+
+    @staticmethod
+    def result(role: str, unit: str) -> str:
+        return f"{TOPIC_ROOT}/result/{role}/{unit}"
+
+    @staticmethod
+    def org(source: str) -> str:
+        return f"{TOPIC_ROOT}/org/{source}"
+
+    @staticmethod
+    def crew(department: str) -> str:
+        return f"{TOPIC_ROOT}/crew/{department}"
 
     TICK = f"{TOPIC_ROOT}/clock/tick"
     ACK = f"{TOPIC_ROOT}/clock/ack"
 
-    # What the IOC subscribes to, and what a department (or the simulator) subscribes to.
+    # What the IOC subscribes to, and what actors (desk, grid supervisors, departments)
+    # subscribe to.
     IOC_INPUTS = (
         f"{TOPIC_ROOT}/gw/+/telemetry",
         f"{TOPIC_ROOT}/gw/+/devices",
         f"{TOPIC_ROOT}/gw/+/status",
-        f"{TOPIC_ROOT}/dept/+/report",
+        f"{TOPIC_ROOT}/report/+",
+        f"{TOPIC_ROOT}/result/+/+",
+        f"{TOPIC_ROOT}/org/+",
+        f"{TOPIC_ROOT}/crew/+",
         TICK,
     )
-    DISPATCH_ALL = f"{TOPIC_ROOT}/dept/+/dispatch"
+    TASKS_ALL = f"{TOPIC_ROOT}/task/+/+"
 
 
-def parse_topic(topic: str) -> tuple[str, str] | None:
-    """Split a contract topic into (message kind, identifier), or None if it is not ours.
+@dataclass(frozen=True)
+class TopicRef:
+    """A parsed contract topic: its message kind, identifier and (task/result) role."""
 
-    Kinds: telemetry, devices, status, dispatch, report, tick, ack.
+    kind: str
+    ident: str = ""
+    role: str = ""
+
+
+ROLES = ("desk", "grid", "dept")
+CHANNELS = ("patrol", "hotline")
+
+
+def parse_topic(topic: str) -> TopicRef | None:
+    """Split a contract topic, or None if it is not one of ours.
+
+    Kinds: telemetry, devices, status, report, task, result, org, crew, tick, ack.
     """
     if topic == Topics.TICK:
-        return "tick", ""
+        return TopicRef("tick")
     if topic == Topics.ACK:
-        return "ack", ""
+        return TopicRef("ack")
     prefix = TOPIC_ROOT + "/"
     if not topic.startswith(prefix):
         return None
-    parts = topic[len(prefix) :].split("/")
-    if len(parts) != 3:
+    parts = topic[len(prefix):].split("/")
+    if any(not p for p in parts):
         return None
-    scope, ident, leaf = parts
-    allowed = {"gw": {"telemetry", "devices", "status"}, "dept": {"dispatch", "report"}}
-    if leaf not in allowed.get(scope, set()) or not ident:
-        return None
-    return leaf, ident
+    match parts:
+        case ["gw", ident, ("telemetry" | "devices" | "status") as leaf]:
+            return TopicRef(leaf, ident)
+        case ["report", channel] if channel in CHANNELS:
+            return TopicRef("report", channel)
+        case [("task" | "result") as kind, role, unit] if role in ROLES:
+            return TopicRef(kind, unit, role)
+        case [("org" | "crew") as kind, ident]:
+            return TopicRef(kind, ident)
+    return None
 
 
 # --------------------------------------------------------------------------- payloads
@@ -108,6 +149,10 @@ class Envelope(_Model):
     v: Literal[1] = CONTRACT_VERSION
     source: Ident
     msg_seq: int = Field(ge=1)
+
+
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
 
 
 class Reading(_Model):
@@ -130,8 +175,8 @@ class DeviceInfo(_Model):
 
     device_id: Ident
     kind: Ident
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
+    lon: Lon
+    lat: Lat
     grid: Ident
     interval_s: float = Field(gt=0)
     owner: Ident | None = None
@@ -153,32 +198,143 @@ class GatewayStatus(_Model):
     ts: EpochMs | None = None
 
 
-class Dispatch(Envelope):
-    """A work order (派遣) from the IOC to a department. Topic: dept/{department}/dispatch."""
+class GridInfo(_Model):
+    """A grid cell (单元网格) and where it sits: community (社区/村), street (街道/镇), district."""
+
+    code: Ident
+    name: str | None = None
+    community: Ident | None = None
+    street: Ident
+    district: Ident
+
+
+class UnitInfo(_Model):
+    """A handling unit (处置单位): its type (a catalogue department type), level, the area it
+    covers (a district, street or community code), its crews and base."""
+
+    code: Ident
+    type: Ident
+    name_zh: str
+    level: Literal["district", "street", "community"]
+    area: Ident
+    crews: list[Ident] = Field(min_length=1)
+    lon: Lon
+    lat: Lat
+
+
+class OrgAnnouncement(Envelope):
+    """The city's grid hierarchy and handling units. Topic: org/{source}."""
 
     ts: EpochMs
-    dispatch_id: Ident
-    case_id: Ident
-    category: Ident
-    department: Ident
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    grid: Ident | None = None
-    deadline_ts: EpochMs
-    rework: bool = False
+    grids: list[GridInfo] = []
+    units: list[UnitInfo] = []
 
 
-class DispatchReport(Envelope):
-    """A department's feedback (处置反馈) on a dispatch. Topic: dept/{department}/report."""
+class CrewStatus(Envelope):
+    """Where a crew is and whether it can take work (for 就近调度). Topic: crew/{department}."""
 
     ts: EpochMs
-    dispatch_id: Ident
-    case_id: Ident
     department: Ident
-    status: Literal["done"]
-    outcome: Literal["resolved", "not_found"]
     crew: Ident
+    status: Literal["available", "busy", "off_shift"]
+    lon: Lon
+    lat: Lat
+
+
+class PublicReport(Envelope):
+    """A report made by a person: a grid supervisor's app (主动发现, channel `patrol`) or a
+    12345/12319 hotline work order (被动发现, channel `hotline`). Topic: report/{channel}.
+    `category` is the catalogue code as reported, which may be wrong."""
+
+    ts: EpochMs
+    report_id: Ident
+    channel: Literal["patrol", "hotline"]
+    category: Ident
+    lon: Lon
+    lat: Lat
+    grid: Ident | None = None
+    reporter: Ident | None = None
+    description: str | None = Field(default=None, max_length=500)
+    photo: bool = False
+
+
+TaskKind = Literal["accept", "verify", "file", "dispatch", "handle", "check",
+                   "approve_extension", "approve_park"]
+Role = Literal["desk", "grid", "dept"]
+
+# The answers each kind of task allows.
+OUTCOMES: dict[str, tuple[str, ...]] = {
+    "accept": ("accepted", "invalid"),          # 受理 / 不予受理 (作废)
+    "verify": ("confirmed", "not_found"),       # 核实: 属实 / 不属实
+    "file": ("filed", "invalid"),               # 立案 / 作废
+    "dispatch": ("dispatched",),                # 派遣 to `department`
+    "handle": ("done", "not_found", "returned", "extension", "park"),  # 处置 / 回退 / 延期 / 挂账
+    "check": ("pass", "fail"),                  # 核查 通过 / 不通过 (返工)
+    "approve_extension": ("approved", "denied"),
+    "approve_park": ("approved", "denied"),
+}
+
+
+class Task(Envelope):
+    """Work the IOC gives a person: a desk operator (role `desk`, unit = desk id), the grid's
+    supervisors (role `grid`, unit = grid code: 核实 and 核查) or a handling unit (role `dept`,
+    unit = unit code: 处置). Topic: task/{role}/{unit}. `due_ts` is when the task should be
+    done; for `handle`, `deadline_ts` is the case's 处置 deadline and `crew` the crew the IOC
+    picked (就近调度)."""
+
+    ts: EpochMs
+    task_id: Ident
+    case_id: Ident
+    kind: TaskKind
+    role: Role
+    unit: Ident
+    crew: Ident | None = None
+    category: Ident
+    channel: Literal["iot", "patrol", "hotline"]
+    lon: Lon
+    lat: Lat
+    grid: Ident | None = None
+    due_ts: EpochMs | None = None
+    deadline_ts: EpochMs | None = None
+    rework: bool = False
+    reports: int = Field(default=1, ge=1)
+    ref: Ident | None = None  # the first report: an alarm id or a report id
+    department: Ident | None = None  # dispatch: the IOC's suggestion; approvals: who asks
+    extension_h: float | None = Field(default=None, gt=0)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class TaskResult(Envelope):
+    """A person's answer to a task. Topic: result/{role}/{unit}.
+
+    For `handle`, `ts` is the feedback (反馈) time and `handled_ts` when the work on site was
+    finished (处置); a `returned` (回退) or `not_found` answer may name the `category` the crew
+    found. `dispatch` answers name the chosen unit in `department`; `extension` asks for
+    `extension_h` more hours. A task may get an `extension` answer and later a final one."""
+
+    ts: EpochMs
+    task_id: Ident
+    case_id: Ident
+    kind: TaskKind
+    outcome: str
+    actor: Ident
+    category: Ident | None = None
+    department: Ident | None = None
+    handled_ts: EpochMs | None = None
     arrived_ts: EpochMs | None = None
+    extension_h: float | None = Field(default=None, gt=0)
+    note: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _outcome_fits(self) -> TaskResult:
+        if self.outcome not in OUTCOMES[self.kind]:
+            raise ValueError(f"outcome {self.outcome!r} is not an answer to a {self.kind} task; "
+                             f"expected one of {list(OUTCOMES[self.kind])}")
+        if self.kind == "dispatch" and not self.department:
+            raise ValueError("a dispatch answer names the chosen unit in `department`")
+        if self.outcome == "extension" and self.extension_h is None:
+            raise ValueError("an extension answer needs `extension_h`")
+        return self
 
 
 class ClockTick(_Model):

@@ -1,5 +1,5 @@
 """The IOC engine: ingest (validate, deduplicate, dead-letter), then, in event-time order,
-registry, storage, rules and the case flow; plus the views the API serves.
+organisation, registry, storage, rules and the case flow; plus the views the API serves.
 
 Single writer: one ingest thread calls `handle` and `wall_tick`; the API reads through the
 view methods. Both hold `lock`.
@@ -15,58 +15,79 @@ from typing import Any, Literal
 
 import orjson
 
-from ioc.cases import ACTION_ZH, CLOSURE_ZH, Case, CaseLog
-from ioc.clock import RANK_DEVICES, RANK_READING, RANK_REPORT, Pending, Sequencer, Timers
-from ioc.config import Catalogue, RuleSet
+from ioc.calendar import WorkCalendar
+from ioc.cases import ACTION_ZH, CLOSURE_ZH, Case, CaseLog, FlowRules
+from ioc.clock import (
+    RANK_CREW,
+    RANK_READING,
+    RANK_REPORT,
+    RANK_RESULT,
+    RANK_SETUP,
+    Pending,
+    Sequencer,
+    Timers,
+)
+from ioc.config import CHANNEL_ZH, LEVEL_ZH, IocConfig
 from ioc.contract import (
     ClockAck,
     ClockTick,
+    CrewStatus,
     DeviceAnnouncement,
-    Dispatch,
-    DispatchReport,
     GatewayStatus,
+    GridInfo,
+    OrgAnnouncement,
     PayloadError,
+    PublicReport,
     Reading,
     SeqTracker,
+    Task,
+    TaskResult,
     TelemetryBatch,
     Topics,
+    UnitInfo,
     decode,
     encode,
     parse_topic,
 )
 from ioc.flow import Alarm, CaseFlow
 from ioc.kpis import compute_kpis, ratio
+from ioc.org import Org
 from ioc.registry import Registry
 from ioc.rules import RuleEngine
 from ioc.store import Store
 
 ClockMode = Literal["sim", "wall"]
-SOURCE = "ioc"  # the IOC's own msg_seq source for dispatches
+SOURCE = "ioc"  # the IOC's own msg_seq source for tasks
 HOUR_MS = 3_600_000
 
 
 class Engine:
-    def __init__(self, store: Store, catalogue: Catalogue, rules: RuleSet,
-                 publish: Callable[[str, bytes], None], clock: ClockMode = "sim",
-                 tz_offset_h: float = 8.0, wall_lateness_ms: int = 2000,
+    def __init__(self, store: Store, config: IocConfig, publish: Callable[[str, bytes], None],
+                 clock: ClockMode = "sim", wall_lateness_ms: int = 2000,
                  missed_intervals: float = 3.0):
         self.store = store
-        self.catalogue = catalogue
+        self.config = config
+        self.catalogue = config.catalogue
         self.publish = publish
         self.clock_mode = clock
-        self.tz = timezone(timedelta(hours=tz_offset_h))
+        self.calendar = WorkCalendar.load(config.calendar_path)
+        self.tz = timezone(timedelta(hours=self.calendar.tz_offset_h))
         self.wall_lateness_ms = wall_lateness_ms
         self.lock = threading.RLock()
         self.counters: Counter[str] = Counter()
         self.registry = Registry(missed_intervals)
-        self.rules = RuleEngine(rules.rules)
+        self.rules = RuleEngine(config.rules.rules)
         self.seq = Sequencer()
         self.timers = Timers()
         self.seen_readings = SeqTracker(window=256)
-        self.log = CaseLog.replay(store.case_events(), on_append=store.add_case_event)
-        self.flow = CaseFlow(self.log, catalogue, self._send_dispatch, self.timers.schedule,
-                             self._save_alarm)
+        self.org = Org()
+        self.flow_rules = FlowRules(config.flow.stages)
+        self.log = CaseLog.replay(store.case_events(), self.flow_rules,
+                                  on_append=store.add_case_event)
+        self.flow = CaseFlow(self.log, config.flow, self.catalogue, self.calendar, self.org,
+                             self._send_task, self.timers.schedule, self._save_alarm)
         self.gateways: dict[str, dict[str, Any]] = {}
+        self._crew_rows: dict[tuple[str, str], dict[str, Any]] = {}  # latest status per crew
         self.online_samples: list[tuple[int, int, int]] = []  # (ts, online, total)
         self.run_id: str | None = None
         self.now: int | None = None
@@ -85,6 +106,14 @@ class Engine:
         self.online_samples = [tuple(s) for s in orjson.loads(meta.get("online_samples", "[]"))]
         for source, n in orjson.loads(meta.get("sources", "{}")).items():
             self.seq.sources.restore(source, n)
+        org = orjson.loads(meta.get("org", "{}"))
+        for g in org.get("grids", []):
+            self.org.add_grid(GridInfo.model_validate(g))
+        for u in org.get("units", []):
+            self.org.add_unit(UnitInfo.model_validate(u))
+        for c in orjson.loads(meta.get("crews", "[]")):
+            self._crew_rows[(c["department"], c["crew"])] = c
+            self.org.crew_status(CrewStatus.model_validate(c))
         for dev in self.store.devices():
             self.registry.devices[dev.device_id] = dev
         for device_id, (last_ts, last_seq, count) in self.store.reading_stats().items():
@@ -116,46 +145,58 @@ class Engine:
             self._run_ready_ticks()
 
     def _route(self, topic: str, payload: bytes, received_at: str) -> None:
-        parsed = parse_topic(topic)
-        if parsed is None:
+        ref = parse_topic(topic)
+        if ref is None or ref.kind in ("task", "ack"):
             raise PayloadError("unknown_topic", f"not a citysim/v1 input topic: {topic}")
-        kind, ident = parsed
-        if kind == "telemetry":
+        origin = (received_at, topic, payload)
+        if ref.kind == "telemetry":
             batch = decode(TelemetryBatch, payload)
-            self._check_source(batch.source, ident)
+            self._check_source(batch.source, ref.ident)
             if self._accept(batch.source, batch.msg_seq):
                 for r in batch.readings:
                     self.seq.push(Pending(r.ts, RANK_READING, (r.device_id, r.seq), "reading",
-                                          (ident, r, received_at)))
-        elif kind == "devices":
+                                          (ref.ident, r, received_at)))
+        elif ref.kind == "devices":
             ann = decode(DeviceAnnouncement, payload)
-            self._check_source(ann.source, ident)
+            self._check_source(ann.source, ref.ident)
             if self._accept(ann.source, ann.msg_seq):
-                self.seq.push(Pending(ann.ts, RANK_DEVICES, (ann.source, ann.msg_seq),
-                                      "devices", (ident, ann)))
-        elif kind == "report":
-            rep = decode(DispatchReport, payload)
-            if rep.department != ident:
-                raise PayloadError("source_mismatch", f"report for department {rep.department!r}"
-                                                      f" on the topic of {ident!r}")
+                self.seq.push(Pending(ann.ts, RANK_SETUP, (ann.source, ann.msg_seq), "devices",
+                                      (ref.ident, ann)))
+        elif ref.kind == "org":
+            org = decode(OrgAnnouncement, payload)
+            self._check_source(org.source, ref.ident)
+            if self._accept(org.source, org.msg_seq):
+                self.seq.push(Pending(org.ts, RANK_SETUP, (org.source, org.msg_seq), "org", org))
+        elif ref.kind == "crew":
+            crew = decode(CrewStatus, payload)
+            self._check_source(crew.department, ref.ident, "department")
+            if self._accept(crew.source, crew.msg_seq):
+                self.seq.push(Pending(crew.ts, RANK_CREW, (crew.source, crew.msg_seq), "crew",
+                                      crew))
+        elif ref.kind == "report":
+            rep = decode(PublicReport, payload)
+            self._check_source(rep.channel, ref.ident, "channel")
             if self._accept(rep.source, rep.msg_seq):
                 self.seq.push(Pending(rep.ts, RANK_REPORT, (rep.source, rep.msg_seq), "report",
-                                      (received_at, topic, payload, rep)))
-        elif kind == "status":
+                                      (origin, rep)))
+        elif ref.kind == "result":
+            res = decode(TaskResult, payload)
+            if self._accept(res.source, res.msg_seq):
+                self.seq.push(Pending(res.ts, RANK_RESULT, (res.source, res.msg_seq), "result",
+                                      (origin, ref.role, ref.ident, res)))
+        elif ref.kind == "status":
             status = decode(GatewayStatus, payload)
-            self._check_source(status.gateway_id, ident)
-            self.gateways[ident] = {"gateway_id": ident, "status": status.status,
-                                    "ts": status.ts, "received_at": received_at}
-        elif kind == "tick":
-            self._on_tick(decode(ClockTick, payload), received_at, topic, payload)
-        else:
-            raise PayloadError("unknown_topic", f"{kind} messages are outputs of the IOC")
+            self._check_source(status.gateway_id, ref.ident)
+            self.gateways[ref.ident] = {"gateway_id": ref.ident, "status": status.status,
+                                        "ts": status.ts, "received_at": received_at}
+        elif ref.kind == "tick":
+            self._on_tick(decode(ClockTick, payload))
 
     @staticmethod
-    def _check_source(source: str, ident: str) -> None:
-        if source != ident:
+    def _check_source(value: str, ident: str, what: str = "source") -> None:
+        if value != ident:
             raise PayloadError("source_mismatch",
-                               f"source {source!r} published on the topic of {ident!r}")
+                               f"{what} {value!r} published on the topic of {ident!r}")
 
     def _accept(self, source: str, msg_seq: int) -> bool:
         if self.seq.accept(source, msg_seq):
@@ -181,7 +222,7 @@ class Engine:
         self.store.flush()  # rare, and an operator looks for them at once
 
     # ------------------------------------------------------------------ clock
-    def _on_tick(self, tick: ClockTick, received_at: str, topic: str, payload: bytes) -> None:
+    def _on_tick(self, tick: ClockTick) -> None:
         if self.clock_mode != "sim":
             raise PayloadError("clock_mode", "this IOC runs on the wall clock; ticks ignored")
         if self.run_id is None:
@@ -241,7 +282,12 @@ class Engine:
                                         orjson.dumps(self.online_samples).decode())
                 self.timers.schedule(due + HOUR_MS, "sample")
             else:
-                self.flow.on_timer(kind, key, due)
+                try:
+                    self.flow.on_timer(kind, key, due)
+                except Exception as err:  # a bug in one case must not stop the clock
+                    self._dead(datetime.now(UTC).isoformat(timespec="milliseconds"),
+                               "(timer)", "internal_error", f"{kind} {key} at {due}: {err!r}",
+                               key.encode())
 
     def _ack(self, tick: ClockTick) -> None:
         ack = ClockAck(run_id=tick.run_id, seq=tick.seq, ts=tick.ts,
@@ -262,14 +308,41 @@ class Engine:
             for info in ann.devices:
                 self.store.put_device(self.registry.register(info, gateway, ann.ts))
             self.counters["devices_registered"] += len(ann.devices)
+        elif p.kind == "org":
+            for grid in p.item.grids:
+                self.org.add_grid(grid)
+            for unit in p.item.units:
+                self.org.add_unit(unit)
+            self.store.set_meta("org", orjson.dumps({
+                "grids": [g.model_dump() for g in self.org.grids.values()],
+                "units": [u.model_dump() for u in self.org.units.values()]}).decode())
+        elif p.kind == "crew":
+            self.org.crew_status(p.item)
+            self._crew_rows[(p.item.department, p.item.crew)] = p.item.model_dump()
+            self.store.set_meta("crews", orjson.dumps(list(self._crew_rows.values())).decode())
         elif p.kind == "report":
-            received_at, topic, payload, rep = p.item
-            reason = self.flow.report(rep)
+            (received_at, topic, payload), rep = p.item
+            reason = self.flow.public_report(rep)
             if reason:
-                self._dead(received_at, topic, reason, f"case {rep.case_id} dispatch "
-                                                       f"{rep.dispatch_id}", payload)
+                self._dead(received_at, topic, reason, f"category {rep.category!r}", payload)
             else:
-                self.counters["reports"] += 1
+                self.counters[f"reports.{rep.channel}"] += 1
+        elif p.kind == "result":
+            (received_at, topic, payload), role, unit, res = p.item
+            reason = self._answer(role, unit, res)
+            if reason:
+                self._dead(received_at, topic, reason,
+                           f"case {res.case_id} task {res.task_id} ({res.kind} {res.outcome})",
+                           payload)
+            else:
+                self.counters[f"results.{res.kind}"] += 1
+
+    def _answer(self, role: str, unit: str, res: TaskResult) -> str | None:
+        case = self.log.cases.get(res.case_id)
+        task = case.open_tasks.get(res.task_id) if case else None
+        if task is not None and (task["role"], task["unit"]) != (role, unit):
+            return "source_mismatch"  # an answer from someone the task was not given to
+        return self.flow.task_result(res)
 
     def _apply_reading(self, gateway: str, r: Reading, received_at: str) -> None:
         dev = self.registry.get(r.device_id)
@@ -291,16 +364,19 @@ class Engine:
                 self.flow.alarm_cleared(change)
 
     # ------------------------------------------------------------------ outputs
-    def _send_dispatch(self, case: Case, dispatch_id: str, deadline: int, rework: bool,
-                       ts: int) -> None:
+    def _send_task(self, kind: str, role: str, unit: str, case: Case,
+                   fields: dict[str, Any]) -> None:
         self._out_seq += 1
         self.store.set_meta("out_seq", str(self._out_seq))
-        msg = Dispatch(source=SOURCE, msg_seq=self._out_seq, ts=ts, dispatch_id=dispatch_id,
-                       case_id=case.case_id, category=case.category,
-                       department=case.department, lon=case.lon, lat=case.lat,
-                       grid=case.grid or None, deadline_ts=deadline, rework=rework)
-        self.publish(Topics.dispatch(case.department), encode(msg))
-        self.counters["dispatches_sent"] += 1
+        place = {"lon": case.lon, "lat": case.lat, **fields}  # a task may name another spot
+        fields = {k: v for k, v in place.items() if k not in ("lon", "lat")}
+        task = Task(source=SOURCE, msg_seq=self._out_seq, kind=kind, role=role, unit=unit,
+                    case_id=case.case_id, category=case.category, channel=case.channel,
+                    lon=place["lon"], lat=place["lat"], grid=case.grid or None,
+                    reports=max(1, len(case.reports)),
+                    ref=case.reports[0]["ref"] if case.reports else None, **fields)
+        self.publish(Topics.task(role, unit), encode(task))
+        self.counters[f"tasks.{kind}"] += 1
 
     def _save_alarm(self, alarm: Alarm) -> None:
         self.store.put_alarm(alarm.to_dict())
@@ -313,27 +389,36 @@ class Engine:
 
     def case_view(self, case: Case) -> dict[str, Any]:
         item = self.catalogue.item(case.category)
-        dept = self.catalogue.department(case.department)
+        unit = self.org.units.get(case.department or "")
         return {
             "case_id": case.case_id,
             "category": case.category,
             "category_zh": item.name_zh if item else None,
             "category_en": item.name_en if item else None,
-            "department": case.department,
-            "department_zh": dept.name_zh if dept else None,
-            "source": case.source,
+            "channel": case.channel,
+            "channel_zh": CHANNEL_ZH.get(case.channel),
             "stage": case.stage.value if case.stage else None,
             "stage_zh": ACTION_ZH.get(case.stage, "") if case.stage else None,
-            "lon": case.lon, "lat": case.lat, "grid": case.grid,
+            "lon": case.lon, "lat": case.lat, "grid": case.grid, "street": case.street,
+            "district": case.district,
+            "level": case.level, "level_zh": LEVEL_ZH.get(case.level or ""),
+            "department": case.department,
+            "department_zh": unit.name_zh if unit else None,
+            "crew": case.crew,
+            "reports": len(case.reports),
+            "report_refs": [{"channel": r["channel"], "ref": r["ref"], "ts": r["ts"],
+                             "lon": r["lon"], "lat": r["lat"]} for r in case.reports],
             "device_ids": case.device_ids, "alarm_ids": case.alarm_ids,
-            "reports": case.reports,
             "reported_ts": case.reported_ts, "reported": self.iso(case.reported_ts),
             "deadline_ts": case.deadline_ts, "deadline": self.iso(case.deadline_ts),
             "handled_ts": case.handled_ts, "handled": self.iso(case.handled_ts),
             "closed_ts": case.closed_ts, "closed": self.iso(case.closed_ts),
             "closure_type": case.closure_type,
             "closure_zh": CLOSURE_ZH.get(case.closure_type or ""),
+            "void_reason": case.void_reason,
             "overdue": case.overdue, "on_time": case.on_time, "rework": case.rework,
+            "returned": case.returned, "extensions": case.extensions,
+            "open_tasks": case.open_tasks,
             "timeline": [dict(ev.to_dict(), time=self.iso(ev.ts)) for ev in case.events],
         }
 
@@ -347,11 +432,14 @@ class Engine:
             c = self.log.cases.get(case_id)
             return self.case_view(c) if c else None
 
-    def kpis(self, as_of: int | None = None) -> dict[str, Any]:
+    def kpis(self, as_of: int | None = None, from_ts: int | None = None,
+             group_by: str | None = None) -> dict[str, Any]:
         with self.lock:
             as_of = as_of if as_of is not None else (self.now or 0)
-            out = compute_kpis(self.log.events, as_of)
-            samples = [s for s in self.online_samples if s[0] <= as_of]
+            out = compute_kpis(self.log.events, self.flow_rules, as_of,
+                               self.config.flow.composite, from_ts, group_by)
+            samples = [s for s in self.online_samples if s[0] <= as_of
+                       and (from_ts is None or s[0] >= from_ts)]
             out["device_online_rate"] = (
                 round(sum(o / t for _, o, t in samples) / len(samples), 6) if samples else None)
             out["online_samples"] = len(samples)
@@ -372,6 +460,23 @@ class Engine:
         with self.lock:
             return [dict(g) for _, g in sorted(self.gateways.items())]
 
+    def tasks(self) -> list[dict[str, Any]]:
+        """Open tasks: who is expected to do what (待办)."""
+        with self.lock:
+            return [{"task_id": tid, "case_id": c.case_id, **t, "category": c.category,
+                     "due_ts": c.pending_due_ts, "due": self.iso(c.pending_due_ts)}
+                    for c in self.log.cases.values() for tid, t in c.open_tasks.items()]
+
+    def organisation(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "grids": [g.model_dump() for g in self.org.grids.values()],
+                "units": [u.model_dump() for u in self.org.units.values()],
+                "crews": [{"unit": c.unit, "crew": c.crew_id, "status": c.status,
+                           "lon": c.lon, "lat": c.lat, "ts": c.ts}
+                          for c in self.org.crews.values()],
+            }
+
     def health(self) -> dict[str, Any]:
         with self.lock:
             now = self.now
@@ -379,9 +484,12 @@ class Engine:
             waiting = self.seq.waiting_tick()
             return {
                 "status": "ok",
+                "config": self.config.name,
                 "clock_mode": self.clock_mode,
                 "clock_ts": now,
                 "clock": self.iso(now),
+                "calendar_covers_clock": (now is None or self.calendar.covers(
+                    self.calendar.local_date(now))),
                 "run_id": self.run_id,
                 "ticks": self.ticks,
                 "waiting_for": self.seq.sources.missing(waiting.published) if waiting else {},
@@ -390,6 +498,7 @@ class Engine:
                 "devices": total,
                 "devices_online": online,
                 "online_rate_now": ratio(online, total),
+                "units": len(self.org.units),
                 "cases": len(self.log.cases),
                 "open_cases": len(self.log.open_cases()),
                 "counters": dict(sorted(self.counters.items())),

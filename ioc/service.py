@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ioc.bus import IocBus
-from ioc.config import DEFAULT_CATALOGUE, DEFAULT_RULES, load_catalogue, load_rules
+from ioc.config import DEFAULT_IOC_CONFIG, load_ioc_config
 from ioc.contract import BrokerAddress
 from ioc.engine import ClockMode, Engine
 from ioc.store import Store
@@ -28,21 +28,17 @@ _STOP = object()  # tells the ingest thread to finish
 class IocSettings:
     broker: BrokerAddress
     data_dir: Path
-    catalogue: Path = DEFAULT_CATALOGUE
-    rules: Path = DEFAULT_RULES
+    config: Path = DEFAULT_IOC_CONFIG
     clock: ClockMode = "sim"
     client_id: str = "citysim-ioc"
-    tz_offset_h: float = 8.0
 
 
 class IocService:
     def __init__(self, settings: IocSettings):
         self.settings = settings
-        self.catalogue = load_catalogue(settings.catalogue)
-        self.rules = load_rules(settings.rules, self.catalogue)
+        self.config = load_ioc_config(settings.config)
         self.store = Store(settings.data_dir)
-        self.engine = Engine(self.store, self.catalogue, self.rules, self._publish,
-                             clock=settings.clock, tz_offset_h=settings.tz_offset_h)
+        self.engine = Engine(self.store, self.config, self._publish, clock=settings.clock)
         self.bus = IocBus(settings.broker, settings.client_id, clean_start=self.store.fresh,
                           on_message=self._enqueue)
         self._queue: queue.SimpleQueue[tuple[str, bytes, str] | object] = queue.SimpleQueue()

@@ -113,7 +113,7 @@ def start_broker(kind: BrokerKind = "auto", log_dir: Path | None = None,
     else:
         cmd = [sys.executable, "-m", "sim.embedded_broker", "--port", str(port)]
         label = "amqtt (embedded)"
-    with open(log_path, "ab") as log:
+    with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
     broker = RunningBroker(BrokerAddress("127.0.0.1", port), label, proc, workdir, log_path, tmp)

@@ -5,9 +5,10 @@ Each tick of `tick_s` simulated seconds:
 1. the SimPy world runs up to the tick time T (incidents evolve, crews travel and report);
 2. every reading due in the window is produced and published by its grid's gateway;
 3. a clock tick (watermark T plus each source's last msg_seq) is published;
-4. `lockstep`: wait for the IOC's acknowledgement of T and for every dispatch it announced,
-   then hand those dispatches to the departments at time T. Deterministic.
-   `free`: pace the loop to `speed` x wall time and hand over whatever dispatches have come.
+4. `lockstep`: wait for the IOC's acknowledgement of T and for every task it announced,
+   then hand those tasks to the people they are for (desk, grid supervisors, units) at time
+   T. Deterministic.
+   `free`: pace the loop to `speed` x wall time and hand over whatever tasks have come.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from edge.gateway import Gateway
+from ioc.contract import Task
 from sim.control import ControlChannel
-from sim.responders import Department
 from sim.world import World
 
 SyncMode = Literal["lockstep", "free"]
@@ -41,20 +42,20 @@ class TickStatus:
 class DriveResult:
     ticks: int
     readings: int
-    dispatches: int
-    unroutable_dispatches: int
+    tasks: int
+    unroutable_tasks: int
     wall_s: float
 
 
 class ClockDriver:
     def __init__(self, world: World, gateways: dict[str, Gateway], control: ControlChannel,
-                 departments: dict[str, Department], sync: SyncMode = "lockstep",
+                 route: Callable[[Task], bool], sync: SyncMode = "lockstep",
                  speed: float = 60.0, ack_timeout_s: float = 60.0,
                  message_count: Callable[[], int] = lambda: 0):
         self.world = world
         self.gateways = gateways
         self.control = control
-        self.departments = departments
+        self.route = route  # hands a task to its person; False if nobody takes it
         self.sync = sync
         self.speed = speed
         self.ack_timeout_s = ack_timeout_s
@@ -64,7 +65,7 @@ class ClockDriver:
         sc = self.world.scenario
         total = math.ceil(sc.duration_s / sc.tick_s)
         wall0 = time.monotonic()
-        readings = dispatches = unroutable = 0
+        readings = tasks = unroutable = 0
         prev = 0.0
         for gw_id, devices in sorted(self.world.device_infos().items()):
             self.gateways[gw_id].announce(devices, self.world.ms(0.0))
@@ -79,24 +80,22 @@ class ClockDriver:
             self.control.publish_tick(seq, self.world.ms(t), final=seq == total)
             if self.sync == "lockstep":
                 ack = self.control.wait_ack(seq, self.ack_timeout_s)
-                incoming = self.control.dispatches_through(ack.published.get("ioc", 0),
-                                                           self.ack_timeout_s)
+                incoming = self.control.tasks_through(ack.published.get("ioc", 0),
+                                                      self.ack_timeout_s)
             else:
                 lag = wall0 + t / self.speed - time.monotonic()
                 if lag > 0:
                     time.sleep(lag)
-                incoming = self.control.dispatches_available()
-            for d in incoming:
-                dept = self.departments.get(d.department)
-                if dept is None:
-                    unroutable += 1
+                incoming = self.control.tasks_available()
+            for task in incoming:
+                if self.route(task):
+                    tasks += 1
                 else:
-                    dept.receive(d)
-                    dispatches += 1
+                    unroutable += 1
             prev = t
             if on_tick:
                 on_tick(TickStatus(seq, total, t, readings, self.message_count(),
                                    time.monotonic() - wall0, self.control.last_stats))
         if self.sync == "free":  # let the IOC catch up before results are read
             self.control.wait_ack(total, self.ack_timeout_s)
-        return DriveResult(total, readings, dispatches, unroutable, time.monotonic() - wall0)
+        return DriveResult(total, readings, tasks, unroutable, time.monotonic() - wall0)

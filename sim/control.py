@@ -1,34 +1,37 @@
-"""The simulator's control channel with the IOC: clock ticks and department traffic.
+"""The simulator's side of the conversation with the IOC.
 
-Publishes ticks (with the per-source manifest) and department reports; receives the IOC's
-acknowledgements and dispatches on paho's thread and hands them to the clock driver in
-message order.
+Publishes clock ticks (with the per-source manifest) and everything the simulated people
+send: the organisation, crew positions, patrol and hotline reports, answers to tasks. Receives
+the IOC's acknowledgements and tasks on paho's thread and hands them to the clock driver in
+the IOC's message order.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from typing import Any, TypeVar
 
 from edge.link import Link
 from edge.sources import SourceSequences
 from ioc.contract import (
     ClockAck,
     ClockTick,
-    Dispatch,
-    DispatchReport,
+    Envelope,
     PayloadError,
     SeqTracker,
+    Task,
     Topics,
     decode,
     encode,
 )
 
 IOC_SOURCE = "ioc"
+E = TypeVar("E", bound=Envelope)
 
 
 class IocTimeout(TimeoutError):
-    """The IOC did not answer a tick (or its dispatches did not arrive) in time."""
+    """The IOC did not answer a tick (or its tasks did not arrive) in time."""
 
 
 class ControlChannel:
@@ -37,14 +40,14 @@ class ControlChannel:
         self.sequences = sequences
         self.run_id = run_id
         self.rejected: list[str] = []  # malformed messages from the IOC side
+        self.last_stats: dict[str, int] = {}  # the IOC's counters from its latest ack
         self._cond = threading.Condition()
         self._acks: dict[int, ClockAck] = {}
-        self._dispatches: dict[int, Dispatch] = {}
+        self._tasks: dict[int, Task] = {}
         self._seen = SeqTracker()
-        self._delivered = 0  # dispatches handed to the departments, by IOC msg_seq
-        self.last_stats: dict[str, int] = {}  # the IOC's counters from its latest ack
+        self._delivered = 0  # tasks handed over, by IOC msg_seq
         link.subscribe(Topics.ACK, self._on_ack)
-        link.subscribe(Topics.DISPATCH_ALL, self._on_dispatch)
+        link.subscribe(Topics.TASKS_ALL, self._on_task)
 
     # ---------------------------------------------------------------- outgoing
     def publish_tick(self, seq: int, ts: int, final: bool = False) -> None:
@@ -52,14 +55,11 @@ class ControlChannel:
                          published=self.sequences.snapshot(), final=final)
         self.link.publish(Topics.TICK, encode(tick))
 
-    def report(self, dispatch: Dispatch, outcome: str, crew: str, arrived_ts: int,
-               ts: int) -> None:
-        source = f"dept-{dispatch.department}"
-        msg = DispatchReport(source=source, msg_seq=self.sequences.take(source), ts=ts,
-                             dispatch_id=dispatch.dispatch_id, case_id=dispatch.case_id,
-                             department=dispatch.department, status="done", outcome=outcome,
-                             crew=crew, arrived_ts=arrived_ts)
-        self.link.publish(Topics.report(dispatch.department), encode(msg))
+    def send(self, topic: str, model: type[E], source: str, **fields: Any) -> E:
+        """Publish a data message from `source` (its next msg_seq is assigned here)."""
+        msg = model(source=source, msg_seq=self.sequences.take(source), **fields)
+        self.link.publish(topic, encode(msg))
+        return msg
 
     # ---------------------------------------------------------------- incoming
     def wait_ack(self, seq: int, timeout: float) -> ClockAck:
@@ -77,26 +77,26 @@ class ControlChannel:
                 del self._acks[old]
             return ack
 
-    def dispatches_through(self, msg_seq: int, timeout: float) -> list[Dispatch]:
-        """Wait until every IOC dispatch up to `msg_seq` has arrived; return the new ones."""
+    def tasks_through(self, msg_seq: int, timeout: float) -> list[Task]:
+        """Wait until every IOC task up to `msg_seq` has arrived; return the new ones."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._seen.contiguous(IOC_SOURCE) < msg_seq:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise IocTimeout(f"dispatches up to {msg_seq} announced by the IOC did not "
+                    raise IocTimeout(f"tasks up to {msg_seq} announced by the IOC did not "
                                      f"arrive within {timeout:.0f} s")
                 self._cond.wait(left)
             return self._take(msg_seq)
 
-    def dispatches_available(self) -> list[Dispatch]:
-        """Every dispatch received in order so far (free-running mode)."""
+    def tasks_available(self) -> list[Task]:
+        """Every task received in order so far (free-running mode)."""
         with self._cond:
             return self._take(self._seen.contiguous(IOC_SOURCE))
 
-    def _take(self, upto: int) -> list[Dispatch]:
-        out = [self._dispatches.pop(s) for s in range(self._delivered + 1, upto + 1)
-               if s in self._dispatches]
+    def _take(self, upto: int) -> list[Task]:
+        out = [self._tasks.pop(s) for s in range(self._delivered + 1, upto + 1)
+               if s in self._tasks]
         self._delivered = max(self._delivered, upto)
         return out
 
@@ -113,16 +113,16 @@ class ControlChannel:
             self.last_stats = ack.stats
             self._cond.notify_all()
 
-    def _on_dispatch(self, topic: str, payload: bytes) -> None:
+    def _on_task(self, topic: str, payload: bytes) -> None:
         try:
-            d = decode(Dispatch, payload)
+            task = decode(Task, payload)
         except PayloadError as err:
             self.rejected.append(f"{topic}: {err}")
             return
-        if d.source != IOC_SOURCE:
-            self.rejected.append(f"{topic}: dispatch from unexpected source {d.source!r}")
+        if task.source != IOC_SOURCE:
+            self.rejected.append(f"{topic}: task from unexpected source {task.source!r}")
             return
         with self._cond:
-            if self._seen.add(d.source, d.msg_seq):
-                self._dispatches[d.msg_seq] = d
+            if self._seen.add(task.source, task.msg_seq):
+                self._tasks[task.msg_seq] = task
                 self._cond.notify_all()

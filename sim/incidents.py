@@ -214,6 +214,39 @@ class LampFault(Incident):
         return np.where(hit, self.start, np.nan)
 
 
+class Static(Incident):
+    """Something that is simply there until it is dealt with or goes away on its own:
+    exposed garbage, a street stall, a pothole, a car parked where it must not be."""
+
+    def initial_level(self) -> float:
+        return 1.0
+
+    def update(self, t: float, weather: Weather) -> None:
+        if self.duration_s is not None and t >= self.start + self.duration_s:
+            self.finish(t, "natural")
+
+    def resolve(self, t: float, case_id: str) -> None:
+        super().resolve(t, case_id)
+        self.finish(t, "response")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """How people notice an incident. A grid supervisor within `sight_m` notices it with
+    probability `patrol_per_min` per minute; citizens call 12345 about it `calls_per_h`
+    times an hour while it lasts (scaled by the time of day); `day`/`night` scale both
+    (a dark lamp shows only at night). Callers name a `confusions` category instead of the
+    right one with probability `confusion_p`."""
+
+    patrol_per_min: float
+    sight_m: float
+    calls_per_h: float
+    day: float = 1.0
+    night: float = 1.0
+    confusions: tuple[str, ...] = ()
+    confusion_p: float = 0.0
+
+
 @dataclass(frozen=True)
 class IncidentKind:
     """An incident kind and the catalogue category (事项清单 code) the IOC should file it under."""
@@ -225,15 +258,32 @@ class IncidentKind:
     model: type[Incident]
     duration_min: tuple[float, float] | None  # natural duration range; None: until handled
     targets: str | None = None  # a device kind the incident attaches to (nearest device)
+    visible: Visibility | None = None  # None: only devices can tell
 
 
 INCIDENT_KINDS: dict[str, IncidentKind] = {
     k.name: k
     for k in (
-        IncidentKind("fire", "火情", "Fire / smoke", "IOT-02", Fire, (60, 150)),
-        IncidentKind("waterlogging", "路面积水", "Road waterlogging", "IOT-01", Waterlogging, None),
-        IncidentKind("lamp_fault", "路灯故障", "Street-lamp fault", "IOT-03", LampFault, None,
-                     targets="smart_pole"),
+        IncidentKind("fire", "火情", "Fire / smoke", "SJ0502", Fire, (60, 150),
+                     visible=Visibility(0.5, 120, 1.0, night=0.4)),
+        IncidentKind("waterlogging", "路面积水", "Road waterlogging", "SJ0501", Waterlogging, None,
+                     visible=Visibility(0.3, 60, 0.6, night=0.3, confusions=("SJ0504",),
+                                        confusion_p=0.1)),
+        IncidentKind("lamp_fault", "路灯故障", "Street-lamp fault", "BJ0101", LampFault, None,
+                     targets="smart_pole",
+                     visible=Visibility(0.2, 40, 0.05, day=0.0, night=1.0)),
+        IncidentKind("exposed_garbage", "暴露垃圾", "Exposed garbage", "SJ0101", Static, None,
+                     visible=Visibility(0.25, 40, 0.15, night=0.2, confusions=("SJ0103", "SJ0105"),
+                                        confusion_p=0.25)),
+        IncidentKind("street_vending", "占道经营", "Street vending", "SJ0401", Static, (60, 240),
+                     visible=Visibility(0.3, 50, 0.1, night=0.3, confusions=("SJ0402",),
+                                        confusion_p=0.15)),
+        IncidentKind("road_damage", "道路破损", "Road surface damage", "BJ0201", Static, None,
+                     visible=Visibility(0.15, 30, 0.05, night=0.3, confusions=("SJ0504",),
+                                        confusion_p=0.1)),
+        IncidentKind("illegal_parking", "违法停车", "Illegal parking", "SJ0402", Static,
+                     (30, 180), visible=Visibility(0.3, 40, 0.2, night=0.3,
+                                                   confusions=("SJ0401",), confusion_p=0.1)),
     )
 }
 

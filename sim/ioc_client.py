@@ -77,14 +77,14 @@ class EmbeddedIoc:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
 
-def start_embedded_ioc(broker: BrokerAddress, data_dir: Path, catalogue: Path, rules: Path,
-                       log_path: Path, client_id: str) -> EmbeddedIoc:
+def start_embedded_ioc(broker: BrokerAddress, data_dir: Path, config: Path, log_path: Path,
+                       client_id: str) -> EmbeddedIoc:
     port = free_port()
     cmd = [sys.executable, "-m", "ioc", "serve", "--broker", broker.url, "--data", str(data_dir),
-           "--port", str(port), "--catalogue", str(catalogue), "--rules", str(rules),
-           "--clock", "sim", "--client-id", client_id, "--log-level", "warning"]
+           "--port", str(port), "--config", str(config), "--clock", "sim",
+           "--client-id", client_id, "--log-level", "warning"]
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
+    with open(log_path, "wb") as log:  # one run, one log
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
     ioc = EmbeddedIoc(proc, IocClient(f"http://127.0.0.1:{port}"), log_path)

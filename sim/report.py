@@ -11,16 +11,26 @@ from rich.table import Table
 KPI_ROWS = [
     ("reported", "上报数", "Reported"),
     ("duplicate_reports", "重复上报数", "Duplicate reports (merged)"),
+    ("valid_report_rate", "有效上报率", "Valid report rate"),
     ("filed", "立案数", "Filed"),
+    ("on_time_filing_rate", "按时立案率", "On-time filing rate"),
     ("dispatched", "派遣数", "Dispatched"),
+    ("accurate_dispatch_rate", "准确派遣率", "Accurate dispatch rate"),
+    ("on_time_dispatch_rate", "按期派遣率", "On-time dispatch rate"),
     ("handled", "处置数", "Handled"),
+    ("handling_rate", "处置率", "Handling rate"),
+    ("on_time_handling_rate", "按期处置率", "On-time handling rate"),
     ("closed", "结案数", "Closed"),
     ("due_to_close", "应结案数", "Due to close"),
     ("closure_rate", "结案率", "Closure rate"),
     ("on_time_closure_rate", "按期结案率", "On-time closure rate"),
-    ("mean_handling_hours", "平均处置时长", "Mean handling time (h)"),
-    ("overdue", "超期数", "Overdue"),
-    ("rework", "返工数", "Rework"),
+    ("rework_rate", "返工率", "Rework rate"),
+    ("extension_rate", "延期率", "Extension rate"),
+    ("overdue_pending_rate", "超期待处置率", "Overdue pending rate"),
+    ("mean_handling_hours", "平均处置时长(小时)", "Mean handling time (h)"),
+    ("p90_handling_hours", "处置时长P90(小时)", "Handling time p90 (h)"),
+    ("smart_discovery_share", "智能发现占比", "Smart discovery share"),
+    ("composite_score", "综合指标值", "Composite score"),
     ("device_online_rate", "设备在线率", "Device online rate"),
 ]
 TRUTH_ROWS = [
@@ -29,13 +39,16 @@ TRUTH_ROWS = [
     ("discovery_rate", "发现率", "Discovery rate"),
     ("mean_detection_latency_s", "平均发现时延(秒)", "Mean detection latency (s)"),
     ("false_alarms", "误报数", "False alarms"),
+    ("merge_precision", "合并准确率", "Merge precision"),
 ]
+SOURCES = [("iot", "智能发现", "IoT/AI"), ("patrol", "主动发现", "Patrol"),
+           ("hotline", "被动发现", "12345 hotline")]
 
 
 def _fmt(key: str, value: Any) -> str:
     if value is None:
         return "—"
-    if key.endswith("_rate"):
+    if key.endswith(("_rate", "_share", "_precision")):
         return f"{value * 100:.1f} %"
     if isinstance(value, float):
         return f"{value:,.2f}"
@@ -53,6 +66,12 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     table.add_section()
     for key, zh, en in TRUTH_ROWS:
         table.add_row(zh, en, _fmt(key, summary["truth"].get(key)))
+    for key, zh, en in SOURCES:
+        src = summary["truth"].get("by_source", {}).get(key)
+        if src:
+            table.add_row(f"  {zh}发现率", f"  {en} discovery rate",
+                          f"{_fmt('discovery_rate', src['discovery_rate'])} "
+                          f"({src['discovered']}, first {src['first']})")
     table.add_section()
     run = summary["run"]
     table.add_row("设备 / 读数", "Devices / readings",

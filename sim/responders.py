@@ -1,73 +1,169 @@
-"""Departments (处置部门) and their crews in the simulated city.
+"""Handling units (处置单位) and their crews in the simulated city.
 
-A dispatch from the IOC waits for a free crew, which travels from its base (road distance
-about 1.3x the straight line), handles the job for a sampled time and reports back over MQTT.
-If the incident it was sent to is there, the crew ends it in the ground truth; if not (a false
-alarm, or it already ended) the crew reports `not_found` after a short check.
+A `handle` task from the IOC goes to the crew it names (the IOC's nearest pick) or to any
+crew of the unit. A unit sends back (回退) at once, most of the time, a work order that is
+plainly not its business. A crew works its shifts: it travels to the spot (road distance
+about 1.3x the straight line), looks, and then
+
+- finds nothing (a false alarm, or it has gone): reports `not_found` after a short check;
+- finds something that is another unit's business: sends the case back (回退) naming it;
+- may ask to park (挂账) a job, per category;
+- otherwise works on it for a sampled time, asking for more time (延期) first when the job
+  will overrun its deadline, and ends the incident in the ground truth, unless the work was
+  poor (the problem is still there: 核查 will fail and the case comes back, 返工).
+
+Crews report their position and status (available, busy, off shift) so the IOC can pick
+the nearest one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+import math
+from collections.abc import Generator
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
 
-from ioc.contract import Dispatch
-from sim.scenario import DepartmentSpec, HandlingSpec
-from sim.world import World
+from ioc.contract import CrewStatus, Task, TaskResult, Topics
+from sim.actors import Context
+from sim.scenario import DepartmentSpec
+from sim.work import Shifts, draw_s
 
 ROAD_FACTOR = 1.3  # road distance over straight-line distance in a city grid
 FIND_RADIUS_M = 80.0  # how far around the dispatched point a crew looks for the problem
-_Z90 = 1.2815515655446004  # standard normal 90th percentile
+LOOK_MIN = 10.0  # time on site to see that a job is another unit's
 
-# (dispatch, outcome, crew, arrived_ts, done_ts) with event times in epoch ms
-Report = Callable[[Dispatch, str, str, int, int], None]
+
+@dataclass
+class Crew:
+    crew_id: str
+    xy: np.ndarray
+    busy: bool = False
 
 
 class Department:
-    def __init__(self, spec: DepartmentSpec, world: World, report: Report,
-                 rng: np.random.Generator):
+    def __init__(self, spec: DepartmentSpec, ctx: Context, rng: np.random.Generator):
         self.spec = spec
-        self.world = world
-        self.env = world.env
-        self.report = report
+        self.ctx = ctx
+        self.world = ctx.world
+        self.env = ctx.world.env
         self.rng = rng
         base = np.array(spec.base, dtype=float)
-        self.base_xy = world.frame.to_xy(base) if world.scenario.geometry.crs == "lonlat" else base
-        self.crews = simpy.Store(self.env, capacity=spec.crews)
-        for i in range(spec.crews):
-            self.crews.put(f"{spec.code}-crew-{i + 1}")
+        crs = self.world.scenario.geometry.crs
+        self.base_xy = self.world.frame.to_xy(base) if crs == "lonlat" else base
+        self.shifts = Shifts(spec.shifts, self.world.start_tod_s)
+        self.source = f"dept-{spec.code}"
+        self.jobs = simpy.FilterStore(self.env)
+        self.crews = [Crew(f"{spec.code}-crew-{i + 1}", self.base_xy.copy())
+                      for i in range(spec.crews)]
         self.received = 0
-        self.completed = 0
+        for crew in self.crews:
+            self.env.process(self._crew(crew))
+        if not self.shifts.all_day:
+            self.env.process(self._shift_changes())
 
-    def receive(self, dispatch: Dispatch) -> None:
+    # ------------------------------------------------------------------ messages
+    def announce_crews(self) -> None:
+        for crew in self.crews:
+            self._status(crew, "available" if self.shifts.on(self.world.now) else "off_shift")
+
+    def _status(self, crew: Crew, status: str) -> None:
+        lon, lat = self.world.lonlat(crew.xy)
+        self.ctx.control.send(Topics.crew(self.spec.code), CrewStatus, self.source,
+                              ts=self.ctx.ms(), department=self.spec.code, crew=crew.crew_id,
+                              status=status, lon=lon, lat=lat)
+
+    def _answer(self, task: Task, outcome: str, actor: str, **fields: object) -> None:
+        self.ctx.control.send(Topics.result("dept", self.spec.code), TaskResult, self.source,
+                              ts=self.ctx.ms(), task_id=task.task_id, case_id=task.case_id,
+                              kind="handle", outcome=outcome, actor=actor, **fields)
+
+    # ------------------------------------------------------------------ work
+    def receive(self, task: Task) -> None:
         self.received += 1
-        self.env.process(self._job(dispatch))
+        ours = self.ctx.dept_type_of.get(task.category) == self.spec.type
+        if not ours and self.rng.random() < self.spec.refuse_wrong:
+            self._answer(task, "returned", self.spec.code,
+                         note=f"{task.category} is not {self.spec.type} work")
+            return
+        self.jobs.put(task)
 
-    def handling_s(self, category: str) -> float:
-        h: HandlingSpec = self.spec.handling.get(category, self.spec.default_handling)
-        sigma = np.log(h.p90_min / h.median_min) / _Z90
-        return float(h.median_min * np.exp(sigma * self.rng.standard_normal()) * 60.0)
+    def _crew(self, crew: Crew) -> Generator[simpy.Event, object, None]:
+        while True:
+            task = yield self.jobs.get(lambda t, c=crew.crew_id: t.crew in (None, c))
+            assert isinstance(task, Task)
+            wait = self.shifts.until_on(self.world.now)
+            if wait:
+                yield self.env.timeout(wait)
+            crew.busy = True
+            self._status(crew, "busy")
+            yield from self._job(crew, task)
+            crew.busy = False
+            if self.shifts.on(self.world.now):
+                self._status(crew, "available")
+            else:
+                crew.xy = self.base_xy.copy()  # home at the end of the shift
+                self._status(crew, "off_shift")
 
-    def _job(self, d: Dispatch) -> Generator[simpy.Event, object, None]:
-        crew = yield self.crews.get()
-        target = self.world.frame.to_xy(np.array([d.lon, d.lat]))
-        travel_s = float(np.hypot(*(target - self.base_xy))) * ROAD_FACTOR / (
+    def _job(self, crew: Crew, task: Task) -> Generator[simpy.Event, object, None]:
+        target = self.world.xy(task.lon, task.lat)
+        travel_s = float(np.hypot(*(target - crew.xy))) * ROAD_FACTOR / (
             self.spec.speed_kmh / 3.6)
         yield self.env.timeout(travel_s)
-        arrived = self.world.now
-        found = self.world.find_incidents(d.category, target, FIND_RADIUS_M, arrived)
-        if found:
-            yield self.env.timeout(self.handling_s(d.category))
-            for inc in found:
-                if inc.active_at(self.world.now):
-                    inc.resolve(self.world.now, d.case_id)
-            outcome = "resolved"
-        else:
+        crew.xy = target
+        arrived = self.ctx.ms()
+        found = self.world.incidents_near(target, FIND_RADIUS_M, self.world.now)
+        matching = [i for i in found if i.kind.category == task.category]
+        inc = (matching or found or [None])[0]
+        if inc is None:
             yield self.env.timeout(self.spec.not_found_min * 60.0)
-            outcome = "not_found"
-        self.completed += 1
-        self.report(d, outcome, str(crew), self.world.ms(arrived), self.world.ms(self.world.now))
-        yield self.env.timeout(travel_s)  # back to base before the next job
-        yield self.crews.put(crew)
+            return self._finish(task, crew, "not_found", arrived, self.world.now)
+        if self.ctx.dept_type_of.get(inc.kind.category) != self.spec.type:
+            yield self.env.timeout(LOOK_MIN * 60.0)
+            self._answer(task, "returned", crew.crew_id, category=inc.kind.category,
+                         arrived_ts=arrived, note=f"on site it is {inc.kind.name_zh}")
+            return None
+        if self.rng.random() < self.spec.park.get(task.category, 0.0):
+            yield self.env.timeout(LOOK_MIN * 60.0)
+            self._answer(task, "park", crew.crew_id, arrived_ts=arrived,
+                         note="needs a planned repair (挂账)")
+            return None
+        spec = self.spec.handling.get(task.category, self.spec.default_handling)
+        work_s = draw_s(self.rng, spec)
+        finish_ms = self.ctx.ms(self.world.now + work_s)
+        if (task.deadline_ts is not None and finish_ms > task.deadline_ts
+                and self.rng.random() < self.spec.extension_p):
+            hours = math.ceil((finish_ms - task.deadline_ts) / 3_600_000) + 1
+            self._answer(task, "extension", crew.crew_id, extension_h=float(hours),
+                         note="more time needed on site")
+        yield self.env.timeout(work_s)
+        if self.rng.random() >= self.spec.poor_work and inc.active_at(self.world.now):
+            inc.resolve(self.world.now, task.case_id)
+        return self._finish(task, crew, "done", arrived, self.world.now)
+
+    def _finish(self, task: Task, crew: Crew, outcome: str, arrived_ms: int,
+                done_t: float) -> None:
+        """The 反馈 goes in after some paperwork; the crew is free meanwhile."""
+        lo, hi = self.spec.feedback_min
+        delay = float(self.rng.uniform(lo, hi)) * 60.0
+
+        def report() -> Generator[simpy.Event, object, None]:
+            yield self.env.timeout(delay)
+            self._answer(task, outcome, crew.crew_id, handled_ts=self.ctx.ms(done_t),
+                         arrived_ts=arrived_ms)
+
+        self.env.process(report())
+
+    def _shift_changes(self) -> Generator[simpy.Event, object, None]:
+        """Idle crews go off and come on with the shifts."""
+        while True:
+            on = self.shifts.on(self.world.now)
+            wait = self.shifts.until_off(self.world.now) if on else \
+                self.shifts.until_on(self.world.now)
+            yield self.env.timeout(max(wait, 1.0))
+            now_on = self.shifts.on(self.world.now)
+            for crew in self.crews:
+                if not crew.busy and now_on != on:
+                    crew.xy = self.base_xy.copy()
+                    self._status(crew, "available" if now_on else "off_shift")

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
-import numpy as np
 import orjson
 
 from edge.gateway import Gateway
@@ -28,7 +27,7 @@ from sim.clock import ClockDriver, SyncMode, TickStatus
 from sim.control import ControlChannel
 from sim.incidents import INCIDENT_KINDS
 from sim.ioc_client import IocClient, start_embedded_ioc
-from sim.responders import Department
+from sim.people import People
 from sim.scenario import Scenario
 from sim.scoring import score
 from sim.world import World
@@ -87,10 +86,9 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         # -- IOC
         if opts.ioc == "embedded":
             on_phase("starting IOC")
-            catalogue = scenario.resolve_path(scenario.ioc.catalogue)
-            rules = scenario.resolve_path(scenario.ioc.rules)
             try:
-                embedded = start_embedded_ioc(broker, data_dir, catalogue, rules,
+                embedded = start_embedded_ioc(broker, data_dir,
+                                              scenario.resolve_path(scenario.ioc.config),
                                               out / "ioc.log", f"citysim-ioc-{run_id}")
             except RuntimeError as err:
                 raise RunError(str(err)) from None
@@ -109,7 +107,8 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
                 raise RunError(f"the IOC at {opts.ioc_url} is not fresh or not on the simulated "
                                f"clock (run {health.get('run_id')}, {health.get('cases')} "
                                "cases); start it with `--clock sim` and an empty --data")
-        warnings += _check_catalogue(scenario, ioc.catalogue())
+        catalogue = ioc.catalogue()
+        warnings += _check_catalogue(scenario, catalogue)
 
         # -- the simulated city
         on_phase("building the city")
@@ -129,13 +128,11 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         control = ControlChannel(control_link, sequences, run_id)
         _connect(control_link)
         links.append(control_link)
-        streams = world.rng_responders.spawn(max(1, len(scenario.departments)))
-        departments = {
-            spec.code: Department(spec, world, control.report, np.random.default_rng(s))
-            for spec, s in zip(scenario.departments, streams, strict=False)}
+        people = People(scenario, world, control, catalogue)
+        people.announce()
 
         on_phase("running")
-        driver = ClockDriver(world, gateways, control, departments, opts.sync, opts.speed,
+        driver = ClockDriver(world, gateways, control, people.route, opts.sync, opts.speed,
                              opts.ack_timeout_s,
                              message_count=lambda: sum(lk.published + lk.received for lk in links))
         try:
@@ -163,9 +160,9 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         if control.rejected:
             warnings.append(f"{len(control.rejected)} malformed messages from the IOC side, "
                             f"first: {control.rejected[0]}")
-        if result.unroutable_dispatches:
-            warnings.append(f"{result.unroutable_dispatches} dispatches went to departments "
-                            "that are not in the scenario")
+        if result.unroutable_tasks:
+            warnings.append(f"{result.unroutable_tasks} tasks went to people who are not in "
+                            "the scenario (a unit, grid or desk it lacks)")
 
     summary = {
         "scenario": scenario.name,
@@ -190,7 +187,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
             "messages_per_s": round(messages / result.wall_s, 1) if result.wall_s else None,
             "readings_per_s": round(result.readings / result.wall_s, 1) if result.wall_s else None,
             "sim_speedup": round(scenario.duration_s / result.wall_s, 1) if result.wall_s else None,
-            "dispatches_delivered": result.dispatches,
+            "tasks_delivered": result.tasks,
             "warnings": warnings,
         },
     }
@@ -220,20 +217,36 @@ def _prepare_data_dir(opts: RunOptions, out: Path) -> Path:
 
 
 def _check_catalogue(scenario: Scenario, catalogue: dict[str, Any]) -> list[str]:
-    """Incident kinds must map to catalogue items; their departments should exist."""
+    """The categories the simulated city uses must be in the IOC's catalogue; the units that
+    handle them should exist."""
     items = {i["code"]: i for i in catalogue["items"]}
-    depts = {d.code for d in scenario.departments}
+    types = {d["code"] for d in catalogue["departments"]}
+    unit_types = {d.type for d in scenario.departments}
     kinds = {i.kind for i in scenario.incidents.timeline} | {
         r.kind for r in scenario.incidents.rates}
+    used: dict[str, str] = {}
+    for kind in sorted(kinds):
+        k = INCIDENT_KINDS[kind]
+        used[k.category] = f"incident kind {kind!r}"
+        for c in k.visible.confusions if k.visible else ():
+            used.setdefault(c, f"callers' confusions for {kind!r}")
+    if scenario.hotline:
+        for c in scenario.hotline.junk_categories:
+            used.setdefault(c, "hotline.junk_categories")
+    missing = [f"{code} ({why})" for code, why in sorted(used.items()) if code not in items]
+    if missing:
+        raise RunError(f"the IOC's catalogue ({catalogue['name']}) lacks categories the "
+                       f"scenario uses: {', '.join(missing)}")
+    bad_types = sorted(t for t in unit_types if t not in types)
+    if bad_types:
+        raise RunError(f"departments of types {bad_types} are not in the IOC's catalogue; "
+                       f"types: {sorted(types)}")
     warnings = []
     for kind in sorted(kinds):
-        category = INCIDENT_KINDS[kind].category
-        if category not in items:
-            raise RunError(f"incident kind {kind!r} is filed under catalogue item {category!r}, "
-                           f"which the IOC's catalogue ({catalogue['name']}) lacks")
-        if items[category]["department"] not in depts:
-            warnings.append(f"no department {items[category]['department']!r} in the scenario:"
-                            f" {category} cases will never be handled")
+        dept = items[INCIDENT_KINDS[kind].category]["department"]
+        if dept not in unit_types:
+            warnings.append(f"no {dept!r} unit in the scenario: {kind} cases will never be "
+                            "handled")
     return warnings
 
 

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from devices import KINDS as DEVICE_KINDS
+from devices.schedule import clock_s
 from ioc.contract import InputFileError, format_path, validation_problems
 from sim.incidents import INCIDENT_KINDS
 
@@ -54,10 +55,11 @@ class GeometrySpec(_Spec):
 
 
 class GridSpec(_Spec):
-    """单元网格: a grid cell with its polygon."""
+    """单元网格: a grid cell with its polygon (and, optionally, its community 社区/村)."""
 
     code: Code
     name: str | None = None
+    community: Code | None = None
     polygon: list[Point] = Field(min_length=3)
 
 
@@ -98,18 +100,78 @@ class HandlingSpec(_Spec):
         return self
 
 
+Shift = tuple[str, str]  # ("08:00", "12:00"); "24:00" ends a shift at midnight
+ALL_DAY: list[Shift] = [("00:00", "24:00")]
+
+
 class DepartmentSpec(_Spec):
-    """A department (处置部门) with crews at a base; handling times per catalogue category."""
+    """A handling unit (处置单位): its type (a catalogue department type), the level and area it
+    covers, crews at a base with their shifts, and how its work goes: handling time per
+    catalogue category, a chance of poor work (the problem is still there: 核查 fails, 返工),
+    of sending back a dispatch that is not theirs (回退), of asking for more time (延期) when a
+    job will overrun, of asking to park a job (挂账) per category."""
 
     code: Code
+    type: Code
     name: str
     name_zh: str
+    level: Literal["district", "street", "community"] = "district"
+    area: Code
     crews: int = Field(ge=1, le=1000)
     base: Point
     speed_kmh: float = Field(default=30.0, gt=0, le=200)
+    shifts: list[Shift] = ALL_DAY
     handling: dict[str, HandlingSpec] = {}
     default_handling: HandlingSpec = HandlingSpec(median_min=60, p90_min=120)
     not_found_min: float = Field(default=15.0, gt=0)
+    feedback_min: Point = (2.0, 10.0)  # paperwork after the work, before the 反馈 report
+    poor_work: float = Field(default=0.0, ge=0, le=1)
+    refuse_wrong: float = Field(default=0.9, ge=0, le=1)
+    extension_p: float = Field(default=0.0, ge=0, le=1)
+    park: dict[str, float] = {}
+
+
+class DeskSpec(_Spec):
+    """The IOC desk (受理员/派遣员/值班长) answering desk tasks: operators on duty, time per task,
+    how often a dispatch goes to the wrong unit, how often an obviously bogus hotline report
+    is turned down at 受理, how often extensions and 挂账 are approved."""
+
+    operators: int = Field(default=2, ge=1)
+    shifts: list[Shift] = ALL_DAY
+    accept_min: HandlingSpec = HandlingSpec(median_min=3, p90_min=8)
+    file_min: HandlingSpec = HandlingSpec(median_min=5, p90_min=15)
+    dispatch_min: HandlingSpec = HandlingSpec(median_min=5, p90_min=20)
+    approve_min: HandlingSpec = HandlingSpec(median_min=15, p90_min=60)
+    dispatch_error: float = Field(default=0.03, ge=0, le=1)
+    junk_detect: float = Field(default=0.5, ge=0, le=1)
+    approve_extension: float = Field(default=0.9, ge=0, le=1)
+    approve_park: float = Field(default=0.8, ge=0, le=1)
+
+
+class PatrolSpec(_Spec):
+    """Grid supervisors (网格员/监督员): how many per grid, their shifts and pace. They walk
+    their grid, report what they notice (主动发现), and do 核实/核查 when the IOC asks."""
+
+    per_grid: int = Field(default=1, ge=0, le=50)
+    shifts: list[Shift] = [("08:00", "12:00"), ("14:00", "18:00")]
+    speed_kmh: float = Field(default=5.0, gt=0, le=60)
+    correct_category: float = Field(default=0.97, ge=0, le=1)
+    gps_error_m: float = Field(default=10.0, ge=0)
+    on_site_min: float = Field(default=5.0, gt=0)  # time at a 核实/核查 spot
+
+
+class HotlineSpec(_Spec):
+    """12345 callers (被动发现) and the hotline platform that forwards work orders: calls per
+    incident follow each kind's visibility, scaled by `call_factor`; the caller waits a
+    while before calling, the platform takes its time to forward; callers place the problem
+    only roughly; some calls are about nothing real."""
+
+    call_factor: float = Field(default=1.0, ge=0)
+    caller_delay_min: HandlingSpec = HandlingSpec(median_min=10, p90_min=45)
+    forward_min: HandlingSpec = HandlingSpec(median_min=20, p90_min=60)
+    location_error_m: float = Field(default=60.0, ge=0)
+    junk_per_day: float = Field(default=2.0, ge=0)
+    junk_categories: list[Code] = ["SJ0101", "SJ0401", "BJ0201"]
 
 
 class RainSpell(_Spec):
@@ -178,10 +240,9 @@ class ScoringSpec(_Spec):
 
 
 class IocSpec(_Spec):
-    """IOC configuration files, relative to the scenario file."""
+    """The embedded IOC's configuration bundle (ioc.yaml), relative to the scenario file."""
 
-    catalogue: str = "catalogue/default.yaml"
-    rules: str = "rules/default.yaml"
+    config: str = "ioc/default.yaml"
 
 
 class Scenario(_Spec):
@@ -196,6 +257,9 @@ class Scenario(_Spec):
     districts: list[DistrictSpec] = Field(min_length=1)
     fleets: list[FleetSpec] = Field(min_length=1)
     departments: list[DepartmentSpec] = []
+    desk: DeskSpec = DeskSpec()
+    patrol: PatrolSpec = PatrolSpec(per_grid=0)
+    hotline: HotlineSpec | None = None
     weather: WeatherSpec = WeatherSpec()
     incidents: IncidentsSpec = IncidentsSpec()
     faults: list[FaultSpec] = []
@@ -316,9 +380,31 @@ def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
                     problems.append((("fleets", i, "placement", "grids", j),
                                      f"no grid with code {code!r}"))
     dept_codes = [d.code for d in sc.departments]
-    for i, code in enumerate(dept_codes):
-        if code in dept_codes[:i]:
-            problems.append((("departments", i, "code"), f"department {code!r} is listed twice"))
+    areas = {d.code: "district" for d in sc.districts}
+    for d in sc.districts:
+        areas.update({s.code: "street" for s in d.streets})
+        areas.update({g.community: "community" for s in d.streets for g in s.grids
+                      if g.community})
+    for i, dept in enumerate(sc.departments):
+        if dept.code in dept_codes[:i]:
+            problems.append((("departments", i, "code"),
+                             f"department {dept.code!r} is listed twice"))
+        if areas.get(dept.area) != dept.level:
+            problems.append((("departments", i, "area"),
+                             f"{dept.area!r} is not a {dept.level} of this city "
+                             f"({dept.level} codes: "
+                             f"{sorted(a for a, lv in areas.items() if lv == dept.level)})"))
+    shift_lists = [(("departments", i, "shifts"), d.shifts) for i, d in enumerate(sc.departments)]
+    shift_lists += [(("desk", "shifts"), sc.desk.shifts), (("patrol", "shifts"), sc.patrol.shifts)]
+    for loc, shifts in shift_lists:
+        for j, shift in enumerate(shifts):
+            try:
+                start, end = (clock_s(x) if x != "24:00" else 86400.0 for x in shift)
+            except ValueError as err:
+                problems.append(((*loc, j), str(err)))
+                continue
+            if start >= end:
+                problems.append(((*loc, j), f"a shift must end after it starts (got {shift})"))
 
     def check_time(loc: tuple[int | str, ...], spec: TimeSpec) -> None:
         try:

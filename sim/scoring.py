@@ -1,20 +1,31 @@
-"""Scoring the IOC against the ground truth: which incidents it discovered, how fast, and
-which of its cases were false alarms.
+"""Scoring the IOC against the ground truth: which incidents were discovered, by which source
+and how fast; which cases were false alarms; how well reports were merged.
 
-Each report in a case (its 上报 and every report merged into it) matches the nearest
-incident of the same catalogue category that it was made within `radius_m` of, after the
-incident started and no later than `grace` after it ended (or after the run ended, if it was
-still going). An incident is discovered when any report matches it. A case none of whose
-reports match is a false alarm; a case that matches only incidents earlier cases already
-found is a duplicate. Only the truth log and the IOC's case list are used.
+Each report in a case (its 上报 and every report merged into it) is matched on its own:
+
+- patrol and hotline reports by the simulator's record of what each was really about;
+- IoT alarms by place and time: the nearest incident of the case's category within
+  `radius_m` that had started and had not ended more than `grace` earlier (or was still
+  going at the end of the run).
+
+An incident is discovered when any report matches it; `by_source` counts it for every
+channel whose report did, and `first_source` for the earliest. A case none of whose reports
+match is a false alarm (false_alarms: of those not voided; false_reports: all). A case that
+matches only incidents earlier cases already found is a duplicate. Merge precision: of the
+reports merged into a case, the share about the same incident as the case's first report;
+merge recall: of the pairs of reports about one incident, the share the IOC put in one case.
+Only the truth log and the IOC's case list are used.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from typing import Any
 
 from sim.geo import EARTH_RADIUS_M
+
+CHANNELS = ("iot", "patrol", "hotline")
 
 
 def _distance_m(a: dict[str, Any], b: dict[str, Any]) -> float:
@@ -23,69 +34,107 @@ def _distance_m(a: dict[str, Any], b: dict[str, Any]) -> float:
     return math.hypot(dx, (a["lat"] - b["lat"]) * k)
 
 
-def _reports(case: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each report in a case (its 上报 and merged reports) with where and when it was made."""
-    reps = [{"lon": e["detail"]["lon"], "lat": e["detail"]["lat"], "ts": e["ts"]}
-            for e in case["timeline"]
-            if e["action"] in ("reported", "merged") and "lon" in e["detail"]]
-    return reps or [{"lon": case["lon"], "lat": case["lat"], "ts": case["reported_ts"]}]
+class _Matcher:
+    def __init__(self, truth: list[dict[str, Any]], radius_m: float, grace_s: float,
+                 run_end_ts: int):
+        self.incidents = [r for r in truth if r["type"] == "incident"]
+        self.reports = {r["report_id"]: r for r in truth if r["type"] == "report"}
+        self.radius_m = radius_m
+        self.grace_ms = int(grace_s * 1000)
+        self.run_end_ts = run_end_ts
+
+    def incident_of(self, rep: dict[str, Any], category: str) -> str | None:
+        if rep["channel"] in ("patrol", "hotline"):
+            known = self.reports.get(rep["ref"])
+            return known["incident"] if known else None
+        best, best_d = None, self.radius_m
+        for inc in self.incidents:
+            end = inc["end_ts"] if inc["end_ts"] is not None else self.run_end_ts
+            if inc["category"] != category or not inc["start_ts"] <= rep["ts"] <= end + \
+                    self.grace_ms:
+                continue
+            d = _distance_m(rep, inc)
+            if d <= best_d:
+                best, best_d = inc["id"], d
+        return best
 
 
 def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: float,
           grace_s: float, run_end_ts: int) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """(truth section of the summary, case_id -> ids of the incidents its reports match)."""
-    incidents = [r for r in truth if r["type"] == "incident"]
-    grace_ms = int(grace_s * 1000)
+    m = _Matcher(truth, radius_m, grace_s, run_end_ts)
+    first: dict[str, tuple[int, str]] = {}  # incident -> (first report ts, channel)
+    found_by: dict[str, set[str]] = {c: set() for c in CHANNELS}
     matches: dict[str, list[str]] = {}
-    first_report: dict[str, int] = {}
-    duplicates = 0
+    merged = merged_right = 0
+    duplicates = false_alarms = false_reports = 0
+    reports_per_incident: dict[str, Counter[str]] = {}
     matched_before: set[str] = set()
     for case in sorted(cases, key=lambda c: (c["reported_ts"], c["case_id"])):
-        hits: set[str] = set()
-        for rep in _reports(case):
-            best, best_d = None, radius_m
-            for inc in incidents:
-                end = inc["end_ts"] if inc["end_ts"] is not None else run_end_ts
-                if inc["category"] != case["category"]:
-                    continue
-                if not inc["start_ts"] <= rep["ts"] <= end + grace_ms:
-                    continue
-                d = _distance_m(rep, inc)
-                if d <= best_d:
-                    best, best_d = inc, d
-            if best is not None:
-                hits.add(best["id"])
-                first_report[best["id"]] = min(first_report.get(best["id"], rep["ts"]), rep["ts"])
-        if hits and all(i in matched_before for i in hits):
+        reps = case["report_refs"]
+        hits = [m.incident_of(r, case["category"]) for r in reps]
+        real = {h for h in hits if h}
+        for rep, hit in zip(reps, hits, strict=True):
+            if hit:
+                found_by.setdefault(rep["channel"], set()).add(hit)
+                if hit not in first or rep["ts"] < first[hit][0]:
+                    first[hit] = (rep["ts"], rep["channel"])
+        if real and real <= matched_before:
             duplicates += 1
-        matches[case["case_id"]] = sorted(hits)
-        matched_before.update(hits)
-    latency = {i["id"]: (first_report[i["id"]] - i["start_ts"]) / 1000 for i in incidents
-               if i["id"] in first_report}
-    by_kind: dict[str, dict[str, Any]] = {}
+        matched_before |= real
+        if not real:
+            false_reports += 1
+            false_alarms += case["stage"] != "voided"
+        matches[case["case_id"]] = sorted(real)
+        if str(case.get("void_reason") or "").startswith("duplicate of"):
+            continue  # its report is counted in the case it was merged into
+        merged += len(hits) - 1
+        merged_right += sum(1 for h in hits[1:] if h is not None and h == hits[0])
+        for h in real:
+            reports_per_incident.setdefault(h, Counter())[case["case_id"]] += hits.count(h)
+    pairs = same_case = 0
+    for per_case in reports_per_incident.values():
+        n = sum(per_case.values())
+        pairs += n * (n - 1) // 2
+        same_case += sum(k * (k - 1) // 2 for k in per_case.values())
+    incidents = m.incidents
+    latency = {i: (ts - next(x["start_ts"] for x in incidents if x["id"] == i)) / 1000
+               for i, (ts, _) in first.items()}
+    section = {
+        "incidents": len(incidents),
+        "discovered": len(first),
+        "discovery_rate": _ratio(len(first), len(incidents)),
+        "missed": len(incidents) - len(first),
+        "mean_detection_latency_s": _mean(list(latency.values())),
+        "false_alarms": false_alarms,
+        "false_reports": false_reports,
+        "duplicate_cases": duplicates,
+        "by_source": {c: {"discovered": len(found_by.get(c, ())),
+                          "discovery_rate": _ratio(len(found_by.get(c, ())), len(incidents)),
+                          "first": sum(1 for _, ch in first.values() if ch == c)}
+                      for c in CHANNELS},
+        "merge_precision": _ratio(merged_right, merged),
+        "merge_recall": _ratio(same_case, pairs),
+        "merged_reports": merged,
+        "by_kind": _by_kind(incidents, latency),
+        "match": {"radius_m": radius_m, "grace_s": grace_s},
+    }
+    return section, matches
+
+
+def _by_kind(incidents: list[dict[str, Any]], latency: dict[str, float]) -> dict[str, Any]:
+    out: dict[str, dict[str, Any]] = {}
     for inc in incidents:
-        k = by_kind.setdefault(inc["kind"], {"name_zh": inc["kind_zh"], "incidents": 0,
-                                             "discovered": 0, "_lat": []})
+        k = out.setdefault(inc["kind"], {"name_zh": inc["kind_zh"], "incidents": 0,
+                                          "discovered": 0, "_lat": []})
         k["incidents"] += 1
         if inc["id"] in latency:
             k["discovered"] += 1
             k["_lat"].append(latency[inc["id"]])
-    for k in by_kind.values():
+    for k in out.values():
         k["discovery_rate"] = _ratio(k["discovered"], k["incidents"])
         k["mean_detection_latency_s"] = _mean(k.pop("_lat"))
-    discovered = len(latency)
-    section = {
-        "incidents": len(incidents),
-        "discovered": discovered,
-        "discovery_rate": _ratio(discovered, len(incidents)),
-        "missed": len(incidents) - discovered,
-        "mean_detection_latency_s": _mean(list(latency.values())),
-        "false_alarms": sum(1 for hits in matches.values() if not hits),
-        "duplicate_cases": duplicates,
-        "by_kind": dict(sorted(by_kind.items())),
-        "match": {"radius_m": radius_m, "grace_s": grace_s},
-    }
-    return section, matches
+    return dict(sorted(out.items()))
 
 
 def _mean(values: list[float]) -> float | None:

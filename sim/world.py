@@ -77,8 +77,14 @@ class World:
             self.polygons = [Polygon(self.frame.to_xy(np.array(g.polygon))) for g in grid_specs]
         self.grid_codes = [g.code for g in grid_specs]
         self.grid_index = {c: i for i, c in enumerate(self.grid_codes)}
+        self.grid_areas: dict[str, dict[str, str | None]] = {
+            g.code: {"district": d.code, "street": s.code, "community": g.community}
+            for d in scenario.districts for s in d.streets for g in s.grids}
+        # What people reported, with the incident each report was really about (for scoring).
+        self.reports: list[dict[str, Any]] = []
 
         start_tod = scenario.start.hour * 3600 + scenario.start.minute * 60 + scenario.start.second
+        self.start_tod_s = float(start_tod)
         w = scenario.weather
         spells = [(scenario.offset_s(r.start), scenario.offset_s(r.end), r.mm_h) for r in w.rain]
         self.weather = Weather(w.temp_c, w.rh_pct, w.pm25, spells, start_tod)
@@ -266,15 +272,29 @@ class World:
         return down
 
     # ------------------------------------------------------------------ truth
-    def find_incidents(self, category: str, xy: np.ndarray, radius_m: float,
-                       t: float) -> list[Incident]:
-        """Active incidents of a catalogue category within radius of a point (for crews)."""
-        return [inc for inc in self.incidents
-                if inc.kind.category == category and inc.active_at(t)
-                and float(np.hypot(*(inc.xy - xy))) <= radius_m]
+    def incidents_near(self, xy: np.ndarray, radius_m: float, t: float) -> list[Incident]:
+        """Incidents going on at time t within radius of a point, nearest first."""
+        found = [(float(np.hypot(*(inc.xy - xy))), inc) for inc in self.incidents
+                 if inc.active_at(t)]
+        return [inc for d, inc in sorted(found, key=lambda p: (p[0], p[1].id)) if d <= radius_m]
+
+    def xy(self, lon: float, lat: float) -> np.ndarray:
+        return self.frame.to_xy(np.array([lon, lat]))
+
+    def lonlat(self, xy: np.ndarray) -> tuple[float, float]:
+        lon, lat = self.frame.to_lonlat(xy).tolist()
+        return round(lon, 7), round(lat, 7)
+
+    def grid_of(self, xy: np.ndarray) -> str:
+        return self.grid_codes[int(locate(self.polygons, xy)[0])]
+
+    def daylight(self, t: float) -> bool:
+        tod = float(self.weather.tod(t))
+        return 6 * 3600 <= tod < 19 * 3600
 
     def truth_records(self) -> list[dict[str, Any]]:
-        """The ground truth as records, incidents then faults (one line each in truth.jsonl)."""
+        """The ground truth, one record per line of truth.jsonl: incidents, then what people
+        reported (and which incident it really was), then device faults."""
         records: list[dict[str, Any]] = []
         for inc in self.incidents:
             lon, lat = self.frame.to_lonlat(inc.xy).tolist()
@@ -291,6 +311,7 @@ class World:
                 "handled_by_case": inc.handled_by,
                 "peak_level": round(inc.peak, 3),
             })
+        records += [{"type": "report", **r} for r in self.reports]
         for i, fault in enumerate(self.faults, 1):
             records.append({
                 "type": "fault", "id": f"FLT-{i:04d}", "kind": fault.kind,
