@@ -18,7 +18,8 @@ dispatched, handled and closed. Optional stages before filing may be skipped cas
 
 Notes annotate a case without moving it: assigned (a task given to someone), merged (a
 duplicate report), recategorised (改类), check_failed, extension_requested/approved/denied
-(延期), park_requested/denied, warning (预警, 黄灯), overdue (超期, 红灯), escalated (督办).
+(延期), park_requested/denied, warning (红灯预警, before a deadline), overdue (超期),
+escalated (督办).
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ ACTION_ZH: dict[str, str] = {
     "assigned": "分派", "merged": "合并上报", "recategorised": "改类", "returned": "回退",
     "check_failed": "核查未通过(返工)", "extension_requested": "申请延期",
     "extension_approved": "延期批准", "extension_denied": "延期驳回",
-    "park_requested": "申请挂账", "park_denied": "挂账驳回", "warning": "预警(黄灯)",
-    "overdue": "超期(红灯)", "escalated": "督办",
+    "park_requested": "申请挂账", "park_denied": "挂账驳回", "warning": "红灯预警",
+    "overdue": "超期", "escalated": "督办",
 }
 CLOSURE_ZH = {"normal": "正常结案", "overdue": "超时结案", "error": "差错结案",
               "special": "特殊结案"}

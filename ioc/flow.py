@@ -12,9 +12,9 @@ gives a person a task and waits for the answer:
     处置                                  -> the handling unit, nearest available crew first
 
 Every stage has a due time (the flow's limits; 处置 from the catalogue, on the working
-calendar where the limit is in working time). A yellow warning (预警) is noted at
-`warning_fraction` of the way, and when a stage runs overdue the case is noted overdue (超期,
-红灯) and escalated (督办) to the level above.
+calendar where the limit is in working time). A red-light warning (红灯预警) is noted at
+`warning_fraction` of the way, and when a stage runs overdue the case is noted overdue (超期)
+and escalated (督办) to the level above.
 """
 
 from __future__ import annotations

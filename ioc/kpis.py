@@ -65,7 +65,7 @@ KPI_NAMES_ZH: dict[str, str] = {
     "overdue_pending_rate": "超期待处置率",
     "parked": "挂账数",
     "open": "未结案数",
-    "warnings": "预警数",
+    "warnings": "红灯预警数",
     "overdue": "超期数",
     "escalated": "督办数",
     "mean_handling_hours": "平均处置时长(小时)",
@@ -169,17 +169,13 @@ def _filing_on_time(case: Case) -> bool:
 
 
 def composite_score(kpis: dict[str, Any], terms: Iterable[CompositeTerm]) -> float | None:
-    """Σ weight x KPI (or x (1 - KPI)); terms whose KPI is null count as 0."""
-    terms = list(terms)
-    if not terms:
+    """Σ weight x KPI (or x (1 - KPI)); terms whose KPI is null count as 0, and the score is
+    null when every term is (nothing to assess yet)."""
+    values = [(t, kpis.get(t.kpi)) for t in terms]
+    if all(v is None for _, v in values):
         return None
-    total = 0.0
-    for t in terms:
-        value = kpis.get(t.kpi)
-        if value is None:
-            continue
-        total += t.weight * ((1.0 - value) if t.invert else value)
-    return round(total, 4)
+    return round(sum(t.weight * ((1.0 - v) if t.invert else v)
+                     for t, v in values if v is not None), 4)
 
 
 def compute_kpis(events: Iterable[CaseEvent], rules: FlowRules, as_of: int,

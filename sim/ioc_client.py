@@ -35,8 +35,8 @@ class IocClient:
     def cases(self) -> list[dict[str, Any]]:
         return self.get("/cases")
 
-    def kpis(self) -> dict[str, Any]:
-        return self.get("/kpis")["kpis"]
+    def kpis(self, by: str | None = None) -> dict[str, Any]:
+        return self.get("/kpis", **({"by": by} if by else {}))["kpis"]
 
     def catalogue(self) -> dict[str, Any]:
         return self.get("/catalogue")

@@ -32,6 +32,8 @@ from sim.scenario import Scenario
 from sim.scoring import score
 from sim.world import World
 
+KPI_GROUPS = ("channel", "level", "department", "street")  # the summary's kpis_by
+
 
 class RunError(RuntimeError):
     """A run that cannot start or finish, with a message for the user."""
@@ -149,6 +151,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         try:
             cases = ioc.cases()
             kpis = ioc.kpis()
+            kpis_by = {by: ioc.kpis(by)["groups"] for by in KPI_GROUPS}
         except httpx.HTTPError as err:
             raise RunError(f"could not read the results from the IOC: {err}\n"
                            f"{_ioc_diagnosis(ioc, out)}") from None
@@ -174,6 +177,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         "gateways": len(gateways),
         "readings": result.readings,
         "kpis": kpis,
+        "kpis_by": kpis_by,
         "truth": truth_section,
         "run": {
             "run_id": run_id,

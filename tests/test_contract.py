@@ -9,7 +9,9 @@ from ioc.contract import (
     ClockTick,
     PayloadError,
     SeqTracker,
+    TaskResult,
     TelemetryBatch,
+    TopicRef,
     Topics,
     decode,
     encode,
@@ -21,14 +23,28 @@ from ioc.contract import (
 
 
 def test_topics_round_trip() -> None:
-    assert parse_topic(Topics.telemetry("gw-1")) == ("telemetry", "gw-1")
-    assert parse_topic(Topics.devices("gw-1")) == ("devices", "gw-1")
-    assert parse_topic(Topics.report("fire")) == ("report", "fire")
-    assert parse_topic(Topics.dispatch("fire")) == ("dispatch", "fire")
-    assert parse_topic(Topics.TICK) == ("tick", "")
-    assert parse_topic("citysim/v1/gw/gw-1/telemetry/extra") is None
-    assert parse_topic("citysim/v1/dept/fire/telemetry") is None
-    assert parse_topic("other/v1/gw/x/telemetry") is None
+    assert parse_topic(Topics.telemetry("gw-1")) == TopicRef("telemetry", "gw-1")
+    assert parse_topic(Topics.devices("gw-1")) == TopicRef("devices", "gw-1")
+    assert parse_topic(Topics.report("hotline")) == TopicRef("report", "hotline")
+    assert parse_topic(Topics.task("dept", "fire")) == TopicRef("task", "fire", "dept")
+    assert parse_topic(Topics.result("grid", "g1")) == TopicRef("result", "g1", "grid")
+    assert parse_topic(Topics.org("city")) == TopicRef("org", "city")
+    assert parse_topic(Topics.crew("fire")) == TopicRef("crew", "fire")
+    assert parse_topic(Topics.TICK) == TopicRef("tick")
+    for bad in ("citysim/v1/gw/gw-1/telemetry/extra", "citysim/v1/report/email",
+                "citysim/v1/task/mayor/x", "citysim/v1/gw//telemetry", "other/v1/gw/x/telemetry"):
+        assert parse_topic(bad) is None, bad
+
+
+def test_task_results_must_fit_their_task() -> None:
+    base = {"source": "dept-fire", "msg_seq": 1, "ts": 1, "task_id": "C1-T1", "case_id": "C1",
+            "actor": "crew-1"}
+    assert TaskResult(kind="handle", outcome="returned", **base).outcome == "returned"
+    for bad, why in ((dict(kind="check", outcome="done"), "not an answer to a check task"),
+                     (dict(kind="dispatch", outcome="dispatched"), "names the chosen unit"),
+                     (dict(kind="handle", outcome="extension"), "needs `extension_h`")):
+        with pytest.raises(PayloadError, match=why):
+            decode(TaskResult, orjson.dumps({**base, **bad, "v": 1}))
 
 
 def test_fast_telemetry_builder_matches_the_model() -> None:

@@ -1,27 +1,34 @@
-"""The IOC engine fed contract messages directly: alarms to cases, the flow's timers, event-time
-ordering behind clock ticks, deduplication, dead letters and restart from the store.
-(What it publishes is captured from its publish callback; MQTT itself is covered by
-test_service.py and test_e2e.py.)"""
+"""The IOC engine fed contract messages directly: the whole 一网统管 flow from three sources,
+its side paths (回退, 返工, 延期, 挂账, 作废), per-stage timers, merging, nearest-crew dispatch,
+working-time deadlines, event-time ordering behind clock ticks, deduplication, dead letters
+and restart from the store. (What the IOC publishes is captured from its publish callback;
+MQTT itself is covered by test_service.py and test_e2e.py.)"""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from ioc.config import DEFAULT_RULES, load_catalogue, load_rules
+from ioc.config import DEFAULT_IOC_CONFIG, IocConfig, load_ioc_config
 from ioc.contract import (
     ClockAck,
     ClockTick,
+    CrewStatus,
     DeviceAnnouncement,
     DeviceInfo,
-    Dispatch,
-    DispatchReport,
     GatewayStatus,
+    GridInfo,
+    OrgAnnouncement,
+    PublicReport,
+    Task,
+    TaskResult,
     Topics,
+    UnitInfo,
     decode,
     encode,
     telemetry_payload,
@@ -29,205 +36,457 @@ from ioc.contract import (
 from ioc.engine import Engine
 from ioc.store import Store
 
-T0 = 1_784_044_800_000  # 2026-07-15T00:00:00+08:00
+CST = timezone(timedelta(hours=8))
+T0 = int(datetime(2026, 7, 15, tzinfo=CST).timestamp() * 1000)  # a Wednesday
 MIN = 60_000
 GW = "gw-g1"
+LON, LAT = 116.0, 36.4
+UNITS = {  # code: (type, level, area, crews at (dlon, dlat) offsets)
+    "fire": ("fire", "district", "d1", [(0.01, 0.0)]),
+    "san-s1": ("sanitation", "street", "s1", [(0.02, 0.0), (0.001, 0.0)]),
+    "san-s2": ("sanitation", "street", "s2", [(0.0, 0.0)]),
+    "urban-s1": ("urban_mgmt", "street", "s1", [(0.0, 0.0)]),
+    "drainage": ("drainage", "district", "d1", [(0.0, 0.0)]),
+}
 
 
 class Harness:
-    def __init__(self, data: Path):
+    """Plays the city's side: organisation, devices, reporters and everybody who answers."""
+
+    def __init__(self, data: Path, config: IocConfig | None = None):
         self.data = data
+        self.config = config or load_ioc_config(DEFAULT_IOC_CONFIG)
         self.sent: list[tuple[str, bytes]] = []
         self.msg_seq: Counter[str] = Counter()
         self.tick_seq = 0
         self.engine = self._engine()
 
     def _engine(self) -> Engine:
-        cat = load_catalogue()
-        return Engine(Store(self.data), cat, load_rules(DEFAULT_RULES, cat),
-                      lambda topic, payload: self.sent.append((topic, payload)))
+        return Engine(Store(self.data), self.config, lambda t, p: self.sent.append((t, p)))
 
     def restart(self) -> None:
         self.engine.store.close()
         self.engine = self._engine()
 
-    def next_seq(self, source: str) -> int:
+    def send(self, topic: str, model: type, source: str, **fields: Any) -> None:
         self.msg_seq[source] += 1
-        return self.msg_seq[source]
+        self.engine.handle(topic, encode(model(source=source, msg_seq=self.msg_seq[source],
+                                               **fields)))
 
-    def announce(self, *devices: tuple[str, str, float, float], interval_s: float = 60) -> None:
-        infos = [DeviceInfo(device_id=d, kind=k, lon=lon, lat=lat, grid="g1",
-                            interval_s=interval_s) for d, k, lon, lat in devices]
-        msg = DeviceAnnouncement(source=GW, msg_seq=self.next_seq(GW), ts=T0, devices=infos)
-        self.engine.handle(Topics.devices(GW), encode(msg))
+    # --- the city
+    def org(self) -> None:
+        grids = [GridInfo(code="g1", street="s1", district="d1"),
+                 GridInfo(code="g2", street="s2", district="d1")]
+        units = [UnitInfo(code=code, type=t, name_zh=code, level=lv, area=area,
+                          crews=[f"{code}-c{i + 1}" for i in range(len(crews))],
+                          lon=LON, lat=LAT) for code, (t, lv, area, crews) in UNITS.items()]
+        self.send(Topics.org("city"), OrgAnnouncement, "city", ts=T0, grids=grids, units=units)
+        for code, (_, _, _, crews) in UNITS.items():
+            for i, (dlon, dlat) in enumerate(crews):
+                self.send(Topics.crew(code), CrewStatus, f"dept-{code}", ts=T0,
+                          department=code, crew=f"{code}-c{i + 1}", status="available",
+                          lon=LON + dlon, lat=LAT + dlat)
+
+    def devices(self, *devices: tuple[str, str, float, float]) -> None:
+        infos = [DeviceInfo(device_id=d, kind=k, lon=lon, lat=lat, grid="g1", interval_s=60)
+                 for d, k, lon, lat in devices]
+        self.send(Topics.devices(GW), DeviceAnnouncement, GW, ts=T0, devices=infos)
 
     def readings(self, device: str, metric: str, values: list[tuple[int, float]],
                  first_seq: int = 1) -> None:
-        rows = [{"device_id": device, "seq": first_seq + i, "ts": T0 + t_min * MIN,
-                 "values": {metric: v}} for i, (t_min, v) in enumerate(values)]
-        self.engine.handle(Topics.telemetry(GW), telemetry_payload(GW, self.next_seq(GW), rows))
+        rows = [{"device_id": device, "seq": first_seq + i, "ts": T0 + t * MIN,
+                 "values": {metric: v}} for i, (t, v) in enumerate(values)]
+        self.msg_seq[GW] += 1
+        self.engine.handle(Topics.telemetry(GW), telemetry_payload(GW, self.msg_seq[GW], rows))
 
-    def tick(self, t_min: int, published: dict[str, int] | None = None) -> None:
+    def report(self, channel: str, category: str, t_min: float, *, ref: str,
+               lon: float = LON, lat: float = LAT, grid: str = "g1") -> None:
+        self.send(Topics.report(channel), PublicReport, f"{channel}-src",
+                  ts=T0 + int(t_min * MIN), report_id=ref, channel=channel, category=category,
+                  lon=lon, lat=lat, grid=grid, reporter="someone")
+
+    def tick(self, t_min: float) -> None:
         self.tick_seq += 1
-        tick = ClockTick(run_id="run-1", seq=self.tick_seq, ts=T0 + t_min * MIN,
-                         published=dict(self.msg_seq) if published is None else published)
+        tick = ClockTick(run_id="run-1", seq=self.tick_seq, ts=T0 + int(t_min * MIN),
+                         published=dict(self.msg_seq))
         self.engine.handle(Topics.TICK, encode(tick))
 
-    def report(self, d: Dispatch, t_min: int, outcome: str = "resolved") -> None:
-        src = f"dept-{d.department}"
-        rep = DispatchReport(source=src, msg_seq=self.next_seq(src), ts=T0 + t_min * MIN,
-                             dispatch_id=d.dispatch_id, case_id=d.case_id,
-                             department=d.department, status="done", outcome=outcome,
-                             crew="crew-1", arrived_ts=T0 + (t_min - 5) * MIN)
-        self.engine.handle(Topics.report(d.department), encode(rep))
+    # --- the people
+    def tasks(self, kind: str | None = None) -> list[Task]:
+        out = [decode(Task, p) for t, p in self.sent if t.startswith("citysim/v1/task/")]
+        return [t for t in out if kind is None or t.kind == kind]
 
-    def dispatches(self) -> list[Dispatch]:
-        return [decode(Dispatch, p) for t, p in self.sent if t.endswith("/dispatch")]
+    def last(self, kind: str) -> Task:
+        found = self.tasks(kind)
+        assert found, f"no {kind} task; tasks: {[t.kind for t in self.tasks()]}"
+        return found[-1]
 
-    def acks(self) -> list[ClockAck]:
-        return [decode(ClockAck, p) for t, p in self.sent if t == Topics.ACK]
+    def answer(self, task: Task, outcome: str, t_min: float, **fields: Any) -> None:
+        self.send(Topics.result(task.role, task.unit), TaskResult, f"{task.role}-{task.unit}",
+                  ts=T0 + int(t_min * MIN), task_id=task.task_id, case_id=task.case_id,
+                  kind=task.kind, outcome=outcome, actor="someone", **fields)
 
     def case(self, case_id: str = "C000001") -> dict[str, Any]:
         found = self.engine.case(case_id)
         assert found is not None, f"no case {case_id}; cases: {self.engine.cases()}"
         return found
 
+    def acks(self) -> list[ClockAck]:
+        return [decode(ClockAck, p) for t, p in self.sent if t == Topics.ACK]
+
 
 @pytest.fixture
 def h(tmp_path: Path) -> Harness:
-    return Harness(tmp_path / "ioc")
+    harness = Harness(tmp_path / "ioc")
+    harness.org()
+    return harness
 
 
-def actions(case: dict[str, Any]) -> list[str]:
-    return [e["action"] for e in case["timeline"]]
+def stages(case: dict[str, Any]) -> list[str]:
+    return [e["action"] for e in case["timeline"] if e["action"] != "assigned"]
 
 
-def fire(h: Harness, device: str = "SD-1", start: int = 0, minutes: int = 4) -> None:
+def smoke(h: Harness, device: str = "SD-1", start: int = 0, minutes: int = 4) -> None:
     h.readings(device, "smoke_pct_m", [(start + m, 8.0) for m in range(minutes)])
 
 
-def test_alarm_becomes_a_case_that_is_dispatched_handled_verified_and_closed(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
-    fire(h)
-    h.tick(5)
-    d = h.dispatches()
-    assert len(d) == 1 and d[0].department == "fire" and d[0].category == "IOT-02"
-    assert d[0].ts == T0 + 2 * MIN  # raised when the condition had held for_s = 120 s
-    assert d[0].deadline_ts == d[0].ts + 60 * MIN  # 1 h limit from the catalogue
-    assert h.acks()[-1].published == {"ioc": 1}
-    assert actions(h.case()) == ["reported", "accepted", "filed", "dispatched"]
+# ------------------------------------------------------------------ the three channels
 
-    h.report(d[0], t_min=30)
+
+def test_iot_emergency_files_itself_and_goes_to_the_nearest_crew(h: Harness) -> None:
+    h.devices(("SD-1", "smoke_detector", LON, LAT))
+    smoke(h)
+    h.tick(5)
+    task = h.last("handle")
+    assert (task.unit, task.crew, task.category) == ("fire", "fire-c1", "SJ0502")
+    assert task.deadline_ts == T0 + 62 * MIN  # raised at 2 min; 1 h natural limit
+    assert stages(h.case()) == ["reported", "accepted", "filed", "dispatched"]
+    assert h.acks()[-1].published == {"ioc": 1}
+    h.answer(task, "done", 31, handled_ts=T0 + 28 * MIN, arrived_ts=T0 + 10 * MIN)
     h.readings("SD-1", "smoke_pct_m", [(m, 0.05) for m in range(25, 60)], first_seq=5)
     h.tick(60)
     case = h.case()
-    assert actions(case) == ["reported", "accepted", "filed", "dispatched", "handled",
-                             "verified", "closed"]
-    assert case["closure_type"] == "normal" and case["on_time"] is True
-    assert case["closed_ts"] == T0 + 40 * MIN  # 核查 10 min after 处置, alarm already clear
-    assert case["timeline"][4]["actor"] == "dept:fire/crew-1"
+    assert stages(case) == ["reported", "accepted", "filed", "dispatched", "handled",
+                            "feedback", "checked", "closed"]
+    assert case["handled_ts"] == T0 + 28 * MIN and case["closure_type"] == "normal"
+    checked = next(e for e in case["timeline"] if e["action"] == "checked")
+    assert checked["actor"] == "ioc:iot-recheck" and checked["ts"] == T0 + 41 * MIN
+
+
+def test_hotline_report_goes_through_every_stage_with_people(h: Harness) -> None:
+    h.report("hotline", "SJ0101", 0, ref="H-1")
+    h.tick(1)
+    h.answer(h.last("accept"), "accepted", 3)
+    h.tick(4)
+    verify = h.last("verify")
+    assert (verify.role, verify.unit) == ("grid", "g1")
+    h.answer(verify, "confirmed", 20, category="SJ0101")
+    h.tick(21)
+    h.answer(h.last("file"), "filed", 25)
+    h.tick(26)
+    dispatch = h.last("dispatch")
+    assert dispatch.department == "san-s1"  # the IOC suggests the street's unit
+    h.answer(dispatch, "dispatched", 30, department="san-s1")
+    h.tick(31)
+    handle = h.last("handle")
+    assert handle.crew == "san-s1-c2"  # the nearer of the two crews
+    h.answer(handle, "done", 75, handled_ts=T0 + 70 * MIN)
+    h.tick(76)
+    check = h.last("check")
+    assert (check.role, check.unit) == ("grid", "g1")
+    h.answer(check, "pass", 100)
+    h.tick(101)
+    case = h.case()
+    assert stages(case) == ["reported", "accepted", "verified", "filed", "dispatched",
+                            "handled", "feedback", "checked", "closed"]
+    assert case["level"] == "street" and case["department"] == "san-s1"
+    assert case["closure_type"] == "normal" and case["open_tasks"] == {}
+    actors = {e["action"]: e["actor"] for e in case["timeline"]}
+    assert actors["verified"].startswith("grid:g1/") and actors["handled"].startswith(
+        "dept:san-s1/")
+
+
+def test_patrol_reports_are_filed_without_verification(h: Harness) -> None:
+    h.report("patrol", "SJ0401", 0, ref="P-1")
+    h.tick(1)
+    h.answer(h.last("accept"), "accepted", 2)
+    h.tick(3)
+    assert h.tasks("verify") == [] and h.last("file").case_id == "C000001"
+
+
+def test_a_shorter_pilot_flow_runs_its_own_stages(tmp_path: Path) -> None:
+    cfg = load_ioc_config(DEFAULT_IOC_CONFIG)
+    qz = load_ioc_config(DEFAULT_IOC_CONFIG).flow.model_copy(update={
+        "stages": ["reported", "filed", "dispatched", "handled", "closed"],
+        "limits": {}, "verify_channels": []})
+    h = Harness(tmp_path / "qz", cfg.model_copy(update={"flow": qz}))
+    h.org()
+    h.report("hotline", "SJ0101", 0, ref="H-1")
+    h.tick(1)
+    h.answer(h.last("file"), "filed", 5)
+    h.tick(6)
+    h.answer(h.last("dispatch"), "dispatched", 10, department="san-s1")
+    h.tick(11)
+    h.answer(h.last("handle"), "done", 40)
+    h.tick(41)
+    assert stages(h.case()) == ["reported", "filed", "dispatched", "handled", "closed"]
+
+
+# ------------------------------------------------------------------ side paths
+
+
+def file_and_dispatch(h: Harness, unit: str = "san-s1", t: float = 0,
+                      lon: float = LON) -> Task:
+    h.report("patrol", "SJ0101", t, ref=f"P-{t}", lon=lon)
+    h.tick(t + 1)
+    h.answer(h.last("accept"), "accepted", t + 2)
+    h.tick(t + 3)
+    h.answer(h.last("file"), "filed", t + 4)
+    h.tick(t + 5)
+    h.answer(h.last("dispatch"), "dispatched", t + 6, department=unit)
+    h.tick(t + 7)
+    return h.last("handle")
+
+
+def test_returned_dispatch_goes_back_to_the_desk(h: Harness) -> None:
+    wrong = file_and_dispatch(h, unit="urban-s1")
+    h.answer(wrong, "returned", 20, category="SJ0101", note="not ours")
+    h.tick(21)
+    case = h.case()
+    assert case["stage"] == "filed" and case["returned"] == 1
+    redo = h.last("dispatch")
+    assert redo.department == "san-s1"
+    h.answer(redo, "dispatched", 25, department="san-s1")
+    h.tick(26)
+    assert h.last("handle").unit == "san-s1"
     k = h.engine.kpis()
-    assert (k["reported"], k["closed"], k["due_to_close"], k["closure_rate"]) == (1, 1, 1, 1.0)
+    assert k["returned"] == 1 and k["accurate_dispatch_rate"] == 0.5
+
+
+def test_failed_check_sends_the_case_back_to_the_same_unit(h: Harness) -> None:
+    first = file_and_dispatch(h)
+    h.answer(first, "done", 40)
+    h.tick(41)
+    h.answer(h.last("check"), "fail", 60)
+    h.tick(61)
+    again = h.last("handle")
+    assert again.rework and again.unit == "san-s1" and again.task_id != first.task_id
+    assert again.deadline_ts == first.deadline_ts  # 返工 keeps the time limit
+    h.answer(again, "done", 90)
+    h.tick(91)
+    h.answer(h.last("check"), "pass", 100)
+    h.tick(101)
+    case = h.case()
+    assert case["rework"] == 1 and case["closure_type"] == "error"
+    assert "check_failed" in stages(case)
+
+
+def test_extension_moves_the_deadline_on_the_working_calendar(h: Harness) -> None:
+    task = file_and_dispatch(h)
+    # SJ0101: 4 working hours from 00:06 on a Wednesday -> 12:06 (08:30-12:00 counts 3.5 h,
+    # the last half hour after 13:30)... the calendar decides; we only compare with it.
+    cal = h.engine.calendar
+    assert task.deadline_ts == cal.add(T0 + 6 * MIN, h.config.catalogue.item(
+        "SJ0101").time_limit)
+    h.answer(task, "extension", 30, extension_h=2.0, note="big pile")
+    h.tick(31)
+    approve = h.last("approve_extension")
+    assert approve.extension_h == 2.0 and approve.department == "san-s1"
+    h.answer(approve, "approved", 35)
+    h.tick(36)
+    case = h.case()
+    from ioc.config import TimeLimit
+    assert case["deadline_ts"] == cal.add(task.deadline_ts, TimeLimit(value=2,
+                                                                      unit="work_hours"))
+    assert case["extensions"] == 1 and case["stage"] == "dispatched"
+    h.answer(task, "done", 60)  # the handle task stays open across the extension
+    h.tick(61)
+    assert h.case()["stage"] == "feedback"
+
+
+def test_parked_cases_leave_the_rates(h: Harness) -> None:
+    task = file_and_dispatch(h)
+    h.answer(task, "park", 30, note="needs a planned repair")
+    h.tick(31)
+    h.answer(h.last("approve_park"), "approved", 40)
+    h.tick(41)
+    assert h.case()["stage"] == "parked"
+    k = h.engine.kpis(as_of=T0 + 48 * 60 * MIN)
+    assert k["parked"] == 1 and k["due_to_handle"] == 0 and k["overdue_pending"] == 0
+
+
+def test_invalid_and_unconfirmed_reports_are_voided(h: Harness) -> None:
+    h.report("hotline", "SJ0101", 0, ref="H-1")
+    h.report("hotline", "SJ0401", 0, ref="H-2", lon=LON + 0.05)
+    h.tick(1)
+    first, second = h.tasks("accept")
+    h.answer(first, "invalid", 2, note="bogus")
+    h.answer(second, "accepted", 2)
+    h.tick(3)
+    h.answer(h.last("verify"), "not_found", 20)
+    h.tick(21)
+    assert [c["stage"] for c in h.engine.cases()] == ["voided", "voided"]
+    assert h.engine.kpis()["valid_report_rate"] == 0.0
+
+
+# ------------------------------------------------------------------ merging
+
+
+def test_three_reports_of_one_incident_make_one_case(h: Harness) -> None:
+    h.devices(("WL-1", "water_level", LON, LAT))
+    h.readings("WL-1", "water_cm", [(m, 30.0) for m in range(8)])
+    h.report("patrol", "SJ0501", 6, ref="P-1", lon=LON + 0.0003)          # ~27 m away
+    h.report("hotline", "SJ0501", 7, ref="H-1", lon=LON, lat=LAT + 0.0005)  # ~55 m away
+    h.report("hotline", "SJ0501", 7, ref="H-2", lon=LON + 0.01)           # ~900 m: another
+    h.tick(10)
+    cases = h.engine.cases()
+    assert len(cases) == 2
+    main = cases[0]
+    assert [r["channel"] for r in main["report_refs"]] == ["iot", "patrol", "hotline"]
+    assert h.engine.kpis()["duplicate_reports"] == 2
+
+
+def test_a_wrongly_categorised_call_is_voided_as_a_duplicate_after_verification(
+        h: Harness) -> None:
+    h.report("patrol", "SJ0101", 0, ref="P-1")
+    h.report("hotline", "SJ0103", 1, ref="H-1", lon=LON + 0.0002)  # called it 道路不洁
+    h.tick(2)
+    hotline_accept = next(t for t in h.tasks("accept") if t.case_id == "C000002")
+    h.answer(hotline_accept, "accepted", 3)
+    h.tick(4)
+    h.answer(h.last("verify"), "confirmed", 15, category="SJ0101")
+    h.tick(16)
+    dup = h.case("C000002")
+    assert dup["stage"] == "voided" and dup["void_reason"] == "duplicate of C000001"
+    assert "recategorised" in stages(dup)
+    assert [r["ref"] for r in h.case("C000001")["report_refs"]] == ["P-1", "H-1"]
+
+
+def test_a_lamp_fault_merges_only_with_the_same_pole(h: Harness) -> None:
+    h.devices(("SP-1", "smart_pole", LON, LAT), ("SP-2", "smart_pole", LON + 0.0003, LAT))
+    h.readings("SP-1", "lamp_fault", [(0, 1.0), (5, 1.0)])
+    h.readings("SP-2", "lamp_fault", [(0, 1.0)])
+    h.tick(10)
+    assert [c["device_ids"] for c in h.engine.cases()] == [["SP-1"], ["SP-2"]]
+
+
+# ------------------------------------------------------------------ timers
+
+
+def test_warning_then_overdue_and_escalation_for_a_stage(h: Harness) -> None:
+    h.report("patrol", "SJ0101", 0, ref="P-1")
+    for t in range(1, 15):
+        h.tick(t)
+    notes = [(e["action"], e["ts"], e["detail"].get("stage")) for e in h.case()["timeline"]
+             if e["action"] in ("warning", "overdue", "escalated")]
+    assert notes == [("warning", T0 + 8 * MIN, "accepted"),      # 80 % of the 10 min limit
+                     ("overdue", T0 + 10 * MIN, "accepted"),
+                     ("escalated", T0 + 10 * MIN, "accepted")]
+    escalated = next(e for e in h.case()["timeline"] if e["action"] == "escalated")
+    assert escalated["detail"]["to"] == "district"  # 街道 -> 区
+
+
+def test_deadline_in_working_time_runs_over_the_weekend(tmp_path: Path) -> None:
+    h = Harness(tmp_path / "w")
+    h.org()
+    friday_1600 = int(datetime(2026, 7, 17, 16, tzinfo=CST).timestamp() * 1000)
+    minutes = (friday_1600 - T0) // MIN
+    task = file_and_dispatch(h, t=minutes)
+    monday_1106 = int(datetime(2026, 7, 20, 11, 6, tzinfo=CST).timestamp() * 1000)
+    # dispatched at 16:06: 1 h 24 min on Friday, 2 h 36 min from 08:30 on Monday
+    assert task.deadline_ts == monday_1106
+
+
+def test_no_crew_available_uses_the_nearest_busy_one(h: Harness) -> None:
+    h.send(Topics.crew("san-s1"), CrewStatus, "dept-san-s1", ts=T0, department="san-s1",
+           crew="san-s1-c2", status="busy", lon=LON, lat=LAT)
+    assert file_and_dispatch(h).crew == "san-s1-c1"  # c2 is nearer but busy
+    h.send(Topics.crew("san-s1"), CrewStatus, "dept-san-s1", ts=T0 + 9 * MIN,
+           department="san-s1", crew="san-s1-c1", status="off_shift", lon=LON, lat=LAT)
+    # (a report far enough away not to merge into the first case)
+    assert file_and_dispatch(h, t=20, lon=LON + 0.01).crew == "san-s1-c2"  # busy > off shift
+
+
+# ------------------------------------------------------------------ ingest mechanics
 
 
 def test_tick_waits_for_every_announced_message(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
-    h.tick(10, published={GW: 2})  # the batch with msg_seq 2 has not arrived yet
+    h.devices(("SD-1", "smoke_detector", LON, LAT))
+    published = {**dict(h.msg_seq), GW: h.msg_seq[GW] + 1}
+    h.tick_seq += 1
+    h.engine.handle(Topics.TICK, encode(ClockTick(run_id="r", seq=h.tick_seq,
+                                                  ts=T0 + 10 * MIN, published=published)))
     assert h.acks() == [] and h.engine.health()["waiting_for"] == {GW: 1}
-    fire(h)
+    smoke(h)
     assert [a.seq for a in h.acks()] == [1]
-    assert len(h.dispatches()) == 1
+    assert len(h.tasks("handle")) == 1
 
 
 def test_events_are_processed_in_event_time_not_arrival_order(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
+    h.devices(("SD-1", "smoke_detector", LON, LAT))
     h.readings("SD-1", "smoke_pct_m", [(2, 8.0), (3, 8.0)], first_seq=3)  # later half first
     h.readings("SD-1", "smoke_pct_m", [(0, 8.0), (1, 8.0)], first_seq=1)
     h.tick(5)
-    assert h.dispatches()[0].ts == T0 + 2 * MIN
+    assert h.last("handle").ts == T0 + 2 * MIN
     assert h.engine.health()["late_events"] == 0
 
 
 def test_duplicates_are_dropped(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
+    h.devices(("SD-1", "smoke_detector", LON, LAT))
     rows = [{"device_id": "SD-1", "seq": 1, "ts": T0, "values": {"smoke_pct_m": 0.1}}]
-    payload = telemetry_payload(GW, h.next_seq(GW), rows)
+    h.msg_seq[GW] += 1
+    payload = telemetry_payload(GW, h.msg_seq[GW], rows)
     h.engine.handle(Topics.telemetry(GW), payload)
     h.engine.handle(Topics.telemetry(GW), payload)  # QoS 1 redelivery
-    h.engine.handle(Topics.telemetry(GW), telemetry_payload(GW, h.next_seq(GW), rows))
+    h.msg_seq[GW] += 1
+    h.engine.handle(Topics.telemetry(GW), telemetry_payload(GW, h.msg_seq[GW], rows))
     h.tick(5)
     c = h.engine.health()["counters"]
     assert c["readings"] == 1 and c["duplicate_messages"] == 1 and c["duplicate_readings"] == 1
 
 
-def test_overdue_note_at_the_deadline(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
-    fire(h)
-    for t in range(10, 90, 10):
-        h.tick(t)
-    case = h.case()
-    assert actions(case)[-1] == "overdue" and case["overdue"]
-    assert case["timeline"][-1]["ts"] == T0 + 62 * MIN
-    assert h.engine.kpis()["due_to_close"] == 1  # overdue and not handled
-
-
-def test_failed_recheck_sends_the_case_back(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
-    fire(h)
-    h.tick(5)
-    h.report(h.dispatches()[0], t_min=20)
-    # the detector keeps reading smoke: 核查 fails after verify_limit_min (120) from 处置
-    h.readings("SD-1", "smoke_pct_m", [(m, 8.0) for m in range(4, 150)], first_seq=5)
-    h.tick(150)
-    case = h.case()
-    assert "verify_failed" in actions(case) and case["rework"] == 1
-    d = h.dispatches()
-    assert len(d) == 2 and d[1].rework and d[1].dispatch_id == "C000001-D2"
-    assert d[1].ts == T0 + 140 * MIN
-    h.report(d[0], t_min=150)  # a report on the old dispatch is stale
-    h.tick(155)
-    assert h.engine.health()["counters"]["dead_letters.stale_report"] == 1
-
-
-def test_nearby_detectors_merge_but_lamps_stay_separate(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4),
-               ("SD-2", "smoke_detector", 116.0005, 36.4),   # ~45 m east
-               ("SD-3", "smoke_detector", 116.01, 36.4),     # ~900 m east
-               ("SP-1", "smart_pole", 116.0, 36.41),
-               ("SP-2", "smart_pole", 116.0005, 36.41))
-    for dev in ("SD-1", "SD-2", "SD-3"):
-        fire(h, dev)
-    for dev in ("SP-1", "SP-2"):
-        h.readings(dev, "lamp_fault", [(0, 1.0)])
-    h.tick(10)
-    cases = h.engine.cases()
-    smoke = [c for c in cases if c["category"] == "IOT-02"]
-    lamps = [c for c in cases if c["category"] == "IOT-03"]
-    assert sorted(len(c["device_ids"]) for c in smoke) == [1, 2]
-    assert [c["device_ids"] for c in lamps] == [["SP-1"], ["SP-2"]]
-    assert h.engine.kpis()["duplicate_reports"] == 1
-
-
 def test_bad_input_is_dead_lettered_and_ingest_goes_on(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
+    h.devices(("SD-1", "smoke_detector", LON, LAT))
     h.engine.handle(Topics.telemetry(GW), b"\xff\xfe not json")
-    bad = orjson.dumps({"v": 1, "source": GW, "msg_seq": h.next_seq(GW),
+    h.msg_seq[GW] += 1
+    bad = orjson.dumps({"v": 1, "source": GW, "msg_seq": h.msg_seq[GW],
                         "readings": [{"device_id": "SD-1", "seq": 1, "ts": "noon",
                                       "values": {"smoke_pct_m": 1}}]})
     h.engine.handle(Topics.telemetry(GW), bad)
     h.readings("SD-9", "smoke_pct_m", [(0, 1.0)])  # never registered
     h.engine.handle("citysim/v1/gw/gw-g1/oops", b"{}")
-    h.engine.handle(Topics.telemetry("gw-other"), telemetry_payload(
-        GW, 99, [{"device_id": "SD-1", "seq": 9, "ts": T0, "values": {"x": 1.0}}]))
-    fire(h)
+    h.report("hotline", "XX9999", 0, ref="H-1")  # no such catalogue item
+    smoke(h)
     h.tick(5)  # the schema-bad message still counts as received: the tick is not stuck
-    assert len(h.acks()) == 1 and len(h.dispatches()) == 1
+    task = h.last("handle")
+    h.answer(task, "done", 6)
+    h.answer(task, "done", 7)  # answered twice: the second is stale
+    h.tick(8)
+    assert len(h.acks()) == 2
     counts = h.engine.store.dead_letter_counts()
     assert counts == {"invalid_json": 1, "schema": 1, "unknown_device": 1,
-                      "unknown_topic": 1, "source_mismatch": 1}
+                      "unknown_topic": 1, "unknown_category": 1, "stale_task": 1}
     letters = {d["reason"]: d for d in h.engine.store.dead_letters()}
     assert "readings[0].ts" in letters["schema"]["detail"]
     assert "SD-9" in letters["unknown_device"]["payload"]
+
+
+def test_answers_from_someone_else_are_refused(h: Harness) -> None:
+    task = file_and_dispatch(h)
+    impostor = task.model_copy(update={"unit": "san-s2"})
+    h.answer(impostor, "done", 20)
+    h.tick(21)
+    assert h.engine.store.dead_letter_counts() == {"source_mismatch": 1}
+    assert h.case()["stage"] == "dispatched"
+
+
+def test_ticks_from_another_run_are_refused(h: Harness) -> None:
+    h.tick(1)
+    h.engine.handle(Topics.TICK, encode(ClockTick(run_id="run-2", seq=2, ts=T0 + 2 * MIN)))
+    assert h.engine.store.dead_letter_counts() == {"foreign_run": 1}
+    h.tick_seq -= 1
+    h.tick(1)  # a redelivered tick is acknowledged again and changes nothing
+    assert h.engine.health()["ticks"] == 1 and len(h.acks()) == 2
 
 
 def test_gateway_status_is_checked_and_listed(h: Harness) -> None:
@@ -235,23 +494,13 @@ def test_gateway_status_is_checked_and_listed(h: Harness) -> None:
         GatewayStatus(gateway_id=GW, status="online", ts=T0)))
     h.engine.handle(Topics.gateway_status(GW), encode(
         GatewayStatus(gateway_id="gw-elsewhere", status="offline")))
-    assert h.engine.gateway_status() == [
-        {"gateway_id": GW, "status": "online", "ts": T0,
-         "received_at": h.engine.gateway_status()[0]["received_at"]}]
+    listed = h.engine.gateway_status()
+    assert [(g["gateway_id"], g["status"]) for g in listed] == [(GW, "online")]
     assert h.engine.store.dead_letter_counts() == {"source_mismatch": 1}
 
 
-def test_ticks_from_another_run_are_refused(h: Harness) -> None:
-    h.tick(1)
-    other = ClockTick(run_id="run-2", seq=2, ts=T0 + 2 * MIN, published={})
-    h.engine.handle(Topics.TICK, encode(other))
-    assert h.engine.store.dead_letter_counts() == {"foreign_run": 1}
-    h.tick(1)  # a redelivered tick is acknowledged again and changes nothing
-    assert h.engine.health()["ticks"] == 2
-
-
 def test_device_online_rate_follows_missed_intervals(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4), ("SD-2", "smoke_detector", 116.0, 36.5))
+    h.devices(("SD-1", "smoke_detector", LON, LAT), ("SD-2", "smoke_detector", LON, LAT + 0.1))
     h.readings("SD-1", "smoke_pct_m", [(m, 0.1) for m in range(0, 180)])
     h.readings("SD-2", "smoke_pct_m", [(m, 0.1) for m in range(0, 30)])  # goes silent
     h.tick(180)
@@ -262,15 +511,13 @@ def test_device_online_rate_follows_missed_intervals(h: Harness) -> None:
 
 
 def test_restart_rebuilds_state_from_the_store(h: Harness) -> None:
-    h.announce(("SD-1", "smoke_detector", 116.0, 36.4))
-    fire(h)
-    h.tick(5)
-    h.report(h.dispatches()[0], t_min=20)
-    h.tick(25)
+    task = file_and_dispatch(h)
+    h.answer(task, "done", 40)
+    h.tick(41)
     before = h.engine.cases()
     h.restart()
-    assert h.engine.cases() == before and h.engine.health()["ticks"] == 2
-    h.readings("SD-1", "smoke_pct_m", [(m, 0.05) for m in range(10, 60)], first_seq=5)
-    h.tick(60)
+    assert h.engine.cases() == before and h.engine.health()["units"] == len(UNITS)
+    check = h.last("check")
+    h.answer(check, "pass", 60)  # a task given before the restart is still open
+    h.tick(61)
     assert h.case()["stage"] == "closed"
-    assert [e["seq"] for e in h.case()["timeline"]] == list(range(1, 8))

@@ -25,7 +25,7 @@ def test_malformed_messages_go_to_dead_letters_and_ingest_keeps_running(ioc_serv
     probe.publish(Topics.telemetry(GW), orjson.dumps(
         {"v": 1, "source": GW, "msg_seq": 1,
          "readings": [{"device_id": "SD-1", "seq": 1, "ts": "soon", "values": {}}]}))
-    probe.publish(Topics.report("fire"), b'{"v": 1}')
+    probe.publish(Topics.report("hotline"), b'{"v": 1}')
     # ...then valid traffic: a device, a reading, a tick; the IOC must acknowledge it.
     announce = DeviceAnnouncement(source=GW, msg_seq=2, ts=T0, devices=[DeviceInfo(
         device_id="SD-1", kind="smoke_detector", lon=116.0, lat=36.4, grid="g", interval_s=60)])
@@ -52,7 +52,8 @@ def test_malformed_messages_go_to_dead_letters_and_ingest_keeps_running(ioc_serv
 def test_api_serves_catalogue_kpis_and_404s(ioc_service):
     api = ioc_service.client
     items = {i["code"]: i for i in api.catalogue()["items"]}
-    assert items["IOT-02"]["name_zh"] == "烟感告警" and items["IOT-02"]["department"] == "fire"
+    assert items["SJ0502"]["department"] == "fire" and items["SJ0502"]["urgency"] == "emergency"
+    assert items["SJ0101"]["time_limit"] == {"value": 4.0, "unit": "work_hours"}
     body = api.get("/kpis")
     assert body["kpis"]["reported"] == 0 and body["names_zh"]["closure_rate"] == "结案率"
     assert api.cases() == []
