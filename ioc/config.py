@@ -9,21 +9,20 @@ key path inside it and what was expected.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     model_validator,
 )
 
-from ioc.contract import InputFileError, format_path, validation_problems
+from ioc.contract import Ident, InputFileError, format_path, validation_problems
 
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
+Code = Ident  # catalogue codes, unit and rule ids: identifiers that may appear in topics
 
 # Where the project keeps its default configuration (an editable install or a checkout).
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "scenarios"

@@ -360,8 +360,9 @@ class CaseFlow:
         elif kind == "approve_park":
             if outcome == "approved":
                 self._stage(case, Stage.PARKED, ts, actor, **done)
-            else:
+            else:  # refused: the unit has to do the work after all
                 self.log.append(case.case_id, Note.PARK_DENIED, ts, actor, **done)
+                self._resend_handle(case, ts, "挂账未批准，请按期处置 park refused: handle it")
         return None
 
     def _handle_answer(self, case: Case, res: TaskResult, ts: int, actor: str) -> None:
@@ -388,12 +389,20 @@ class CaseFlow:
             else:
                 self._assign(case, "approve_extension", "desk", DESK, ts,
                              extension_h=res.extension_h, department=case.department)
-        elif res.outcome == "park":
-            self.log.append(case.case_id, Note.PARK_REQUESTED, ts, actor, reason=res.note, **done)
+        elif res.outcome == "park":  # the handle task stays open until 挂账 is approved
+            self.log.append(case.case_id, Note.PARK_REQUESTED, ts, actor, reason=res.note)
             if self.cfg.desk_mode("approve_park") == "auto":
                 self._stage(case, Stage.PARKED, ts, "ioc:auto")
             else:
                 self._assign(case, "approve_park", "desk", DESK, ts, department=case.department)
+
+    def _resend_handle(self, case: Case, ts: int, note: str) -> None:
+        """Give the unit its (still open) handle task again."""
+        task_id = next(t for t, info in case.open_tasks.items() if info["kind"] == "handle")
+        assert case.department is not None
+        self.send_task("handle", "dept", case.department, case, {
+            "task_id": task_id, "ts": ts, "due_ts": case.deadline_ts,
+            "deadline_ts": case.deadline_ts, "crew": None, "note": note})
 
     def _extension(self, case: Case, res: TaskResult, ts: int, actor: str) -> None:
         task = case.open_tasks[res.task_id]

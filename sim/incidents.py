@@ -188,32 +188,6 @@ class Waterlogging(Incident):
         return self.level_at(t) * kernel
 
 
-class LampFault(Incident):
-    """路灯故障: one pole's lamp fails and stays dark until a crew repairs it."""
-
-    SENSES = ("lamp_failed_since",)
-
-    def initial_level(self) -> float:
-        return 1.0
-
-    def update(self, t: float, weather: Weather) -> None:
-        if self.duration_s is not None and t >= self.start + self.duration_s:
-            self.finish(t, "natural")
-
-    def resolve(self, t: float, case_id: str) -> None:
-        super().resolve(t, case_id)
-        self.finish(t, "response")
-
-    def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
-                 t: np.ndarray) -> np.ndarray | None:
-        if sense != "lamp_failed_since" or self.target is None or self.target[0] != fleet:
-            return None
-        hit = (idx == self.target[1]) & (t >= self.start)
-        if self.end is not None:
-            hit &= t < self.end
-        return np.where(hit, self.start, np.nan)
-
-
 class Static(Incident):
     """Something that is simply there until it is dealt with or goes away on its own:
     exposed garbage, a street stall, a pothole, a car parked where it must not be."""
@@ -228,6 +202,21 @@ class Static(Incident):
     def resolve(self, t: float, case_id: str) -> None:
         super().resolve(t, case_id)
         self.finish(t, "response")
+
+
+class LampFault(Static):
+    """路灯故障: one pole's lamp fails and stays dark until a crew repairs it."""
+
+    SENSES = ("lamp_failed_since",)
+
+    def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
+                 t: np.ndarray) -> np.ndarray | None:
+        if sense != "lamp_failed_since" or self.target is None or self.target[0] != fleet:
+            return None
+        hit = (idx == self.target[1]) & (t >= self.start)
+        if self.end is not None:
+            hit &= t < self.end
+        return np.where(hit, self.start, np.nan)
 
 
 @dataclass(frozen=True)

@@ -8,24 +8,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     ValidationError,
     model_validator,
 )
 
 from devices import KINDS as DEVICE_KINDS
 from devices.schedule import clock_s
-from ioc.contract import InputFileError, format_path, validation_problems
+from ioc.contract import Ident, InputFileError, format_path, validation_problems
 from sim.incidents import INCIDENT_KINDS
 
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,48}$")]
+Code = Ident  # codes of grids, streets, units: they appear in topics and the IOC's records
 Point = tuple[float, float]
 # A time in the scenario: seconds after the start, "HH:MM[:SS]" on the first day, or
 # "D2 HH:MM" (day 2, the day after the start date).

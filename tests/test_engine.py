@@ -315,6 +315,19 @@ def test_parked_cases_leave_the_rates(h: Harness) -> None:
     assert k["parked"] == 1 and k["due_to_handle"] == 0 and k["overdue_pending"] == 0
 
 
+def test_refused_parking_sends_the_work_back_to_the_unit(h: Harness) -> None:
+    task = file_and_dispatch(h)
+    h.answer(task, "park", 30)
+    h.tick(31)
+    h.answer(h.last("approve_park"), "denied", 40)
+    h.tick(41)
+    again = h.last("handle")
+    assert again.task_id == task.task_id and "park refused" in (again.note or "")
+    h.answer(again, "done", 80)
+    h.tick(81)
+    assert h.case()["stage"] == "feedback"
+
+
 def test_invalid_and_unconfirmed_reports_are_voided(h: Harness) -> None:
     h.report("hotline", "SJ0101", 0, ref="H-1")
     h.report("hotline", "SJ0401", 0, ref="H-2", lon=LON + 0.05)
