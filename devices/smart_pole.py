@@ -33,7 +33,7 @@ KIND = DeviceKind(
         Metric("humidity_pct", "%", "湿度", "Relative humidity", 0, 100, 1),
     ),
     senses=("lamp_failed_since", "pm25_extra"),
-    alarms=("路灯故障 street-lamp fault", "颗粒物超标 particulates over limit"),
+    alarms=("路灯故障 street-lamp fault",),
 )
 
 

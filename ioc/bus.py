@@ -1,5 +1,5 @@
 """The IOC's MQTT connection (paho-mqtt 2.x): subscribes to the contract's input topics and
-hands every message to a callback; publishes dispatches and clock acknowledgements.
+hands every message to a callback; publishes tasks and clock acknowledgements.
 
 With `clean_start=False` the broker keeps the IOC's session (subscriptions and QoS 1
 messages) while it is down, so a restarted IOC picks up where it stopped.

@@ -354,7 +354,7 @@ class ClockTick(_Model):
 class ClockAck(_Model):
     """The IOC's acknowledgement of a tick, sent after it has processed everything before it.
 
-    `published` maps the IOC's own sources to the last msg_seq sent (dispatches), so the
+    `published` maps the IOC's own sources to the last msg_seq sent (its tasks), so the
     simulator can wait for them before it moves on.
     """
 

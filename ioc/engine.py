@@ -312,11 +312,21 @@ class Engine:
             for grid in p.item.grids:
                 self.org.add_grid(grid)
             for unit in p.item.units:
+                if self.catalogue.department(unit.type) is None:
+                    self._dead(self._now_iso(), Topics.org(p.item.source), "unknown_unit_type",
+                               f"unit {unit.code!r} has type {unit.type!r}, not a catalogue "
+                               "department type", unit.model_dump_json().encode())
+                    continue
                 self.org.add_unit(unit)
             self.store.set_meta("org", orjson.dumps({
                 "grids": [g.model_dump() for g in self.org.grids.values()],
                 "units": [u.model_dump() for u in self.org.units.values()]}).decode())
         elif p.kind == "crew":
+            if p.item.department not in self.org.units:
+                self._dead(self._now_iso(), Topics.crew(p.item.department), "unknown_unit",
+                           f"crew {p.item.crew!r} of unit {p.item.department!r}, which the "
+                           "organisation does not list", p.item.model_dump_json().encode())
+                return
             self.org.crew_status(p.item)
             self._crew_rows[(p.item.department, p.item.crew)] = p.item.model_dump()
             self.store.set_meta("crews", orjson.dumps(list(self._crew_rows.values())).decode())
@@ -329,20 +339,27 @@ class Engine:
                 self.counters[f"reports.{rep.channel}"] += 1
         elif p.kind == "result":
             (received_at, topic, payload), role, unit, res = p.item
-            reason = self._answer(role, unit, res)
-            if reason:
-                self._dead(received_at, topic, reason,
-                           f"case {res.case_id} task {res.task_id} ({res.kind} {res.outcome})",
-                           payload)
+            rejected = self._answer(role, unit, res)
+            if rejected:
+                reason, why = rejected
+                self._dead(received_at, topic, reason, f"case {res.case_id} task {res.task_id} "
+                           f"({res.kind} {res.outcome}){why}", payload)
             else:
                 self.counters[f"results.{res.kind}"] += 1
 
-    def _answer(self, role: str, unit: str, res: TaskResult) -> str | None:
+    def _answer(self, role: str, unit: str, res: TaskResult) -> tuple[str, str] | None:
+        """Apply an answer; (reason, explanation) when it is refused."""
         case = self.log.cases.get(res.case_id)
         task = case.open_tasks.get(res.task_id) if case else None
         if task is not None and (task["role"], task["unit"]) != (role, unit):
-            return "source_mismatch"  # an answer from someone the task was not given to
-        return self.flow.task_result(res)
+            return "source_mismatch", (f": the task was given to {task['role']}/{task['unit']},"
+                                       f" the answer came from {role}/{unit}")
+        reason = self.flow.task_result(res)
+        return (reason, "") if reason else None
+
+    @staticmethod
+    def _now_iso() -> str:
+        return datetime.now(UTC).isoformat(timespec="milliseconds")
 
     def _apply_reading(self, gateway: str, r: Reading, received_at: str) -> None:
         dev = self.registry.get(r.device_id)

@@ -355,6 +355,10 @@ class CaseFlow:
             else:
                 self.log.append(case.case_id, Note.CHECK_FAILED, ts, actor, method="grid", **done)
                 self._dispatch(case, ts, "ioc:auto", case.department, rework=True)
+        elif kind in ("approve_extension", "approve_park") and case.stage != Stage.DISPATCHED:
+            # the unit finished (or sent it back) before the desk decided: nothing to approve
+            note = Note.EXTENSION_DENIED if kind == "approve_extension" else Note.PARK_DENIED
+            self.log.append(case.case_id, note, ts, actor, moot=True, decision=outcome, **done)
         elif kind == "approve_extension":
             self._extension(case, res, ts, actor)
         elif kind == "approve_park":

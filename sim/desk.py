@@ -18,8 +18,6 @@ from sim.actors import Context
 from sim.scenario import DeskSpec
 from sim.work import Shifts, draw_s
 
-DESK_UNIT = "ioc"
-
 
 class Desk:
     def __init__(self, spec: DeskSpec, ctx: Context, rng: np.random.Generator):
@@ -45,7 +43,7 @@ class Desk:
                     "dispatch": self.spec.dispatch_min}.get(task.kind, self.spec.approve_min)
             yield self.env.timeout(draw_s(self.rng, spec))
         outcome, fields = self._decide(task)
-        self.ctx.control.send(Topics.result("desk", DESK_UNIT), TaskResult, "desk",
+        self.ctx.control.send(Topics.result("desk", task.unit), TaskResult, "desk",
                               ts=self.ctx.ms(), task_id=task.task_id, case_id=task.case_id,
                               kind=task.kind, outcome=outcome, actor="operator", **fields)
 

@@ -328,6 +328,22 @@ def test_refused_parking_sends_the_work_back_to_the_unit(h: Harness) -> None:
     assert h.case()["stage"] == "feedback"
 
 
+def test_an_approval_after_the_work_is_done_changes_nothing(h: Harness) -> None:
+    task = file_and_dispatch(h)
+    h.answer(task, "extension", 30, extension_h=3.0)
+    h.tick(31)
+    h.answer(task, "done", 40)  # finished before the desk decided
+    h.tick(41)
+    due_before = h.engine.log.cases["C000001"].pending_due_ts
+    h.answer(h.last("approve_extension"), "approved", 50)
+    h.tick(51)
+    case = h.case()
+    assert case["deadline_ts"] == task.deadline_ts and case["extensions"] == 0
+    assert h.engine.log.cases["C000001"].pending_due_ts == due_before
+    assert [t["kind"] for t in case["open_tasks"].values()] == ["check"]  # approval closed
+    assert h.engine.store.dead_letter_counts() == {}
+
+
 def test_invalid_and_unconfirmed_reports_are_voided(h: Harness) -> None:
     h.report("hotline", "SJ0101", 0, ref="H-1")
     h.report("hotline", "SJ0401", 0, ref="H-2", lon=LON + 0.05)
@@ -490,6 +506,8 @@ def test_answers_from_someone_else_are_refused(h: Harness) -> None:
     h.answer(impostor, "done", 20)
     h.tick(21)
     assert h.engine.store.dead_letter_counts() == {"source_mismatch": 1}
+    detail = h.engine.store.dead_letters()[0]["detail"]
+    assert "given to dept/san-s1" in detail and "came from dept/san-s2" in detail
     assert h.case()["stage"] == "dispatched"
 
 
