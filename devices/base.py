@@ -15,8 +15,38 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-# Per-reading arrays every fleet receives from the world (same length as the reading batch).
-COMMON_CONDITIONS = ("tod_s", "rain_mm_h", "ambient_temp_c", "ambient_rh_pct", "ambient_pm25")
+# Per-reading arrays every fleet receives from the world (same length as the reading batch):
+#   tod_s           local seconds after midnight           dow          local weekday, 0 = Monday
+#   rain_mm_h       rain intensity now                      rain_6h_mm   rain over the last 6 h
+#   ambient_temp_c  air temperature                         ambient_rh_pct  relative humidity
+#   wind_ms         wind speed at 10 m
+#   ambient_pm25, ambient_pm10, ambient_no2, ambient_so2, ambient_o3 (µg/m³), ambient_co (mg/m³):
+#                   city background air quality (weather- and traffic-driven)
+#   activity        0..1 people about (waking hours, weekday/weekend)
+#   traffic         0..1 road traffic demand (morning and evening peaks, weekends flatter)
+#   area_noise      standard normal, shared by the devices of one grid and drifting slowly:
+#                   correlated neighbours (a fleet scales it to its own units)
+# Kind-specific incident exposures are listed in each kind's `senses`; the world supplies 0
+# (or NaN for the *_since ones) where no incident acts. Known senses:
+#   smoke_pct_m, heat_c, pm25_extra, water_depth_cm, gas_lel_extra, pressure_drop_mpa,
+#   crowd (extra people, a multiplier >= 0), congestion (0..1, 1 = gridlock),
+#   dust_extra (µg/m³ PM10), noise_extra_db, leakage_extra_ma, cable_heat_c,
+#   lamp_failed_since, manhole_open_since, pump_failed_since, bin_overflow_since,
+#   charger_failed_since, sos_since (simulated seconds since start, NaN when not happening)
+COMMON_CONDITIONS = ("tod_s", "dow", "rain_mm_h", "rain_6h_mm", "ambient_temp_c",
+                     "ambient_rh_pct", "wind_ms", "ambient_pm25", "ambient_pm10", "ambient_no2",
+                     "ambient_so2", "ambient_o3", "ambient_co", "activity", "traffic",
+                     "area_noise")
+SENSES = ("smoke_pct_m", "heat_c", "pm25_extra", "water_depth_cm", "gas_lel_extra",
+          "pressure_drop_mpa", "crowd", "congestion", "dust_extra", "noise_extra_db",
+          "leakage_extra_ma", "cable_heat_c", "lamp_failed_since", "manhole_open_since",
+          "pump_failed_since", "bin_overflow_since", "charger_failed_since", "sos_since")
+
+
+def is_active(since: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Where a `*_since` condition is going on at reading times `t` (NaN: not happening)."""
+    since = np.asarray(since, dtype=float)
+    return np.isfinite(since) & (since <= t)
 
 
 @dataclass(frozen=True)
@@ -67,6 +97,8 @@ class Fleet(ABC):
     """
 
     KIND: ClassVar[DeviceKind]
+    # Remote commands the kind accepts: action -> what it does (zh / en).
+    COMMANDS: ClassVar[dict[str, str]] = {}
 
     def __init__(self, n: int, interval_s: float, rng: np.random.Generator,
                  params: Mapping[str, Any] | None = None, t0: float = 0.0):
@@ -78,6 +110,7 @@ class Fleet(ABC):
         self.interval = np.full(n, float(interval_s))
         self.next_due = t0 + rng.uniform(0.0, interval_s, n)
         self.seq = np.zeros(n, dtype=np.int64)
+        self.last_t = np.full(n, np.nan)  # time of each device's previous reading
         self._setup()
 
     def _setup(self) -> None:  # noqa: B027 (an optional hook, not abstract)
@@ -116,5 +149,31 @@ class Fleet(ABC):
                 cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Raw values per metric for readings of devices `idx` at times `t`."""
 
-    def noise(self, sigma: float, size: int) -> np.ndarray:
+    def noise(self, sigma: float | np.ndarray, size: int) -> np.ndarray:
         return self.rng.normal(0.0, sigma, size)
+
+    def elapsed(self, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Seconds since each device's previous reading (one interval for its first reading,
+        never negative), and record `t` as the latest reading. Call once per `measure`."""
+        last = self.last_t[idx]
+        dt = np.where(np.isnan(last), self.interval[idx], t - last)
+        self.last_t[idx] = t
+        return np.maximum(dt, 0.0)
+
+    def spread(self, value: float, rel_sigma: float) -> np.ndarray:
+        """Per-device constants around `value` (lognormal, relative spread `rel_sigma`)."""
+        return float(value) * self.rng.lognormal(0.0, rel_sigma, self.n)
+
+    def uniform(self, key: str, default: tuple[float, float] | list[float]) -> np.ndarray:
+        """Per-device constants drawn uniformly from param `key` ([lo, hi], or one number)."""
+        value = self.param(key, default)
+        if isinstance(value, int | float):
+            return np.full(self.n, float(value))
+        lo, hi = (float(v) for v in value)
+        return self.rng.uniform(lo, hi, self.n)
+
+    def command(self, idx: np.ndarray, action: str, params: Mapping[str, Any],
+                t: float) -> tuple[str, str]:
+        """Apply a remote command to devices `idx` at simulated time t; returns (status,
+        detail) with status "ok", "rejected" (bad parameters) or "unsupported"."""
+        return "unsupported", f"{self.KIND.name} takes no commands"

@@ -10,6 +10,9 @@ from typing import Any
 from edge.link import Link
 from edge.sources import SourceSequences
 from ioc.contract import (
+    Command,
+    CommandAck,
+    CommandOutcome,
     DeviceAnnouncement,
     DeviceInfo,
     GatewayStatus,
@@ -31,6 +34,7 @@ class Gateway:
         self._pending: list[dict[str, Any]] = []
         self.readings_sent = 0
         self.messages_sent = 0
+        self.powered = True
 
     @staticmethod
     def status_payload(gateway_id: str, status: str, ts: int | None = None) -> bytes:
@@ -65,6 +69,29 @@ class Gateway:
             self.readings_sent += len(chunk)
             sent += 1
         return sent
+
+    def ack(self, command: Command, results: list[tuple[str, str, str]], ts: int) -> None:
+        """Answer a command with each device's (id, status, detail)."""
+        msg = CommandAck(source=self.gateway_id, msg_seq=self.sequences.take(self.gateway_id),
+                         ts=ts, command_id=command.command_id,
+                         results=[CommandOutcome(device_id=d, status=s, detail=x)
+                                  for d, s, x in results])
+        self._send(Topics.command_ack(self.gateway_id), encode(msg))
+
+    def power_loss(self) -> None:
+        """The gateway loses power: its connection drops without a goodbye, so the broker
+        publishes its last will (status offline)."""
+        if self.powered:
+            self.powered = False
+            self.link.crash()
+
+    def power_back(self, ts: int) -> None:
+        if self.powered:
+            return
+        self.powered = True
+        self.link.restore()
+        self.link.publish(Topics.gateway_status(self.gateway_id),
+                          self.status_payload(self.gateway_id, "online", ts), retain=True)
 
     def close(self, ts: int | None = None) -> None:
         self.flush()

@@ -6,6 +6,7 @@ subscriptions dispatched to callbacks on paho's network thread, and message coun
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Callable
@@ -60,6 +61,25 @@ class Link:
                 retain: bool = False) -> mqtt.MQTTMessageInfo:
         self.published += 1
         return self._client.publish(topic, payload, qos=qos, retain=retain)
+
+    def crash(self) -> None:
+        """Drop the connection abruptly (power loss): no DISCONNECT, so the broker publishes
+        the will. Nothing reconnects until `restore`."""
+        self._client.loop_stop()
+        sock = self._client.socket()
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        self._connected.clear()
+
+    def restore(self, timeout: float = 10.0) -> None:
+        """Reconnect after `crash`."""
+        self._client.reconnect()
+        self._client.loop_start()
+        if not self._connected.wait(timeout):
+            raise ConnectionError(f"{self.client_id}: could not reconnect to "
+                                  f"{self.broker.url} within {timeout:.0f} s")
 
     def close(self, final: tuple[str, bytes] | None = None) -> None:
         """Publish `final` (e.g. a retained offline status), then disconnect cleanly.

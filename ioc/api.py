@@ -8,10 +8,22 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query
+from pydantic import BaseModel
 
 from ioc.cases import Stage
 from ioc.kpis import GROUPS, KPI_NAMES_ZH
 from ioc.service import IocService
+
+
+class CommandRequest(BaseModel):
+    """A remote command: to `devices` by id, or to every device of `kind` (in `grid`)."""
+
+    action: str
+    params: dict[str, str | float | bool] = {}
+    devices: list[str] | None = None
+    kind: str | None = None
+    grid: str | None = None
+    issued_by: str = "api"
 
 
 def create_app(service: IocService) -> FastAPI:
@@ -52,6 +64,23 @@ def create_app(service: IocService) -> FastAPI:
         if by is not None and by not in GROUPS:
             raise HTTPException(422, f"by must be one of {', '.join(GROUPS)}")
         return {"kpis": engine.kpis(as_of, from_ts, by), "names_zh": KPI_NAMES_ZH}
+
+    @app.get("/indicators")
+    def indicators(as_of: int | None = Query(None, description="event time, epoch ms")
+                   ) -> dict[str, Any]:
+        return engine.indicator_view(as_of)
+
+    @app.get("/commands")
+    def commands() -> list[dict[str, Any]]:
+        return engine.command_list()
+
+    @app.post("/commands")
+    def command(body: CommandRequest) -> dict[str, Any]:
+        try:
+            return engine.issue_command(body.action, body.params, body.devices, body.kind,
+                                        body.grid, body.issued_by)
+        except ValueError as err:
+            raise HTTPException(422, str(err)) from None
 
     @app.get("/tasks")
     def tasks() -> list[dict[str, Any]]:

@@ -10,8 +10,8 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from ioc.config import DEFAULT_IOC_CONFIG, ConfigError
-from ioc.contract import parse_broker_url
+from ioc.config import DEFAULT_IOC_CONFIG
+from ioc.contract import InputFileError, parse_broker_url
 
 app = typer.Typer(help="citysim IOC (城市运行中心): ingest, alarms, 一网统管 cases, KPIs.",
                   no_args_is_help=True, add_completion=False)
@@ -35,6 +35,9 @@ def serve(
         help="sim: follow simulator clock ticks; wall: real time")] = "sim",
     client_id: Annotated[str, typer.Option(
         help="MQTT client id (its session is kept across restarts)")] = "citysim-ioc",
+    registry: Annotated[Path | None, typer.Option(
+        help="provision devices from a registry CSV/GeoJSON (citysim devices export)",
+    )] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run the IOC: MQTT ingest plus the HTTP API (/health, /cases, /kpis, /docs)."""
@@ -52,8 +55,8 @@ def serve(
     try:
         service = IocService(IocSettings(broker=address, data_dir=data, config=config,
                                          clock=clock,  # type: ignore[arg-type]
-                                         client_id=client_id))
-    except ConfigError as err:
+                                         client_id=client_id, registry=registry))
+    except InputFileError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
     uvicorn.run(create_app(service), host=host, port=port, log_level=log_level.lower())

@@ -9,13 +9,14 @@ key path inside it and what was expected.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     model_validator,
 )
@@ -23,6 +24,7 @@ from pydantic import (
 from ioc.contract import Ident, InputFileError, format_path, validation_problems
 
 Code = Ident  # catalogue codes, unit and rule ids: identifiers that may appear in topics
+Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]  # "HH:MM"
 
 # Where the project keeps its default configuration (an editable install or a checkout).
 DEFAULT_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -137,7 +139,8 @@ class Catalogue(_Conf):
 class Rule(_Conf):
     """A threshold rule: `metric op threshold` held for `for_s` seconds raises an alarm filed
     under catalogue `category`; the alarm clears once the value has been on the far side of
-    `clear_threshold` (hysteresis; defaults to `threshold`) for `clear_for_s` seconds."""
+    `clear_threshold` (hysteresis; defaults to `threshold`) for `clear_for_s` seconds.
+    `hours` limits the rule to a daily window of local time (day and night noise limits)."""
 
     id: Code
     name_zh: str
@@ -150,6 +153,9 @@ class Rule(_Conf):
     clear_threshold: float | None = None
     clear_for_s: float = Field(default=0.0, ge=0)
     category: Code
+    # Local hours the rule applies in, e.g. ["22:00", "06:00"] for a night limit (may wrap
+    # past midnight); readings outside are not evaluated by it.
+    hours: tuple[Clock, Clock] | None = None
 
 
 class RuleSet(_Conf):

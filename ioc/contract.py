@@ -58,6 +58,14 @@ class Topics:
         return f"{TOPIC_ROOT}/gw/{gateway_id}/status"
 
     @staticmethod
+    def command(gateway_id: str) -> str:
+        return f"{TOPIC_ROOT}/cmd/{gateway_id}"
+
+    @staticmethod
+    def command_ack(gateway_id: str) -> str:
+        return f"{TOPIC_ROOT}/gw/{gateway_id}/cmdack"
+
+    @staticmethod
     def report(channel: str) -> str:
         return f"{TOPIC_ROOT}/report/{channel}"
 
@@ -86,6 +94,7 @@ class Topics:
         f"{TOPIC_ROOT}/gw/+/telemetry",
         f"{TOPIC_ROOT}/gw/+/devices",
         f"{TOPIC_ROOT}/gw/+/status",
+        f"{TOPIC_ROOT}/gw/+/cmdack",
         f"{TOPIC_ROOT}/report/+",
         f"{TOPIC_ROOT}/result/+/+",
         f"{TOPIC_ROOT}/org/+",
@@ -93,6 +102,7 @@ class Topics:
         TICK,
     )
     TASKS_ALL = f"{TOPIC_ROOT}/task/+/+"
+    COMMANDS_ALL = f"{TOPIC_ROOT}/cmd/+"
 
 
 @dataclass(frozen=True)
@@ -111,7 +121,8 @@ CHANNELS = ("patrol", "hotline")
 def parse_topic(topic: str) -> TopicRef | None:
     """Split a contract topic, or None if it is not one of ours.
 
-    Kinds: telemetry, devices, status, report, task, result, org, crew, tick, ack.
+    Kinds: telemetry, devices, status, cmdack, command, report, task, result, org, crew,
+    tick, ack.
     """
     if topic == Topics.TICK:
         return TopicRef("tick")
@@ -124,8 +135,10 @@ def parse_topic(topic: str) -> TopicRef | None:
     if any(not p for p in parts):
         return None
     match parts:
-        case ["gw", ident, ("telemetry" | "devices" | "status") as leaf]:
+        case ["gw", ident, ("telemetry" | "devices" | "status" | "cmdack") as leaf]:
             return TopicRef(leaf, ident)
+        case ["cmd", ident]:
+            return TopicRef("command", ident)
         case ["report", channel] if channel in CHANNELS:
             return TopicRef("report", channel)
         case [("task" | "result") as kind, role, unit] if role in ROLES:
@@ -179,7 +192,9 @@ class DeviceInfo(_Model):
     lat: Lat
     grid: Ident
     interval_s: float = Field(gt=0)
-    owner: Ident | None = None
+    owner: Ident | None = None  # the owning department type (权属单位)
+    installed: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    attrs: dict[str, float] = {}  # e.g. rated_w of a lamp, free_flow_kmh of a road
 
 
 class DeviceAnnouncement(Envelope):
@@ -256,6 +271,32 @@ class PublicReport(Envelope):
     reporter: Ident | None = None
     description: str | None = Field(default=None, max_length=500)
     photo: bool = False
+
+
+class Command(Envelope):
+    """A remote command from the IOC to devices behind a gateway (e.g. dim the lamps, set a
+    lighting schedule, put text on an LED screen). Topic: cmd/{gateway}. The gateway answers
+    with a CommandAck."""
+
+    ts: EpochMs
+    command_id: Ident
+    devices: list[Ident] = Field(min_length=1)
+    action: Ident
+    params: dict[str, str | float | bool] = {}
+
+
+class CommandOutcome(_Model):
+    device_id: Ident
+    status: Literal["ok", "rejected", "unsupported"]
+    detail: str = ""
+
+
+class CommandAck(Envelope):
+    """The gateway's answer to a command, per device. Topic: gw/{gateway}/cmdack."""
+
+    ts: EpochMs
+    command_id: Ident
+    results: list[CommandOutcome] = Field(min_length=1)
 
 
 TaskKind = Literal["accept", "verify", "file", "dispatch", "handle", "check",

@@ -8,7 +8,7 @@ view methods. Both hold `lock`.
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
@@ -31,6 +31,8 @@ from ioc.config import CHANNEL_ZH, LEVEL_ZH, IocConfig
 from ioc.contract import (
     ClockAck,
     ClockTick,
+    Command,
+    CommandAck,
     CrewStatus,
     DeviceAnnouncement,
     GatewayStatus,
@@ -50,6 +52,7 @@ from ioc.contract import (
     parse_topic,
 )
 from ioc.flow import Alarm, CaseFlow
+from ioc.indicators import Indicators
 from ioc.kpis import compute_kpis, ratio
 from ioc.org import Org
 from ioc.registry import Registry
@@ -57,7 +60,8 @@ from ioc.rules import RuleEngine
 from ioc.store import Store
 
 ClockMode = Literal["sim", "wall"]
-SOURCE = "ioc"  # the IOC's own msg_seq source for tasks
+SOURCE = "ioc"  # the IOC's own msg_seq source for tasks and commands
+INDICATOR_KINDS = ("air_station", "traffic_detector", "smart_pole")
 HOUR_MS = 3_600_000
 
 
@@ -76,7 +80,7 @@ class Engine:
         self.lock = threading.RLock()
         self.counters: Counter[str] = Counter()
         self.registry = Registry(missed_intervals)
-        self.rules = RuleEngine(config.rules.rules)
+        self.rules = RuleEngine(config.rules.rules, self.calendar.tz_offset_h)
         self.seq = Sequencer()
         self.timers = Timers()
         self.seen_readings = SeqTracker(window=256)
@@ -87,6 +91,8 @@ class Engine:
         self.flow = CaseFlow(self.log, config.flow, self.catalogue, self.calendar, self.org,
                              self._send_task, self.timers.schedule, self._save_alarm)
         self.gateways: dict[str, dict[str, Any]] = {}
+        self.indicators = Indicators(self.tz)
+        self.commands: dict[str, dict[str, Any]] = {}
         self._crew_rows: dict[tuple[str, str], dict[str, Any]] = {}  # latest status per crew
         self.online_samples: list[tuple[int, int, int]] = []  # (ts, online, total)
         self.run_id: str | None = None
@@ -121,6 +127,10 @@ class Engine:
             dev = self.registry.get(device_id)
             if dev is not None:
                 dev.last_seen_ts, dev.readings = last_ts, count
+        feeding = [d for d in self.registry.devices.values() if d.kind in INDICATOR_KINDS]
+        for device_id, ts, values in self.store.readings_of([d.device_id for d in feeding]):
+            self.indicators.observe(self.registry.devices[device_id], ts, values)
+        self.commands = {c["command_id"]: c for c in self.store.commands()}
         now = self.now or 0
         for alarm in self.flow.restore(self.store.alarms(), now):
             self.rules.restore_active(alarm.rule_id, alarm.device_id, alarm.raised_ts)
@@ -146,7 +156,7 @@ class Engine:
 
     def _route(self, topic: str, payload: bytes, received_at: str) -> None:
         ref = parse_topic(topic)
-        if ref is None or ref.kind in ("task", "ack"):
+        if ref is None or ref.kind in ("task", "ack", "command"):
             raise PayloadError("unknown_topic", f"not a citysim/v1 input topic: {topic}")
         origin = (received_at, topic, payload)
         if ref.kind == "telemetry":
@@ -184,6 +194,12 @@ class Engine:
             if self._accept(res.source, res.msg_seq):
                 self.seq.push(Pending(res.ts, RANK_RESULT, (res.source, res.msg_seq), "result",
                                       (origin, ref.role, ref.ident, res)))
+        elif ref.kind == "cmdack":
+            ack = decode(CommandAck, payload)
+            self._check_source(ack.source, ref.ident)
+            if self._accept(ack.source, ack.msg_seq):
+                self.seq.push(Pending(ack.ts, RANK_RESULT, (ack.source, ack.msg_seq), "cmdack",
+                                      (origin, ack)))
         elif ref.kind == "status":
             status = decode(GatewayStatus, payload)
             self._check_source(status.gateway_id, ref.ident)
@@ -337,6 +353,11 @@ class Engine:
                 self._dead(received_at, topic, reason, f"category {rep.category!r}", payload)
             else:
                 self.counters[f"reports.{rep.channel}"] += 1
+        elif p.kind == "cmdack":
+            (received_at, topic, payload), ack = p.item
+            if not self._command_acked(ack, received_at):
+                self._dead(received_at, topic, "unknown_command",
+                           f"command {ack.command_id} was not sent to this gateway", payload)
         elif p.kind == "result":
             (received_at, topic, payload), role, unit, res = p.item
             rejected = self._answer(role, unit, res)
@@ -373,6 +394,8 @@ class Engine:
         self.counters["readings"] += 1
         self.registry.seen(dev, r.ts)
         self.store.add_reading(r.device_id, r.ts, r.seq, r.values)
+        if dev.kind in INDICATOR_KINDS:
+            self.indicators.observe(dev, r.ts, r.values)
         for change in self.rules.evaluate(dev.kind, dev.device_id, r.ts, r.values):
             if change.change == "raised":
                 self.flow.alarm_raised(change, dev)
@@ -394,6 +417,102 @@ class Engine:
                     ref=case.reports[0]["ref"] if case.reports else None, **fields)
         self.publish(Topics.task(role, unit), encode(task))
         self.counters[f"tasks.{kind}"] += 1
+
+    def provision(self, devices: list[tuple[Any, str]]) -> int:
+        """Register devices from a registry file before they report (they count as offline
+        until they are heard from)."""
+        with self.lock:
+            for info, gateway in devices:
+                dev = self.registry.register(info, gateway, 0)
+                dev.provisioned = True
+                self.store.put_device(dev)
+            self.store.flush()
+            return len(devices)
+
+    # ------------------------------------------------------------------ commands
+    def issue_command(self, action: str, params: dict[str, Any], devices: list[str] | None = None,
+                      kind: str | None = None, grid: str | None = None,
+                      issued_by: str = "api") -> dict[str, Any]:
+        """Send a command to devices (by id, or all of a kind, optionally in one grid) through
+        their gateways; raises ValueError when nothing matches."""
+        with self.lock:
+            if devices:
+                unknown = [d for d in devices if d not in self.registry.devices]
+                if unknown:
+                    raise ValueError(f"unknown devices: {unknown[:5]}")
+                chosen = [self.registry.devices[d] for d in devices]
+            else:
+                chosen = [d for d in self.registry.devices.values()
+                          if (kind is None or d.kind == kind) and (grid is None or d.grid == grid)]
+            if not chosen:
+                raise ValueError("no device matches the command's target")
+            command_id = f"CMD{len(self.commands) + 1:06d}"
+            now = self.now or 0
+            by_gateway: dict[str, list[str]] = defaultdict(list)
+            for dev in sorted(chosen, key=lambda d: d.device_id):
+                by_gateway[dev.gateway].append(dev.device_id)
+            record = {"command_id": command_id, "action": action, "params": params,
+                      "issued_ts": now, "issued": self.iso(now), "issued_by": issued_by,
+                      "issued_wall_ms": _wall_ms(), "devices": len(chosen),
+                      "gateways": {gw: {"devices": devs, "acked_ts": None, "rtt_ms": None,
+                                        "wall_rtt_ms": None, "results": None}
+                                   for gw, devs in sorted(by_gateway.items())}}
+            for gw, devs in sorted(by_gateway.items()):
+                self._out_seq += 1
+                msg = Command(source=SOURCE, msg_seq=self._out_seq, ts=now,
+                              command_id=command_id, devices=devs, action=action,
+                              params=params)
+                self.publish(Topics.command(gw), encode(msg))
+            self.store.set_meta("out_seq", str(self._out_seq))
+            self.commands[command_id] = record
+            self.store.put_command(record)
+            self.store.flush()
+            self.counters["commands_sent"] += 1
+            return self._command_view(record)
+
+    def _command_acked(self, ack: CommandAck, received_at: str) -> bool:
+        record = self.commands.get(ack.command_id)
+        sent = record["gateways"].get(ack.source) if record else None
+        if sent is None:
+            return False
+        sent["acked_ts"] = ack.ts
+        sent["rtt_ms"] = ack.ts - record["issued_ts"]
+        sent["wall_rtt_ms"] = _wall_ms(received_at) - record["issued_wall_ms"]
+        sent["results"] = [r.model_dump() for r in ack.results]
+        self.store.put_command(record)
+        self.counters["command_acks"] += 1
+        return True
+
+    def _command_view(self, record: dict[str, Any]) -> dict[str, Any]:
+        results = [r for g in record["gateways"].values() for r in (g["results"] or [])]
+        acked = [g for g in record["gateways"].values() if g["results"] is not None]
+        status = "acked" if len(acked) == len(record["gateways"]) else (
+            "partly_acked" if acked else "sent")
+        return {**record, "status": status,
+                "ok": sum(1 for r in results if r["status"] == "ok"),
+                "failed": sum(1 for r in results if r["status"] != "ok")}
+
+    def command_list(self) -> list[dict[str, Any]]:
+        with self.lock:
+            return [self._command_view(r) for r in self.commands.values()]
+
+    def indicator_view(self, as_of: int | None = None) -> dict[str, Any]:
+        with self.lock:
+            before = as_of if as_of is not None else (self.now or 0)
+            rtts = sorted(g["wall_rtt_ms"] for c in self.commands.values()
+                          for g in c["gateways"].values() if g["wall_rtt_ms"] is not None)
+            online = [s for s in self.online_samples if s[0] <= before]
+            return {
+                "as_of_ts": before, "as_of": self.iso(before),
+                "air_quality": self.indicators.air(before),
+                "congestion": self.indicators.congestion(before),
+                "lighting": self.indicators.lighting(),
+                "device_online_rate": (round(sum(o / t for _, o, t in online) / len(online), 6)
+                                       if online else None),
+                "commands": {"sent": len(self.commands), "acks": len(rtts),
+                             "wall_rtt_ms_p50": rtts[len(rtts) // 2] if rtts else None,
+                             "wall_rtt_ms_max": rtts[-1] if rtts else None},
+            }
 
     def _save_alarm(self, alarm: Alarm) -> None:
         self.store.put_alarm(alarm.to_dict())
@@ -520,3 +639,9 @@ class Engine:
                 "open_cases": len(self.log.open_cases()),
                 "counters": dict(sorted(self.counters.items())),
             }
+
+
+def _wall_ms(iso: str | None = None) -> int:
+    """Wall-clock milliseconds, now or of an ISO timestamp (arrival times)."""
+    when = datetime.fromisoformat(iso) if iso else datetime.now(UTC)
+    return int(when.timestamp() * 1000)

@@ -36,12 +36,28 @@ class _State:
     clear_since: int | None = None  # clear condition true since (alarm still active)
 
 
+def _minutes(clock: str) -> int:
+    h, m = clock.split(":")
+    return int(h) * 60 + int(m)
+
+
 class RuleEngine:
-    def __init__(self, rules: list[Rule]):
+    def __init__(self, rules: list[Rule], tz_offset_h: float = 8.0):
         self._by_kind: dict[str, list[Rule]] = {}
         for rule in rules:
             self._by_kind.setdefault(rule.device_kind, []).append(rule)
         self._state: dict[tuple[str, str], _State] = {}
+        self._offset_ms = int(tz_offset_h * 3_600_000)
+        self._windows = {r.id: (_minutes(r.hours[0]), _minutes(r.hours[1]))
+                         for r in rules if r.hours}
+
+    def _in_hours(self, rule: Rule, ts: int) -> bool:
+        window = self._windows.get(rule.id)
+        if window is None:
+            return True
+        minute = (ts + self._offset_ms) // 60_000 % 1440
+        start, end = window
+        return start <= minute < end if start <= end else (minute >= start or minute < end)
 
     def kinds(self) -> set[str]:
         return set(self._by_kind)
@@ -51,7 +67,7 @@ class RuleEngine:
         changes: list[AlarmChange] = []
         for rule in self._by_kind.get(kind, ()):
             value = values.get(rule.metric)
-            if value is None:
+            if value is None or not self._in_hours(rule, ts):
                 continue
             st = self._state.setdefault((rule.id, device_id), _State())
             if ts <= st.last_ts:

@@ -18,6 +18,7 @@ from ioc.bus import IocBus
 from ioc.config import DEFAULT_IOC_CONFIG, load_ioc_config
 from ioc.contract import BrokerAddress
 from ioc.engine import ClockMode, Engine
+from ioc.registry import load_registry_file
 from ioc.store import Store
 
 log = logging.getLogger("ioc")
@@ -31,6 +32,7 @@ class IocSettings:
     config: Path = DEFAULT_IOC_CONFIG
     clock: ClockMode = "sim"
     client_id: str = "citysim-ioc"
+    registry: Path | None = None  # provision devices from this CSV/GeoJSON at start
 
 
 class IocService:
@@ -39,6 +41,9 @@ class IocService:
         self.config = load_ioc_config(settings.config)
         self.store = Store(settings.data_dir)
         self.engine = Engine(self.store, self.config, self._publish, clock=settings.clock)
+        if settings.registry is not None:
+            n = self.engine.provision(load_registry_file(settings.registry))
+            log.info("provisioned %d devices from %s", n, settings.registry)
         self.bus = IocBus(settings.broker, settings.client_id, clean_start=self.store.fresh,
                           on_message=self._enqueue)
         self._queue: queue.SimpleQueue[tuple[str, bytes, str] | object] = queue.SimpleQueue()

@@ -27,13 +27,14 @@ CREATE TABLE IF NOT EXISTS case_events (
     actor TEXT NOT NULL, detail TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS devices (
     device_id TEXT PRIMARY KEY, kind TEXT, lon REAL, lat REAL, grid TEXT, interval_s REAL,
-    owner TEXT, gateway TEXT, registered_ts INTEGER);
+    owner TEXT, gateway TEXT, registered_ts INTEGER, installed TEXT, attrs TEXT);
 CREATE TABLE IF NOT EXISTS alarms (
     alarm_id TEXT PRIMARY KEY, rule_id TEXT, device_id TEXT, category TEXT, raised_ts INTEGER,
     cleared_ts INTEGER, value REAL, case_id TEXT);
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT, topic TEXT, reason TEXT,
     detail TEXT, payload BLOB);
+CREATE TABLE IF NOT EXISTS commands (command_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
@@ -55,6 +56,7 @@ class Store:
         self._alarms: dict[str, tuple[Any, ...]] = {}
         self._dead: list[tuple[str, str, str, str, bytes]] = []
         self._meta: dict[str, str] = {}
+        self._commands: dict[str, str] = {}
 
     # ------------------------------------------------------------------ buffered writes
     def add_reading(self, device_id: str, ts: int, seq: int, values: dict[str, float]) -> None:
@@ -79,27 +81,33 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self._meta[key] = value
 
+    def put_command(self, record: dict[str, Any]) -> None:
+        self._commands[record["command_id"]] = orjson.dumps(record).decode()
+
     def flush(self) -> None:
         with self.lock:
             if not (self._readings or self._events or self._devices or self._alarms
-                    or self._dead or self._meta):
+                    or self._dead or self._meta or self._commands):
                 return
             cur = self.db.cursor()
             cur.execute("BEGIN")
             cur.executemany("INSERT INTO readings VALUES (?,?,?,?)", self._readings)
             cur.executemany("INSERT INTO case_events VALUES (?,?,?,?,?,?)", self._events)
             cur.executemany(
-                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(d.device_id, d.kind, d.lon, d.lat, d.grid, d.interval_s, d.owner, d.gateway,
-                  d.registered_ts) for d in self._devices.values()])
+                  d.registered_ts, d.installed, orjson.dumps(d.attrs).decode())
+                 for d in self._devices.values()])
             cur.executemany("INSERT OR REPLACE INTO alarms VALUES (?,?,?,?,?,?,?,?)",
                             list(self._alarms.values()))
             cur.executemany("INSERT INTO dead_letters (received_at, topic, reason, detail, "
                             "payload) VALUES (?,?,?,?,?)", self._dead)
             cur.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", list(self._meta.items()))
+            cur.executemany("INSERT OR REPLACE INTO commands VALUES (?,?)",
+                            list(self._commands.items()))
             cur.execute("COMMIT")
             self._readings, self._events, self._dead = [], [], []
-            self._devices, self._alarms, self._meta = {}, {}, {}
+            self._devices, self._alarms, self._meta, self._commands = {}, {}, {}, {}
 
     # ------------------------------------------------------------------ reads
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -114,7 +122,7 @@ class Store:
     def devices(self) -> list[Device]:
         """Registered devices (last-seen times come from `reading_stats`)."""
         rows = self._query("SELECT * FROM devices ORDER BY device_id")
-        return [Device(*row) for row in rows]
+        return [Device(*row[:10], attrs=orjson.loads(row[10] or "{}")) for row in rows]
 
     def alarms(self) -> list[dict[str, Any]]:
         cols = ("alarm_id", "rule_id", "device_id", "category", "raised_ts", "cleared_ts",
@@ -135,6 +143,19 @@ class Store:
         rows = self._query("SELECT ts, seq, vals FROM readings WHERE device_id = ? "
                            "ORDER BY ts DESC LIMIT ?", (device_id, limit))
         return [{"ts": ts, "seq": seq, "values": orjson.loads(v)} for ts, seq, v in rows]
+
+    def commands(self) -> list[dict[str, Any]]:
+        return [orjson.loads(r) for (r,) in self._query(
+            "SELECT record FROM commands ORDER BY command_id")]
+
+    def readings_of(self, device_ids: list[str]) -> list[tuple[str, int, dict[str, float]]]:
+        """All stored readings of some devices, in time order (to rebuild indicators)."""
+        if not device_ids:
+            return []
+        marks = ",".join("?" * len(device_ids))
+        rows = self._query(f"SELECT device_id, ts, vals FROM readings WHERE device_id IN "
+                           f"({marks}) ORDER BY ts, device_id", tuple(device_ids))
+        return [(d, ts, orjson.loads(v)) for d, ts, v in rows]
 
     def reading_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM readings")[0][0])

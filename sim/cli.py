@@ -7,9 +7,11 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from sim.broker import start_broker
 from sim.clock import TickStatus
@@ -128,6 +130,85 @@ def broker(
         pass
     finally:
         running.stop()
+
+
+devices_app = typer.Typer(help="Device kinds and the device registry (设备台账).",
+                          no_args_is_help=True)
+app.add_typer(devices_app, name="devices")
+
+
+@devices_app.command("kinds")
+def devices_kinds(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+                  ) -> None:
+    """Every device kind: names, readings with units, alarms and commands."""
+    from devices import FLEET_MODELS
+
+    kinds = [{**cls.KIND.describe(), "commands": dict(cls.COMMANDS)}
+             for cls in FLEET_MODELS.values()]
+    if as_json:
+        sys.stdout.write(orjson.dumps(kinds, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    table = Table(title="Device kinds 设备类型")
+    for col in ("kind", "名称", "readings (unit)", "alarms 告警", "commands"):
+        table.add_column(col)
+    for k in kinds:
+        table.add_row(k["name"], f"{k['name_zh']}\n{k['name_en']}",
+                      "\n".join(f"{r['name']} ({r['unit'] or '-'})" for r in k["readings"]),
+                      "\n".join(k["alarms"]), ", ".join(k["commands"]) or "—")
+    out_console.print(table)
+
+
+@devices_app.command("export")
+def devices_export(
+    scenario: Annotated[Path, typer.Argument(help="scenario YAML")],
+    out: Annotated[Path, typer.Option(help="file to write (.csv or .geojson)")] = Path(
+        "runs/registry.csv"),
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or geojson (default: from "
+                                                            "the file name)")] = None,
+) -> None:
+    """Write the scenario's device registry, which the IOC can be provisioned from
+    (`citysim ioc serve --registry FILE`)."""
+    from sim.registry_file import write_registry
+    from sim.world import World
+
+    fmt = fmt or ("geojson" if out.suffix.lower() in (".geojson", ".json") else "csv")
+    if fmt not in ("csv", "geojson"):
+        raise typer.BadParameter("must be csv or geojson", param_hint="--format")
+    n = write_registry(World(_load(scenario)), out, fmt)
+    out_console.print(f"{n} devices -> {out}")
+
+
+bench_app = typer.Typer(help="Benchmarks (measured, not guessed).", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("fleet")
+def bench_fleet_cmd(
+    devices: Annotated[int, typer.Option(help="devices in the county")] = 20_000,
+    hours: Annotated[float, typer.Option(help="simulated hours")] = 24.0,
+    window: Annotated[float, typer.Option(help="seconds of simulated time per batch")] = 300.0,
+    per_process_devices: Annotated[int, typer.Option(
+        help="devices in the one-process-per-device comparison")] = 1000,
+    scenario: Annotated[Path | None, typer.Option(
+        help="use this scenario instead of the generated county")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="write the figures here")] = None,
+) -> None:
+    """Readings per second of the simulator alone (no MQTT), vectorised fleets against one
+    SimPy process per device."""
+    from sim.bench import bench_fleet
+
+    sc = _load(scenario) if scenario else None
+    with console.status("simulating the county..."):
+        result = bench_fleet(devices, hours, window, per_process_devices, scenario=sc)
+    table = Table(title="bench fleet (sim alone, one run)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in result.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int | float) else str(value))
+    out_console.print(table)
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},

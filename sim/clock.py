@@ -21,7 +21,7 @@ from typing import Literal
 
 from edge.gateway import Gateway
 from ioc.contract import Task
-from sim.control import ControlChannel
+from sim.control import ControlChannel, Inbound
 from sim.world import World
 
 SyncMode = Literal["lockstep", "free"]
@@ -51,11 +51,13 @@ class ClockDriver:
     def __init__(self, world: World, gateways: dict[str, Gateway], control: ControlChannel,
                  route: Callable[[Task], bool], sync: SyncMode = "lockstep",
                  speed: float = 60.0, ack_timeout_s: float = 60.0,
-                 message_count: Callable[[], int] = lambda: 0):
+                 message_count: Callable[[], int] = lambda: 0,
+                 before_tick: Callable[[float, float], None] = lambda t0, t1: None):
         self.world = world
         self.gateways = gateways
         self.control = control
         self.route = route  # hands a task to its person; False if nobody takes it
+        self.before_tick = before_tick  # e.g. an operator's commands through the IOC's API
         self.sync = sync
         self.speed = speed
         self.ack_timeout_s = ack_timeout_s
@@ -71,24 +73,27 @@ class ClockDriver:
             self.gateways[gw_id].announce(devices, self.world.ms(0.0))
         for seq in range(1, total + 1):
             t = min(seq * sc.tick_s, sc.duration_s)
+            self.before_tick(prev, t)
             self.world.advance(t)
+            self._gateway_power(prev, t, back=True)  # before its readings of this window go
             for gw_id, batch in self.world.collect(prev, t).items():
                 self.gateways[gw_id].add(batch)
                 readings += len(batch)
             for gw in self.gateways.values():
                 gw.flush()
+            self._gateway_power(prev, t, back=False)  # after what it read before the failure
             self.control.publish_tick(seq, self.world.ms(t), final=seq == total)
             if self.sync == "lockstep":
                 ack = self.control.wait_ack(seq, self.ack_timeout_s)
-                incoming = self.control.tasks_through(ack.published.get("ioc", 0),
+                incoming = self.control.inbox_through(ack.published.get("ioc", 0),
                                                       self.ack_timeout_s)
             else:
                 lag = wall0 + t / self.speed - time.monotonic()
                 if lag > 0:
                     time.sleep(lag)
-                incoming = self.control.tasks_available()
-            for task in incoming:
-                if self.route(task):
+                incoming = self.control.inbox_available()
+            for item in incoming:
+                if self._deliver(item, t):
                     tasks += 1
                 else:
                     unroutable += 1
@@ -99,3 +104,31 @@ class ClockDriver:
         if self.sync == "free":  # let the IOC catch up before results are read
             self.control.wait_ack(total, self.ack_timeout_s)
         return DriveResult(total, readings, tasks, unroutable, time.monotonic() - wall0)
+
+    def _deliver(self, item: Inbound, t: float) -> bool:
+        """A task to its person, or a command to the devices (acknowledged by their gateway;
+        a gateway without power never hears it)."""
+        if isinstance(item, Task):
+            return self.route(item)
+        gw_id, command = item
+        gateway = self.gateways.get(gw_id)
+        if gateway is None or self.world.faults.gateway_down(gw_id.removeprefix("gw-"), t):
+            return False
+        gateway.ack(command, self.world.command(command.devices, command.action,
+                                                dict(command.params)), self.world.ms(t))
+        return True
+
+    def _gateway_power(self, t0: float, t1: float, back: bool) -> None:
+        """Gateways getting power back (`back`) or losing it in this window."""
+        for f in self.world.faults.faults:
+            if f.kind != "gateway_offline" or f.grid is None:
+                continue
+            gateway = self.gateways.get(f"gw-{f.grid}")
+            if gateway is None:
+                continue
+            if t0 <= f.start < t1 and t0 <= f.end < t1:
+                continue  # a blip inside one window: its readings are lost, the link holds
+            if back and t0 <= f.end < t1:
+                gateway.power_back(self.world.ms(f.end))
+            elif not back and t0 <= f.start < t1:
+                gateway.power_loss()

@@ -2,8 +2,8 @@
 
 Publishes clock ticks (with the per-source manifest) and everything the simulated people
 send: the organisation, crew positions, patrol and hotline reports, answers to tasks. Receives
-the IOC's acknowledgements and tasks on paho's thread and hands them to the clock driver in
-the IOC's message order.
+the IOC's acknowledgements, tasks and device commands on paho's thread and hands them to the
+clock driver in the IOC's message order (tasks and commands share the IOC's msg_seq).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from edge.sources import SourceSequences
 from ioc.contract import (
     ClockAck,
     ClockTick,
+    Command,
     Envelope,
     PayloadError,
     SeqTracker,
@@ -28,6 +29,7 @@ from ioc.contract import (
 
 IOC_SOURCE = "ioc"
 E = TypeVar("E", bound=Envelope)
+Inbound = Task | tuple[str, Command]  # a task, or (gateway id, command)
 
 
 class IocTimeout(TimeoutError):
@@ -43,11 +45,12 @@ class ControlChannel:
         self.last_stats: dict[str, int] = {}  # the IOC's counters from its latest ack
         self._cond = threading.Condition()
         self._acks: dict[int, ClockAck] = {}
-        self._tasks: dict[int, Task] = {}
+        self._inbox: dict[int, Inbound] = {}
         self._seen = SeqTracker()
         self._delivered = 0  # tasks handed over, by IOC msg_seq
         link.subscribe(Topics.ACK, self._on_ack)
         link.subscribe(Topics.TASKS_ALL, self._on_task)
+        link.subscribe(Topics.COMMANDS_ALL, self._on_command)
 
     # ---------------------------------------------------------------- outgoing
     def publish_tick(self, seq: int, ts: int, final: bool = False) -> None:
@@ -77,8 +80,9 @@ class ControlChannel:
                 del self._acks[old]
             return ack
 
-    def tasks_through(self, msg_seq: int, timeout: float) -> list[Task]:
-        """Wait until every IOC task up to `msg_seq` has arrived; return the new ones."""
+    def inbox_through(self, msg_seq: int, timeout: float) -> list[Inbound]:
+        """Wait until every IOC task and command up to `msg_seq` has arrived; return the new
+        ones in order."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._seen.contiguous(IOC_SOURCE) < msg_seq:
@@ -89,14 +93,14 @@ class ControlChannel:
                 self._cond.wait(left)
             return self._take(msg_seq)
 
-    def tasks_available(self) -> list[Task]:
-        """Every task received in order so far (free-running mode)."""
+    def inbox_available(self) -> list[Inbound]:
+        """Every task and command received in order so far (free-running mode)."""
         with self._cond:
             return self._take(self._seen.contiguous(IOC_SOURCE))
 
-    def _take(self, upto: int) -> list[Task]:
-        out = [self._tasks.pop(s) for s in range(self._delivered + 1, upto + 1)
-               if s in self._tasks]
+    def _take(self, upto: int) -> list[Inbound]:
+        out = [self._inbox.pop(s) for s in range(self._delivered + 1, upto + 1)
+               if s in self._inbox]
         self._delivered = max(self._delivered, upto)
         return out
 
@@ -119,10 +123,21 @@ class ControlChannel:
         except PayloadError as err:
             self.rejected.append(f"{topic}: {err}")
             return
-        if task.source != IOC_SOURCE:
-            self.rejected.append(f"{topic}: task from unexpected source {task.source!r}")
+        self._received(task.source, task.msg_seq, task)
+
+    def _on_command(self, topic: str, payload: bytes) -> None:
+        try:
+            cmd = decode(Command, payload)
+        except PayloadError as err:
+            self.rejected.append(f"{topic}: {err}")
+            return
+        self._received(cmd.source, cmd.msg_seq, (topic.rsplit("/", 1)[1], cmd))
+
+    def _received(self, source: str, msg_seq: int, item: Inbound) -> None:
+        if source != IOC_SOURCE:
+            self.rejected.append(f"message from unexpected source {source!r}")
             return
         with self._cond:
-            if self._seen.add(task.source, task.msg_seq):
-                self._tasks[task.msg_seq] = task
+            if self._seen.add(source, msg_seq):
+                self._inbox[msg_seq] = item
                 self._cond.notify_all()

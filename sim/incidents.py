@@ -10,7 +10,7 @@ standing water depth, a failed lamp. Devices turn them into readings.
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,7 +24,7 @@ STEP_S = 60.0
 class Incident:
     """Base incident: identity, place, time span and intensity history."""
 
-    SENSES: ClassVar[tuple[str, ...]] = ()
+    SENSES: ClassVar[tuple[str, ...]] = ()  # what the kind of incident acts on
 
     def __init__(self, kind: IncidentKind, xy: np.ndarray, start: float,
                  duration_s: float | None, params: dict[str, Any], origin: str):
@@ -111,6 +111,10 @@ class Incident:
 
     def distance(self, xy: np.ndarray) -> np.ndarray:
         return np.hypot(xy[:, 0] - self.xy[0], xy[:, 1] - self.xy[1])
+
+    @property
+    def senses(self) -> tuple[str, ...]:
+        return self.SENSES
 
 
 class Fire(Incident):
@@ -204,19 +208,48 @@ class Static(Incident):
         self.finish(t, "response")
 
 
-class LampFault(Static):
-    """路灯故障: one pole's lamp fails and stays dark until a crew repairs it."""
+class Area(Static):
+    """An incident felt around a point: each of its kind's `effects` (sense -> (peak,
+    radius_m)) falls off as peak x exp(-(d / radius)^2). A burst main, a gas leak, a crowd,
+    congestion, a pollution episode."""
 
-    SENSES = ("lamp_failed_since",)
+    @property
+    def senses(self) -> tuple[str, ...]:
+        return tuple(self.kind.effects)
 
     def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
                  t: np.ndarray) -> np.ndarray | None:
-        if sense != "lamp_failed_since" or self.target is None or self.target[0] != fleet:
+        effect = self.kind.effects.get(sense)
+        if effect is None:
+            return None
+        peak, radius = effect
+        return self.level_at(t) * peak * np.exp(-((self.distance(xy) / radius) ** 2))
+
+
+class Targeted(Static):
+    """An incident that happens to one device (the nearest of the kind's `targets`): its
+    `since` sense says since when (a failed lamp, an open manhole cover, a pump fault, an
+    SOS button pressed), and its `effects` (sense -> (value, _)) act on that device only
+    (dust and noise at a construction site, leakage current in a circuit)."""
+
+    @property
+    def senses(self) -> tuple[str, ...]:
+        since = (self.kind.since,) if self.kind.since else ()
+        return since + tuple(self.kind.effects)
+
+    def exposure(self, sense: str, fleet: int, idx: np.ndarray, xy: np.ndarray,
+                 t: np.ndarray) -> np.ndarray | None:
+        if self.target is None or self.target[0] != fleet:
             return None
         hit = (idx == self.target[1]) & (t >= self.start)
         if self.end is not None:
             hit &= t < self.end
-        return np.where(hit, self.start, np.nan)
+        if sense == self.kind.since:
+            return np.where(hit, self.start, np.nan)
+        effect = self.kind.effects.get(sense)
+        if effect is None:
+            return None
+        return np.where(hit, effect[0], 0.0)
 
 
 @dataclass(frozen=True)
@@ -248,55 +281,101 @@ class IncidentKind:
     duration_min: tuple[float, float] | None  # natural duration range; None: until handled
     targets: str | None = None  # a device kind the incident attaches to (nearest device)
     visible: Visibility | None = None  # None: only devices can tell
+    since: str | None = None  # Targeted: the *_since sense it sets on its device
+    effects: dict[str, tuple[float, float]] = field(default_factory=dict)  # sense: (peak, m)
+    related: tuple[str, ...] = ()  # other catalogue items its symptoms are rightly filed as
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return (self.category, *self.related)
 
 
-INCIDENT_KINDS: dict[str, IncidentKind] = {
-    k.name: k
-    for k in (
-        IncidentKind("fire", "火情", "Fire / smoke", "SJ0502", Fire, (60, 150),
-                     visible=Visibility(0.5, 120, 1.0, night=0.4)),
-        IncidentKind("waterlogging", "路面积水", "Road waterlogging", "SJ0501", Waterlogging, None,
-                     visible=Visibility(0.3, 60, 0.6, night=0.3, confusions=("SJ0504",),
-                                        confusion_p=0.1)),
-        IncidentKind("lamp_fault", "路灯故障", "Street-lamp fault", "BJ0101", LampFault, None,
-                     targets="smart_pole",
-                     visible=Visibility(0.2, 40, 0.05, day=0.0, night=1.0)),
-        IncidentKind("exposed_garbage", "暴露垃圾", "Exposed garbage", "SJ0101", Static, None,
-                     visible=Visibility(0.25, 40, 0.15, night=0.2, confusions=("SJ0103", "SJ0105"),
-                                        confusion_p=0.25)),
-        IncidentKind("street_vending", "占道经营", "Street vending", "SJ0401", Static, (60, 240),
-                     visible=Visibility(0.3, 50, 0.1, night=0.3, confusions=("SJ0402",),
-                                        confusion_p=0.15)),
-        IncidentKind("road_damage", "道路破损", "Road surface damage", "BJ0201", Static, None,
-                     visible=Visibility(0.15, 30, 0.05, night=0.3, confusions=("SJ0504",),
-                                        confusion_p=0.1)),
-        IncidentKind("illegal_parking", "违法停车", "Illegal parking", "SJ0402", Static,
-                     (30, 180), visible=Visibility(0.3, 40, 0.2, night=0.3,
-                                                   confusions=("SJ0401",), confusion_p=0.1)),
-    )
-}
+def _kinds(*kinds: IncidentKind) -> dict[str, IncidentKind]:
+    return {k.name: k for k in kinds}
 
-# How contributions of several incidents to one sense combine at a device.
-_COMBINE_MAX = {"water_depth_cm"}
-_COMBINE_EARLIEST = {"lamp_failed_since"}
+
+INCIDENT_KINDS: dict[str, IncidentKind] = _kinds(
+    IncidentKind("fire", "火情", "Fire / smoke", "SJ0502", Fire, (60, 150),
+                 visible=Visibility(0.5, 120, 1.0, night=0.4)),
+    IncidentKind("waterlogging", "路面积水", "Road waterlogging", "SJ0501", Waterlogging, None,
+                 visible=Visibility(0.3, 60, 0.6, night=0.3, confusions=("SJ0504",),
+                                    confusion_p=0.1)),
+    IncidentKind("lamp_fault", "路灯故障", "Street-lamp fault", "BJ0101", Targeted, None,
+                 targets="smart_pole", since="lamp_failed_since",
+                 visible=Visibility(0.2, 40, 0.05, day=0.0, night=1.0)),
+    IncidentKind("exposed_garbage", "暴露垃圾", "Exposed garbage", "SJ0101", Static, None,
+                 visible=Visibility(0.25, 40, 0.15, night=0.2, confusions=("SJ0103", "SJ0105"),
+                                    confusion_p=0.25)),
+    IncidentKind("street_vending", "占道经营", "Street vending", "SJ0401", Static, (60, 240),
+                 visible=Visibility(0.3, 50, 0.1, night=0.3, confusions=("SJ0402",),
+                                    confusion_p=0.15)),
+    IncidentKind("road_damage", "道路破损", "Road surface damage", "BJ0201", Static, None,
+                 visible=Visibility(0.15, 30, 0.05, night=0.3, confusions=("SJ0504",),
+                                    confusion_p=0.1)),
+    IncidentKind("illegal_parking", "违法停车", "Illegal parking", "SJ0402", Static, (30, 180),
+                 visible=Visibility(0.3, 40, 0.2, night=0.3, confusions=("SJ0401",),
+                                    confusion_p=0.1)),
+    # Felt around a point
+    IncidentKind("burst_pipe", "供水管爆管", "Water main burst", "BJ0510", Area, None,
+                 effects={"pressure_drop_mpa": (0.25, 400.0), "water_depth_cm": (6.0, 40.0)},
+                 visible=Visibility(0.4, 80, 0.5, night=0.4),
+                 related=("BJ0103",)),  # hydrants nearby lose pressure: 消防栓失压
+    IncidentKind("gas_leak", "燃气泄漏", "Gas leak", "SJ0503", Area, (60, 180),
+                 effects={"gas_lel_extra": (40.0, 30.0)},
+                 visible=Visibility(0.1, 30, 0.3, night=0.3)),
+    IncidentKind("crowd", "人员聚集", "Crowd gathering", "SJ0507", Area, (60, 180),
+                 effects={"crowd": (10.0, 150.0)}, visible=Visibility(0.2, 150, 0.05)),
+    IncidentKind("congestion", "交通拥堵", "Traffic congestion", "SJ0413", Area, (30, 120),
+                 effects={"congestion": (1.0, 400.0)}, visible=Visibility(0.1, 100, 0.2)),
+    IncidentKind("air_pollution", "空气污染过程", "Local air-pollution episode", "SJ0602", Area,
+                 (180, 600), effects={"pm25_extra": (150.0, 2000.0)}),
+    # Happening to one device
+    IncidentKind("manhole_open", "井盖异常", "Manhole cover open or tilted", "BJ0102", Targeted,
+                 None, targets="manhole_cover", since="manhole_open_since",
+                 visible=Visibility(0.3, 30, 0.3, night=0.5)),
+    IncidentKind("construction_dust", "工地扬尘", "Construction dust", "SJ0303", Targeted,
+                 (60, 240), targets="construction_site", effects={"dust_extra": (300.0, 0.0)},
+                 visible=Visibility(0.2, 100, 0.1)),
+    IncidentKind("construction_noise", "施工噪声", "Construction noise", "SJ0309", Targeted,
+                 (60, 180), targets="construction_site",
+                 effects={"noise_extra_db": (20.0, 0.0)},
+                 visible=Visibility(0.1, 100, 0.3, night=1.5)),
+    IncidentKind("pump_fault", "排涝泵站故障", "Drainage pump fault", "BJ0501", Targeted, None,
+                 targets="pump_station", since="pump_failed_since"),
+    IncidentKind("bin_overflow", "垃圾满溢", "Bin overflow", "SJ0105", Targeted, None,
+                 targets="smart_bin", since="bin_overflow_since",
+                 visible=Visibility(0.3, 30, 0.1, night=0.2)),
+    IncidentKind("electrical_fault", "电气火灾隐患", "Electrical fire hazard", "SJ0513",
+                 Targeted, None, targets="electrical_fire",
+                 effects={"leakage_extra_ma": (400.0, 0.0), "cable_heat_c": (35.0, 0.0)}),
+    IncidentKind("charger_fault", "充电桩故障", "EV charger fault", "BJ0511", Targeted, None,
+                 targets="ev_charger", since="charger_failed_since"),
+    IncidentKind("sos_call", "一键报警求助", "SOS button pressed", "SJ0512", Targeted, (5, 20),
+                 targets="smart_pole", since="sos_since"),
+)
+
+# How contributions of several incidents to one sense combine at a device: water and
+# congestion take the worst, *_since the earliest, everything else adds up.
+_COMBINE_MAX = {"water_depth_cm", "congestion"}
 
 
 def combine_exposure(sense: str, incidents: list[Incident], fleet: int, idx: np.ndarray,
                      xy: np.ndarray, t: np.ndarray) -> np.ndarray:
     """The total of `sense` at the given readings from every incident overlapping them."""
-    out = np.full(idx.size, np.nan) if sense in _COMBINE_EARLIEST else np.zeros(idx.size)
+    earliest = sense.endswith("_since")
+    out = np.full(idx.size, np.nan) if earliest else np.zeros(idx.size)
     if idx.size == 0:
         return out
     t0, t1 = float(t.min()), float(t.max())
     for inc in incidents:
-        if sense not in inc.SENSES or not inc.overlaps(t0, t1):
+        if sense not in inc.senses or not inc.overlaps(t0, t1):
             continue
         contrib = inc.exposure(sense, fleet, idx, xy, t)
         if contrib is None:
             continue
         if sense in _COMBINE_MAX:
             out = np.maximum(out, contrib)
-        elif sense in _COMBINE_EARLIEST:
+        elif earliest:
             out = np.fmin(out, contrib)
         else:
             out = out + contrib

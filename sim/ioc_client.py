@@ -29,6 +29,14 @@ class IocClient:
         r.raise_for_status()
         return r.json()
 
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        r = self._http.post(path, json=body)
+        if r.status_code == 422:
+            raise httpx.HTTPStatusError(f"{path}: {r.json().get('detail')}", request=r.request,
+                                        response=r)
+        r.raise_for_status()
+        return r.json()
+
     def health(self) -> dict[str, Any]:
         return self.get("/health")
 

@@ -141,7 +141,7 @@ class GridPatrol:
                 fields["note"] = "现场未发现 nothing found on site"
         else:  # 核查: is the problem still there, on the spot?
             still = [i for i in self.world.incidents_near(spot, LOOK_RADIUS_M, self.world.now)
-                     if i.kind.category == task.category]
+                     if task.category in i.kind.categories]
             outcome = "fail" if still else "pass"
         self.ctx.control.send(Topics.result("grid", self.grid), TaskResult, self.source,
                               ts=self.ctx.ms(), task_id=task.task_id, case_id=task.case_id,

@@ -6,7 +6,8 @@ plainly not its business. A crew works its shifts: it travels to the spot (road 
 about 1.3x the straight line), looks, and then
 
 - finds nothing (a false alarm, or it has gone): reports `not_found` after a short check;
-- finds something that is another unit's business: sends the case back (回退) naming it;
+- finds, right at the reported spot, something that is another unit's business (a person's
+  report of the wrong kind): sends the case back (回退) naming it;
 - may ask to park (挂账) a job, per category;
 - otherwise works on it for a sampled time, asking for more time (延期) first when the job
   will overrun its deadline, and ends the incident in the ground truth, unless the work was
@@ -32,6 +33,7 @@ from sim.work import Shifts, draw_s
 
 ROAD_FACTOR = 1.3  # road distance over straight-line distance in a city grid
 FIND_RADIUS_M = 80.0  # how far around the dispatched point a crew looks for the problem
+OTHER_RADIUS_M = 30.0  # a different problem this close is what a person must have reported
 LOOK_MIN = 10.0  # time on site to see that a job is another unit's
 
 
@@ -114,8 +116,11 @@ class Department:
         crew.xy = target
         arrived = self.ctx.ms()
         found = self.world.incidents_near(target, FIND_RADIUS_M, self.world.now)
-        matching = [i for i in found if i.kind.category == task.category]
-        inc = (matching or found or [None])[0]
+        matching = [i for i in found if task.category in i.kind.categories]
+        # A person's report may name the wrong category; a device's alarm does not.
+        other = [i for i in found if task.channel != "iot"
+                 and float(np.hypot(*(i.xy - target))) <= OTHER_RADIUS_M]
+        inc = (matching or other or [None])[0]
         if inc is None:
             yield self.env.timeout(self.spec.not_found_min * 60.0)
             return self._finish(task, crew, "not_found", arrived, self.world.now)

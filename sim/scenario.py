@@ -79,10 +79,15 @@ class PlacementSpec(_Spec):
 
 
 class FleetSpec(_Spec):
+    """A fleet of one device kind: how many, how often they report, where, owned by which
+    department type (default: the kind's usual owner), installed how long ago at most."""
+
     kind: str
     count: int = Field(ge=1, le=2_000_000)
     interval_s: float = Field(gt=0, le=86400)
     placement: PlacementSpec = PlacementSpec()
+    owner: Code | None = None
+    installed_years: float = Field(default=3.0, ge=0)
     params: dict[str, Any] = {}
 
 
@@ -185,6 +190,7 @@ class WeatherSpec(_Spec):
     temp_c: Point = (24.0, 33.0)
     rh_pct: Point = (45.0, 85.0)
     pm25: Point = (25.0, 55.0)
+    wind_ms: Point = (1.0, 4.0)
     rain: list[RainSpell] = []
 
 
@@ -221,14 +227,45 @@ class IncidentsSpec(_Spec):
     rates: list[IncidentRate] = []
 
 
-class FaultSpec(_Spec):
-    """A device fault from the timeline. `offline`: power loss, no readings for a while."""
+FaultKind = Literal["offline", "intermittent", "stuck", "drift", "spikes", "battery_depletion",
+                    "clock_skew", "duplicate", "out_of_order", "gateway_offline"]
 
-    kind: Literal["offline"]
-    fleet: str
+
+class FaultSpec(_Spec):
+    """A fault on the timeline (see sim/faults.py for the kinds and their `params`): device
+    faults hit `count` devices of a fleet kind; `gateway_offline` hits the gateway of `grid`."""
+
+    kind: FaultKind
+    fleet: str | None = None
+    grid: Code | None = None
     count: int = Field(default=1, ge=1)
     at: TimeSpec
     duration_min: float = Field(gt=0)
+    params: dict[str, Any] = {}
+
+
+class FaultRate(_Spec):
+    """Faults arriving at random: `per_day` of them over the run, each on `count` devices."""
+
+    kind: FaultKind
+    fleet: str | None = None
+    grid: Code | None = None
+    count: int = Field(default=1, ge=1)
+    per_day: float = Field(gt=0, le=10_000)
+    duration_min: float = Field(gt=0)
+    params: dict[str, Any] = {}
+
+
+class OperationSpec(_Spec):
+    """An operator's command through the IOC's API at a time: to `devices`, or to every device
+    of `kind` (optionally in `grid`). E.g. a lighting schedule: dim to 50 % after midnight."""
+
+    at: TimeSpec
+    action: str
+    params: dict[str, str | float | bool] = {}
+    devices: list[str] | None = None
+    kind: str | None = None
+    grid: Code | None = None
 
 
 class ScoringSpec(_Spec):
@@ -262,6 +299,8 @@ class Scenario(_Spec):
     weather: WeatherSpec = WeatherSpec()
     incidents: IncidentsSpec = IncidentsSpec()
     faults: list[FaultSpec] = []
+    fault_rates: list[FaultRate] = []
+    operations: list[OperationSpec] = []
     scoring: ScoringSpec = ScoringSpec()
     ioc: IocSpec = IocSpec()
 
@@ -435,13 +474,25 @@ def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
             check_place(loc, inc)
             if isinstance(inc, TimelineIncident):
                 check_time((*loc, "at"), inc.at)
+    for i, op in enumerate(sc.operations):
+        check_time(("operations", i, "at"), op.at)
+        if op.devices is None and op.kind not in fleet_kinds:
+            problems.append((("operations", i, "kind"), "give `devices`, or a `kind` with a "
+                             f"fleet in this scenario (got {op.kind!r})"))
     for i, spell in enumerate(sc.weather.rain):
         check_time(("weather", "rain", i, "start"), spell.start)
         check_time(("weather", "rain", i, "end"), spell.end)
-    for i, fault in enumerate(sc.faults):
-        check_time(("faults", i, "at"), fault.at)
-        if fault.fleet not in fleet_kinds:
-            problems.append((("faults", i, "fleet"), f"no fleet of kind {fault.fleet!r}"))
+    for section in ("faults", "fault_rates"):
+        for i, fault in enumerate(getattr(sc, section)):
+            if isinstance(fault, FaultSpec):
+                check_time((section, i, "at"), fault.at)
+            if fault.kind == "gateway_offline":
+                if fault.grid not in grid_codes:
+                    problems.append(((section, i, "grid"), "gateway_offline needs the `grid` "
+                                     f"whose gateway fails (got {fault.grid!r})"))
+            elif fault.fleet not in fleet_kinds:
+                problems.append(((section, i, "fleet"), f"no fleet of kind {fault.fleet!r}; "
+                                 f"fleets: {sorted(fleet_kinds)}"))
     return problems
 
 

@@ -4,7 +4,8 @@ and how fast; which cases were false alarms; how well reports were merged.
 Each report in a case (its 上报 and every report merged into it) is matched on its own:
 
 - patrol and hotline reports by the simulator's record of what each was really about;
-- IoT alarms by place and time: the nearest incident of the case's category within
+- IoT alarms by place and time: the nearest incident rightly filed under the case's category
+  (its own, or one its symptoms show as, e.g. a burst main's hydrant alarms) within
   `radius_m` that had started and had not ended more than `grace` earlier (or was still
   going at the end of the run).
 
@@ -50,8 +51,8 @@ class _Matcher:
         best, best_d = None, self.radius_m
         for inc in self.incidents:
             end = inc["end_ts"] if inc["end_ts"] is not None else self.run_end_ts
-            if inc["category"] != category or not inc["start_ts"] <= rep["ts"] <= end + \
-                    self.grace_ms:
+            if category not in inc.get("categories", [inc["category"]]) or not inc[
+                    "start_ts"] <= rep["ts"] <= end + self.grace_ms:
                 continue
             d = _distance_m(rep, inc)
             if d <= best_d:

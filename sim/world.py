@@ -1,9 +1,10 @@
 """The SimPy world: one clock, the city's geometry, its device fleets, weather, incidents
 (ground truth) and device faults.
 
-`advance(t)` runs the SimPy clock to t; `collect(t0, t1)` then produces every reading due in
-[t0, t1), grouped by gateway. Readings are computed after the window has been simulated, so
-each one sees the incidents exactly as they were at its own timestamp.
+`advance(t)` runs the SimPy clock to t; `sample(t0, t1)` then produces every reading due in
+[t0, t1) as columnar blocks (faults applied), and `collect` turns them into the rows each
+grid's gateway sends. Readings are computed after the window has been simulated, so each one
+sees the incidents exactly as they were at its own timestamp.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from shapely.geometry import Polygon
 
 from devices import FLEET_MODELS, KINDS, Fleet
 from ioc.contract import DeviceInfo
+from sim.faults import Block, Fault, FaultBook
 from sim.geo import LocalFrame, distances, locate, random_points
 from sim.incidents import INCIDENT_KINDS, Incident, combine_exposure
 from sim.scenario import Scenario, _Place
@@ -34,18 +36,30 @@ class FleetRuntime:
     lonlat: np.ndarray
     grids: np.ndarray  # grid code per device
     interval_s: float
+    grid_idx: np.ndarray  # grid number per device
+    owner: str | None
+    installed_years: float
 
     @property
     def kind(self) -> str:
         return self.model.KIND.name
 
 
-@dataclass
-class Fault:
-    kind: str
-    devices: dict[int, np.ndarray]  # fleet number -> device indices in that fleet
-    start: float
-    end: float
+# The department type that usually owns each device kind (the registry's 权属单位).
+DEFAULT_OWNER = {
+    "smart_pole": "lighting", "water_level": "drainage", "smoke_detector": "fire",
+    "air_station": "ecology_env", "construction_site": "housing", "river_level":
+    "water_resources", "pump_station": "drainage", "manhole_cover": "municipal",
+    "gas_detector": "gas", "electrical_fire": "power", "hydrant": "water_supply",
+    "parking_space": "urban_mgmt", "car_park": "transport", "ev_charger": "power",
+    "smart_bin": "sanitation", "public_toilet": "sanitation", "traffic_detector":
+    "traffic_police",
+}
+# Per-device attributes a fleet may hold that the IOC needs (e.g. a lamp's rated power for the
+# energy baseline), published in the registry.
+DEVICE_ATTRS = ("rated_w", "free_flow_kmh", "capacity", "warning_level_m", "pumps")
+AREA_NOISE_STEP_S = 600.0
+AREA_NOISE_TAU_S = 3 * 3600.0
 
 
 def gateway_id(grid_code: str) -> str:
@@ -56,12 +70,15 @@ class World:
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.env = simpy.Environment()
-        seeds = np.random.SeedSequence(scenario.seed).spawn(5)
+        seeds = np.random.SeedSequence(scenario.seed).spawn(8)
         self.rng_place = np.random.default_rng(seeds[0])
         self.rng_incidents = np.random.default_rng(seeds[1])
         self.rng_faults = np.random.default_rng(seeds[2])
         self.rng_fleets = seeds[3]
         self.rng_responders = seeds[4]
+        rng_area = np.random.default_rng(seeds[5])
+        rng_fault_noise = np.random.default_rng(seeds[6])
+        self.rng_registry = np.random.default_rng(seeds[7])
 
         self.start: datetime = scenario.start
         self.start_ms = round(scenario.start.timestamp() * 1000)
@@ -87,11 +104,24 @@ class World:
         self.start_tod_s = float(start_tod)
         w = scenario.weather
         spells = [(scenario.offset_s(r.start), scenario.offset_s(r.end), r.mm_h) for r in w.rain]
-        self.weather = Weather(w.temp_c, w.rh_pct, w.pm25, spells, start_tod)
+        self.weather = Weather(w.temp_c, w.rh_pct, w.pm25, spells, start_tod,
+                               scenario.start.weekday(), w.wind_ms)
+        # Correlated neighbours: a slowly drifting standard-normal term per grid (AR(1)).
+        steps = int(scenario.duration_s // AREA_NOISE_STEP_S) + 2
+        phi = float(np.exp(-AREA_NOISE_STEP_S / AREA_NOISE_TAU_S))
+        noise = np.empty((len(self.grid_codes), steps))
+        noise[:, 0] = rng_area.standard_normal(len(self.grid_codes))
+        for k in range(1, steps):
+            noise[:, k] = phi * noise[:, k - 1] + np.sqrt(1 - phi ** 2) * rng_area.standard_normal(
+                len(self.grid_codes))
+        self.area_noise = noise
 
         self.fleets = self._build_fleets()
+        self.device_index = {dev: (n, i) for n, f in enumerate(self.fleets)
+                             for i, dev in enumerate(f.ids)}
         self.incidents = self._build_incidents()
-        self.faults = self._build_faults()
+        self.faults = FaultBook(self._build_faults(), [f.model for f in self.fleets],
+                                rng_fault_noise)
         for inc in self.incidents:
             self.env.process(inc.process(self.env, self.weather))
 
@@ -115,8 +145,11 @@ class World:
             ids = [f"{kind.id_prefix}-{first + i + 1:0{width}d}" for i in range(spec.count)]
             model = FLEET_MODELS[spec.kind](spec.count, spec.interval_s,
                                             np.random.default_rng(stream), spec.params)
+            grid_idx = np.array([self.grid_index[g] for g in grids], dtype=int)
             fleets.append(FleetRuntime(model, ids, xy, self.frame.to_lonlat(xy), grids,
-                                       spec.interval_s))
+                                       spec.interval_s, grid_idx,
+                                       spec.owner or DEFAULT_OWNER.get(spec.kind),
+                                       spec.installed_years))
         return fleets
 
     def fleets_of(self, kind: str) -> list[FleetRuntime]:
@@ -183,22 +216,33 @@ class World:
         return float(self.rng_incidents.uniform(lo, hi) * 60)
 
     def _build_faults(self) -> list[Fault]:
+        sc = self.scenario
+        rng = self.rng_faults
+        specs: list[tuple[Any, float]] = [(f, sc.offset_s(f.at)) for f in sc.faults]
+        for rate in sc.fault_rates:
+            n = int(rng.poisson(rate.per_day * sc.duration_h / 24.0))
+            specs += [(rate, float(t)) for t in np.sort(rng.uniform(0, sc.duration_s, n))]
         faults = []
-        for spec in self.scenario.faults:
+        for spec, start in specs:
+            end = start + spec.duration_min * 60
+            if spec.kind == "gateway_offline":
+                faults.append(Fault(spec.kind, start, end, grid=spec.grid,
+                                    params=dict(spec.params)))
+                continue
             # Pick the devices among every fleet of the kind, as one numbering.
             fleets = [n for n, f in enumerate(self.fleets) if f.kind == spec.fleet]
             sizes = np.array([self.fleets[n].model.n for n in fleets])
             offsets = np.concatenate([[0], np.cumsum(sizes)])
             count = min(spec.count, int(sizes.sum()))
-            picks = np.sort(self.rng_faults.choice(int(sizes.sum()), size=count, replace=False))
+            picks = np.sort(rng.choice(int(sizes.sum()), size=count, replace=False))
             devices = {}
             for k, n in enumerate(fleets):
                 mine = picks[(picks >= offsets[k]) & (picks < offsets[k + 1])] - offsets[k]
                 if mine.size:
                     devices[n] = mine
-            start = self.scenario.offset_s(spec.at)
-            faults.append(Fault(spec.kind, devices, start, start + spec.duration_min * 60))
-        return [f for f in faults if f.start < self.scenario.duration_s]
+            faults.append(Fault(spec.kind, start, end, devices, params=dict(spec.params)))
+        faults.sort(key=lambda f: f.start)
+        return [f for f in faults if f.start < sc.duration_s]
 
     # ------------------------------------------------------------------ time
     @property
@@ -218,60 +262,101 @@ class World:
 
     # ------------------------------------------------------------------ readings
     def device_infos(self) -> dict[str, list[DeviceInfo]]:
-        """Devices grouped by the gateway of their grid, as the contract describes them."""
+        """Devices grouped by the gateway of their grid, as the contract describes them: the
+        registry (设备台账) with owner, install date and the attributes the IOC needs."""
         out: dict[str, list[DeviceInfo]] = {}
+        rng = self.rng_registry
         for f in self.fleets:
             lonlat = f.lonlat.tolist()
+            ages = rng.uniform(0.0, f.installed_years * 365.0, f.model.n)
+            attrs = {a: np.asarray(getattr(f.model, a)) for a in DEVICE_ATTRS
+                     if isinstance(getattr(f.model, a, None), np.ndarray)}
             for i, dev in enumerate(f.ids):
-                gw = gateway_id(str(f.grids[i]))
-                out.setdefault(gw, []).append(DeviceInfo(
+                installed = (self.start - timedelta(days=float(ages[i]))).date().isoformat()
+                out.setdefault(gateway_id(str(f.grids[i])), []).append(DeviceInfo(
                     device_id=dev, kind=f.kind, lon=round(lonlat[i][0], 7),
-                    lat=round(lonlat[i][1], 7), grid=str(f.grids[i]), interval_s=f.interval_s))
+                    lat=round(lonlat[i][1], 7), grid=str(f.grids[i]), interval_s=f.interval_s,
+                    owner=f.owner, installed=installed,
+                    attrs={a: round(float(v[i]), 3) for a, v in attrs.items()}))
         return out
 
-    def collect(self, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
-        """Every reading due in [t0, t1), as contract reading dicts grouped by gateway."""
-        out: dict[str, list[dict[str, Any]]] = {}
+    def sample(self, t0: float, t1: float) -> list[Block]:
+        """Every reading due in [t0, t1) as it reaches the gateways: columnar blocks, after
+        faults (lost, stuck, drifting, late or duplicated readings)."""
+        blocks: list[Block] = []
+        active = [inc for inc in self.incidents if inc.overlaps(t0, t1)]
+        self.faults.window(t0, t1)
         for fleet, f in enumerate(self.fleets):
+            blocks += self.faults.release_held(fleet)
             for idx, t in f.model.due(t0, t1):
-                up = ~self._offline(fleet, idx, t)
+                up = ~self.faults.silent(fleet, idx, t)
                 idx, t = idx[up], t[up]
                 if idx.size == 0:
                     continue
-                values = f.model.produce(idx, t, self._conditions(fleet, idx, t))
-                seqs = f.model.take_seq(idx).tolist()
-                ts = (self.start_ms + np.round(t * 1000)).astype(np.int64).tolist()
-                names = list(values)
-                cols = [values[m].tolist() for m in names]
-                grids = f.grids[idx].tolist()
-                for j, i in enumerate(idx.tolist()):
-                    out.setdefault(gateway_id(grids[j]), []).append({
-                        "device_id": f.ids[i], "seq": seqs[j], "ts": ts[j],
-                        "values": {m: col[j] for m, col in zip(names, cols, strict=True)},
-                    })
+                values = f.model.produce(idx, t, self._conditions(fleet, idx, t, active))
+                seq = f.model.take_seq(idx)
+                blocks += self.faults.apply(Block(fleet, idx, t, seq, values))
+        return blocks
+
+    def collect(self, t0: float, t1: float) -> dict[str, list[dict[str, Any]]]:
+        """The readings of [t0, t1) as contract reading rows grouped by gateway (readings of
+        a gateway that is down are lost)."""
+        out: dict[str, list[dict[str, Any]]] = {}
+        for b in self.sample(t0, t1):
+            f = self.fleets[b.fleet]
+            ts = (self.start_ms + np.round(b.stamp * 1000)).astype(np.int64).tolist()
+            names = list(b.values)
+            cols = [b.values[m].tolist() for m in names]
+            seqs = b.seq.tolist()
+            grids = f.grids[b.idx].tolist()
+            for j, i in enumerate(b.idx.tolist()):
+                # lost: taken while its gateway had no power, or sent while the link is dead
+                if self.faults.gateway_down(grids[j], b.t[j]) or self.faults.link_dead(
+                        grids[j], t0, t1):
+                    continue
+                out.setdefault(gateway_id(grids[j]), []).append({
+                    "device_id": f.ids[i], "seq": seqs[j], "ts": ts[j],
+                    "values": {m: col[j] for m, col in zip(names, cols, strict=True)},
+                })
         return out
 
-    def _conditions(self, fleet: int, idx: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
+    def _conditions(self, fleet: int, idx: np.ndarray, t: np.ndarray,
+                    incidents: list[Incident]) -> dict[str, np.ndarray]:
         f = self.fleets[fleet]
         cond = self.weather.ambient(t)
+        cond["area_noise"] = self._area_noise(f.grid_idx[idx], t)
         xy = f.xy[idx]
         for sense in f.model.KIND.senses:
-            cond[sense] = combine_exposure(sense, self.incidents, fleet, idx, xy, t)
+            cond[sense] = combine_exposure(sense, incidents, fleet, idx, xy, t)
         if "water_depth_cm" in cond:
             # A film of water on every road while it rains, below any alarm threshold.
             cond["water_depth_cm"] = cond["water_depth_cm"] + np.minimum(
                 0.08 * cond["rain_mm_h"], 2.5)
         return cond
 
-    def _offline(self, fleet: int, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
-        down = np.zeros(idx.size, dtype=bool)
-        for fault in self.faults:
-            if fault.kind == "offline" and fleet in fault.devices:
-                down |= (np.isin(idx, fault.devices[fleet]) & (t >= fault.start)
-                         & (t < fault.end))
-        return down
+    def _area_noise(self, grid_idx: np.ndarray, t: np.ndarray) -> np.ndarray:
+        pos = np.clip(t / AREA_NOISE_STEP_S, 0, self.area_noise.shape[1] - 1.001)
+        k = pos.astype(int)
+        w = pos - k
+        return self.area_noise[grid_idx, k] * (1 - w) + self.area_noise[grid_idx, k + 1] * w
 
-    # ------------------------------------------------------------------ truth
+    def command(self, device_ids: list[str], action: str,
+                params: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """Apply a remote command now; (device id, status, detail) for each device."""
+        by_fleet: dict[int, list[tuple[str, int]]] = {}
+        out = []
+        for dev in device_ids:
+            where = self.device_index.get(dev)
+            if where is None:
+                out.append((dev, "rejected", "no such device"))
+            else:
+                by_fleet.setdefault(where[0], []).append((dev, where[1]))
+        for fleet, members in sorted(by_fleet.items()):
+            idx = np.array([i for _, i in members])
+            status, detail = self.fleets[fleet].model.command(idx, action, params, self.now)
+            out += [(dev, status, detail) for dev, _ in members]
+        return out
+
     def incidents_near(self, xy: np.ndarray, radius_m: float, t: float) -> list[Incident]:
         """Incidents going on at time t within radius of a point, nearest first."""
         found = [(float(np.hypot(*(inc.xy - xy))), inc) for inc in self.incidents
@@ -292,6 +377,7 @@ class World:
         tod = float(self.weather.tod(t))
         return 6 * 3600 <= tod < 19 * 3600
 
+    # ------------------------------------------------------------------ truth
     def truth_records(self) -> list[dict[str, Any]]:
         """The ground truth, one record per line of truth.jsonl: incidents, then what people
         reported (and which incident it really was), then device faults."""
@@ -301,7 +387,8 @@ class World:
             records.append({
                 "type": "incident", "id": inc.id, "kind": inc.kind.name,
                 "kind_zh": inc.kind.name_zh, "kind_en": inc.kind.name_en,
-                "category": inc.kind.category, "origin": inc.origin,
+                "category": inc.kind.category, "categories": list(inc.kind.categories),
+                "origin": inc.origin,
                 "lon": round(lon, 7), "lat": round(lat, 7), "grid": inc.grid,
                 "start": self.iso(inc.start), "start_ts": self.ms(inc.start),
                 "end": self.iso(inc.end) if inc.end is not None else None,
@@ -312,12 +399,5 @@ class World:
                 "peak_level": round(inc.peak, 3),
             })
         records += [{"type": "report", **r} for r in self.reports]
-        for i, fault in enumerate(self.faults, 1):
-            records.append({
-                "type": "fault", "id": f"FLT-{i:04d}", "kind": fault.kind,
-                "devices": [self.fleets[n].ids[d] for n, devs in sorted(fault.devices.items())
-                            for d in devs.tolist()],
-                "start": self.iso(fault.start), "start_ts": self.ms(fault.start),
-                "end": self.iso(fault.end), "end_ts": self.ms(fault.end),
-            })
+        records += self.faults.truth([f.ids for f in self.fleets], self.start_ms, self.iso)
         return records

@@ -30,12 +30,23 @@ def no_senses(kind: str, size: int) -> dict[str, np.ndarray]:
     """The kind-specific conditions when nothing is happening at the devices."""
     out = {}
     for sense in KINDS[kind].senses:
-        out[sense] = np.full(size, np.nan) if sense == "lamp_failed_since" else np.zeros(size)
+        out[sense] = np.full(size, np.nan) if sense.endswith("_since") else np.zeros(size)
     return out
 
 
 def conditions(weather: Weather, kind: str, t: np.ndarray, **senses: np.ndarray):
     cond = weather.ambient(t)
+    # The world adds the grids' correlated noise; anything else the weather model does not
+    # (yet) supply gets a neutral value.
+    pm25 = cond["ambient_pm25"]
+    neutral = {"dow": np.full(t.size, 2.0), "rain_6h_mm": 6.0 * cond["rain_mm_h"],
+               "wind_ms": np.full(t.size, 2.0), "ambient_pm10": 1.7 * pm25,
+               "ambient_no2": np.full(t.size, 30.0), "ambient_so2": np.full(t.size, 8.0),
+               "ambient_o3": np.full(t.size, 60.0), "ambient_co": np.full(t.size, 0.6),
+               "activity": np.full(t.size, 0.5), "traffic": np.full(t.size, 0.5),
+               "area_noise": np.zeros(t.size)}
+    for name in set(COMMON_CONDITIONS) - set(cond):
+        cond[name] = neutral[name]
     cond.update(no_senses(kind, t.size))
     cond.update(senses)
     return cond
@@ -77,7 +88,8 @@ def at_times(fleet: Fleet, weather: Weather, times: list[float], **senses: np.nd
 
 
 def test_fleet_models_and_kinds_agree():
-    assert set(FLEET_MODELS) == set(KINDS) == {"smart_pole", "water_level", "smoke_detector"}
+    assert set(FLEET_MODELS) == set(KINDS)
+    assert {"smart_pole", "water_level", "smoke_detector"} <= set(KINDS)
     for name, cls in FLEET_MODELS.items():
         assert cls.KIND is KINDS[name]
     prefixes = [k.id_prefix for k in KINDS.values()]
@@ -131,7 +143,8 @@ def _wild_senses(kind: str, rng: np.random.Generator):
     return senses
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS))
+# Every other kind: tests/test_device_kinds.py.
+@pytest.mark.parametrize("kind", ["smart_pole", "smoke_detector", "water_level"])
 def test_readings_stay_in_range_over_a_week(kind):
     rng = np.random.default_rng(11)
     # Extreme ambient ranges so that the clipping of temperature and humidity is exercised.
@@ -149,7 +162,8 @@ def test_readings_stay_in_range_over_a_week(kind):
         assert np.all(np.isfinite(v)), m.name
         assert v.min() >= m.lo and v.max() <= m.hi, (m.name, v.min(), v.max())
         assert np.array_equal(np.round(v, m.decimals), v), m.name
-        assert np.ptp(v) > 0, m.name  # readings actually vary
+        if m.name not in ("sos", "screen_on", "broadcast_on"):  # incident / command only
+            assert np.ptp(v) > 0, m.name  # readings actually vary
 
 
 # --------------------------------------------------------------------------- due()

@@ -4,7 +4,9 @@ IOC service -> departments and back, then outputs scored against the ground trut
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from conftest import CITYSIM, ROOT, start_ioc
 
 DEMO = ROOT / "scenarios" / "demo.yaml"
+CST = timezone(timedelta(hours=8))
 STAGES = ["reported", "accepted", "verified", "filed", "dispatched", "handled", "feedback",
           "checked", "closed"]
 KPI_KEYS = ["reported", "valid_report_rate", "filed", "on_time_filing_rate", "dispatched",
@@ -171,3 +174,47 @@ def test_a_used_data_folder_is_refused(tmp_path) -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 1 and "is not empty" in proc.stderr
     assert (used / "ioc.sqlite3").read_bytes() == b"old"  # nothing lost
+
+
+def test_city_indicators_and_operator_commands(demo_day) -> None:
+    out, _, _ = demo_day
+    summary, _, _ = load(out)
+    ind = summary["indicators"]
+    assert ind["air_quality"]["daily"] and ind["air_quality"]["days_by_level"]
+    assert 0 < ind["air_quality"]["latest"]["aqi"] <= 500
+    assert ind["congestion"]["peak"]["index"] > ind["congestion"]["mean"] > 0
+    assert 0.1 < ind["lighting"]["saving"] < 0.6  # dimming schedules against always-full
+    commands = summary["commands"]
+    assert [c["action"] for c in commands] == ["led_text", "schedule"]
+    assert all(c["status"] == "acked" and c["failed"] == 0 and c["ok"] == c["devices"] == 120
+               for c in commands)
+    # The 21:00 schedule (dim to 50 % from 22:00) changed what the poles report.
+    db = sqlite3.connect(out / "ioc-data" / "ioc.sqlite3")
+    start = int(datetime(2026, 7, 15, tzinfo=CST).timestamp() * 1000)
+    rows = db.execute("SELECT ts, vals FROM readings WHERE device_id LIKE 'SP-%'").fetchall()
+    lit = [(ts, json.loads(v)) for ts, v in rows if json.loads(v)["lamp_on"] == 1]
+    late = {v["dim_pct"] for ts, v in lit if ts >= start + int(22.2 * 3_600_000)}
+    evening = {v["dim_pct"] for ts, v in lit if start + 20 * 3_600_000 <= ts
+               < start + 21 * 3_600_000}
+    assert late == {50} and evening == {100}
+    screens = {json.loads(v)["screen_on"] for ts, v in rows if ts >= start + 18.2 * 3_600_000}
+    assert screens == {1}
+
+
+def test_a_registry_file_provisions_the_ioc(tmp_path, mosquitto) -> None:
+    registry = tmp_path / "registry.csv"
+    proc = subprocess.run([*CITYSIM, "devices", "export", str(DEMO), "--out", str(registry)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    ioc = start_ioc(mosquitto, tmp_path / "data", tmp_path / "ioc.log", "--registry",
+                    str(registry))
+    try:
+        devices = ioc.client.get("/devices")
+        assert len(devices) == len(registry.read_text().splitlines()) - 1 == 410
+        assert not any(d["online"] for d in devices)  # registered, never heard from
+        pole = next(d for d in devices if d["kind"] == "smart_pole")
+        assert pole["attrs"]["rated_w"] > 0 and pole["owner"] == "lighting"
+    finally:
+        ioc.client.close()
+        ioc.proc.terminate()
+        ioc.proc.wait(30)

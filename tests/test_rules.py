@@ -47,6 +47,16 @@ def test_devices_are_independent_and_other_kinds_ignored() -> None:
     assert engine.evaluate("smoke_detector", "SD-3", 0, {"battery_pct": 5}) == []
 
 
+def test_rules_with_hours_apply_only_then() -> None:
+    night = SMOKE.model_copy(update={"id": "night", "hours": ("22:00", "06:00")})
+    engine = RuleEngine([night], tz_offset_h=8)
+    local_midnight = -8 * 3600  # 00:00 at UTC+8, in seconds of the epoch day before
+    noon = local_midnight + 12 * 3600
+    assert feed(engine, [(noon, 9), (noon + 120, 9), (noon + 240, 9)]) == []
+    late = local_midnight + 23 * 3600
+    assert feed(engine, [(late, 9), (late + 120, 9)]) == [f"raised@{late + 120}"]
+
+
 def test_out_of_order_readings_are_not_evaluated() -> None:
     engine = RuleEngine([SMOKE])
     assert feed(engine, [(0, 9), (120, 9)]) == ["raised@120"]

@@ -59,3 +59,36 @@ def test_api_serves_catalogue_kpis_and_404s(ioc_service):
     assert api.cases() == []
     r = api._http.get("/cases/C999999")
     assert r.status_code == 404
+
+
+def test_a_gateway_losing_power_is_reported_by_its_last_will(ioc_service, mosquitto):
+    import time
+
+    from edge.gateway import Gateway
+    from edge.link import Link
+    from edge.sources import SourceSequences
+
+    gw_id = "gw-will"
+    link = Link(mosquitto.address, "will-test",
+                will=(Topics.gateway_status(gw_id), Gateway.status_payload(gw_id, "offline")))
+    link.connect()
+    gateway = Gateway(gw_id, link, SourceSequences())
+    gateway.announce([DeviceInfo(device_id="WL-9", kind="water_level", lon=116.0, lat=36.4,
+                                 grid="g", interval_s=60)], T0)
+
+    def status() -> str | None:
+        found = [g for g in ioc_service.client.get("/gateways") if g["gateway_id"] == gw_id]
+        return found[0]["status"] if found else None
+
+    def wait_for(expected: str) -> None:
+        deadline = time.monotonic() + 10
+        while status() != expected:
+            assert time.monotonic() < deadline, f"gateway status is {status()}, not {expected}"
+            time.sleep(0.05)
+
+    wait_for("online")
+    gateway.power_loss()  # no DISCONNECT: the broker publishes the will
+    wait_for("offline")
+    gateway.power_back(T0 + 60_000)
+    wait_for("online")
+    gateway.close()

@@ -406,7 +406,7 @@ def test_shortened_demo_keeps_the_first_hours():
     assert short_sc.duration_h == 3 and short_sc.seed == full.scenario.seed
     short = World(short_sc)
     assert all(inc.start < 3 * H for inc in short.incidents)
-    assert all(fault.start < 3 * H for fault in short.faults)
+    assert all(fault.start < 3 * H for fault in short.faults.faults)
     assert any(inc.start >= 3 * H for inc in full.incidents)
     for fs, ff in zip(short.fleets, full.fleets, strict=True):
         assert fs.ids == ff.ids and np.array_equal(fs.xy, ff.xy)
@@ -423,7 +423,7 @@ def test_shortened_demo_keeps_the_first_hours():
         and inc.start < 3 * H]
     def faults(world: World, before: float) -> list[tuple[str, float, dict[int, list[int]]]]:
         return [(f.kind, f.start, {n: d.tolist() for n, d in f.devices.items()})
-                for f in world.faults if f.start < before]
+                for f in world.faults.faults if f.start < before]
 
     assert faults(short, 3 * H) == faults(full, 3 * H)
 
@@ -435,7 +435,7 @@ def test_offline_fault_picks_among_every_fleet_of_its_kind():
         {"kind": "offline", "fleet": "water_level", "count": 6, "at": "01:00",
          "duration_min": 60}])
     world = World(sc)
-    assert sorted(world.faults[0].devices) == [0, 1]  # both fleets, all six devices
+    assert sorted(world.faults.faults[0].devices) == [0, 1]  # both fleets, all six devices
     heard = {r["device_id"] for r in run(world, 2 * H) if H + 60 <= r["t"] < 2 * H - 60}
     assert heard == set()
     assert len(world.truth_records()[0]["devices"]) == 6

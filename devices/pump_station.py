@@ -1,0 +1,100 @@
+"""扬水站/排涝泵站 drainage pump station: the sump level, how many pumps run, a pump-unit
+fault flag and the station's electrical power.
+
+Inflow is dry-weather flow (higher when people are about) plus rain: direct runoff with the
+rain rate and a delayed part with the rain of the last six hours. A level controller starts
+pump k when the sump rises past start_level + k x step and stops it again below that level
+minus a hysteresis. A pump fault (pump_failed_since) takes units out of service: fewer pumps
+can run, and in heavy rain the sump rises. The sump is integrated in sub-steps of at most a
+minute (a loop over sub-steps, vectorised over readings).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from devices.base import DeviceKind, Fleet, Metric, is_active
+
+KIND = DeviceKind(
+    name="pump_station",
+    name_zh="排涝泵站",
+    name_en="Drainage pump station",
+    id_prefix="PS",
+    metrics=(
+        Metric("sump_level_m", "m", "前池水位", "Sump level", 0, 10, 2),
+        Metric("pumps_running", "", "运行台数", "Pumps running", 0, 20, 0),
+        Metric("pump_fault", "", "机组故障", "Pump unit fault", 0, 1, 0),
+        Metric("power_kw", "kW", "功率", "Power", 0, 2000, 1),
+    ),
+    senses=("pump_failed_since",),
+    alarms=("泵站高水位 pump-station sump level high", "机组故障 pump unit fault"),
+)
+
+_MAX_STEPS = 360  # sub-steps per reading; dt is capped at 6 h
+
+
+class PumpStationFleet(Fleet):
+    """Params (defaults): pumps (4; a list to draw each station's count from; also the
+    per-station array `pumps`), pump_kw (55: rated power per pump, per-station spread),
+    pump_rate_m_h (1.0: sump drawdown per running pump), start_level_m (2.0), step_m (0.5),
+    hysteresis_m (0.3), sump_depth_m (6.0), dry_inflow_m_h (0.3), rain_gain_m_h (0.08: per
+    mm/h of rain), runoff_gain_m_h (0.01: per mm of rain in the last 6 h), fault_units
+    (half the pumps, at least 1: units out while pump_failed_since is active), aux_kw (1.5)."""
+
+    KIND = KIND
+
+    def _setup(self) -> None:
+        pumps = self.param("pumps", 4)
+        if isinstance(pumps, int | float):
+            self.pumps = np.full(self.n, int(pumps))
+        else:
+            self.pumps = self.rng.choice(np.asarray(pumps, dtype=np.int64), self.n)
+        if self.pumps.min() < 1:
+            raise ValueError("a pump station needs at least one pump")
+        self.pump_kw = self.spread(self.param("pump_kw", 55.0), 0.15)
+        self.rate = self.spread(self.param("pump_rate_m_h", 1.0), 0.1)
+        start = float(self.param("start_level_m", 2.0))
+        step = float(self.param("step_m", 0.5))
+        self.starts = start + step * np.arange(self.pumps.max())  # pump k starts here
+        self.hyst = float(self.param("hysteresis_m", 0.3))
+        self.depth = float(self.param("sump_depth_m", 6.0))
+        self.dry = float(self.param("dry_inflow_m_h", 0.3))
+        self.rain_gain = float(self.param("rain_gain_m_h", 0.08))
+        self.runoff_gain = float(self.param("runoff_gain_m_h", 0.01))
+        units = self.param("fault_units", None)
+        units = np.maximum(self.pumps // 2, 1) if units is None else np.full(self.n, int(units))
+        self.fault_units = np.minimum(units, self.pumps)
+        self.aux_kw = float(self.param("aux_kw", 1.5))
+        self.catchment = self.rng.lognormal(0.0, 0.25, self.n)
+        self.level = self.rng.uniform(0.8, start - 0.2, self.n)
+        self.running = np.zeros(self.n, dtype=np.int64)
+
+    def measure(self, idx: np.ndarray, t: np.ndarray,
+                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        size = idx.size
+        dt = np.minimum(self.elapsed(idx, t), 6 * 3600.0)
+        steps = int(np.clip(np.ceil(dt.max(initial=0.0) / 60.0), 1, _MAX_STEPS))
+        h = dt / steps / 3600.0  # hours per sub-step
+        inflow = (self.dry * (0.6 + 0.8 * np.clip(cond["activity"], 0, 1))
+                  + self.catchment[idx] * np.exp(0.1 * cond["area_noise"])
+                  * (self.rain_gain * np.maximum(cond["rain_mm_h"], 0.0)
+                     + self.runoff_gain * np.maximum(cond["rain_6h_mm"], 0.0)))
+        failed = is_active(cond["pump_failed_since"], t)
+        pumps = self.pumps[idx]
+        available = np.where(failed, pumps - self.fault_units[idx], pumps)
+        level, run, rate = self.level[idx], self.running[idx], self.rate[idx]
+        for _ in range(steps):  # sub-steps in time, each vectorised over the readings
+            wanted = (level[:, None] > self.starts).sum(axis=1)  # capped by `available`
+            keep = (level[:, None] > self.starts - self.hyst).sum(axis=1)
+            run = np.minimum(np.maximum(wanted, np.minimum(run, keep)), available)
+            level = np.clip(level + (inflow - run * rate) * h, 0.0, self.depth)
+        self.level[idx], self.running[idx] = level, run
+        power = run * self.pump_kw[idx] * (1.0 + self.noise(0.03, size)) + self.aux_kw
+        return {
+            "sump_level_m": level + self.noise(0.01, size),
+            "pumps_running": run.astype(float),
+            "pump_fault": failed.astype(float),
+            "power_kw": np.maximum(power + self.noise(0.1, size), 0.0),
+        }
