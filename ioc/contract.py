@@ -18,6 +18,7 @@ Rules every message follows:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
@@ -193,7 +194,7 @@ class DeviceInfo(_Model):
     grid: Ident
     interval_s: float = Field(gt=0)
     owner: Ident | None = None  # the owning department type (权属单位)
-    installed: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    installed: date | None = None  # ISO date, e.g. 2024-05-06
     attrs: dict[str, float] = {}  # e.g. rated_w of a lamp, free_flow_kmh of a road
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, Literal
 
 import orjson
+from pydantic import ValidationError
 
 from ioc.calendar import WorkCalendar
 from ioc.cases import ACTION_ZH, CLOSURE_ZH, Case, CaseLog, FlowRules
@@ -48,6 +49,7 @@ from ioc.contract import (
     Topics,
     UnitInfo,
     decode,
+    describe_validation_error,
     encode,
     parse_topic,
 )
@@ -176,13 +178,14 @@ class Engine:
             org = decode(OrgAnnouncement, payload)
             self._check_source(org.source, ref.ident)
             if self._accept(org.source, org.msg_seq):
-                self.seq.push(Pending(org.ts, RANK_SETUP, (org.source, org.msg_seq), "org", org))
+                self.seq.push(Pending(org.ts, RANK_SETUP, (org.source, org.msg_seq), "org",
+                                      (origin, org)))
         elif ref.kind == "crew":
             crew = decode(CrewStatus, payload)
             self._check_source(crew.department, ref.ident, "department")
             if self._accept(crew.source, crew.msg_seq):
                 self.seq.push(Pending(crew.ts, RANK_CREW, (crew.source, crew.msg_seq), "crew",
-                                      crew))
+                                      (origin, crew)))
         elif ref.kind == "report":
             rep = decode(PublicReport, payload)
             self._check_source(rep.channel, ref.ident, "channel")
@@ -325,26 +328,28 @@ class Engine:
                 self.store.put_device(self.registry.register(info, gateway, ann.ts))
             self.counters["devices_registered"] += len(ann.devices)
         elif p.kind == "org":
-            for grid in p.item.grids:
+            (received_at, topic, payload), org = p.item
+            for grid in org.grids:
                 self.org.add_grid(grid)
-            for unit in p.item.units:
+            for unit in org.units:
                 if self.catalogue.department(unit.type) is None:
-                    self._dead(self._now_iso(), Topics.org(p.item.source), "unknown_unit_type",
+                    self._dead(received_at, topic, "unknown_unit_type",
                                f"unit {unit.code!r} has type {unit.type!r}, not a catalogue "
-                               "department type", unit.model_dump_json().encode())
+                               "department type", payload)
                     continue
                 self.org.add_unit(unit)
             self.store.set_meta("org", orjson.dumps({
                 "grids": [g.model_dump() for g in self.org.grids.values()],
                 "units": [u.model_dump() for u in self.org.units.values()]}).decode())
         elif p.kind == "crew":
-            if p.item.department not in self.org.units:
-                self._dead(self._now_iso(), Topics.crew(p.item.department), "unknown_unit",
-                           f"crew {p.item.crew!r} of unit {p.item.department!r}, which the "
-                           "organisation does not list", p.item.model_dump_json().encode())
+            (received_at, topic, payload), crew = p.item
+            if crew.department not in self.org.units:
+                self._dead(received_at, topic, "unknown_unit",
+                           f"crew {crew.crew!r} of unit {crew.department!r}, which the "
+                           "organisation does not list", payload)
                 return
-            self.org.crew_status(p.item)
-            self._crew_rows[(p.item.department, p.item.crew)] = p.item.model_dump()
+            self.org.crew_status(crew)
+            self._crew_rows[(crew.department, crew.crew)] = crew.model_dump()
             self.store.set_meta("crews", orjson.dumps(list(self._crew_rows.values())).decode())
         elif p.kind == "report":
             (received_at, topic, payload), rep = p.item
@@ -357,7 +362,8 @@ class Engine:
             (received_at, topic, payload), ack = p.item
             if not self._command_acked(ack, received_at):
                 self._dead(received_at, topic, "unknown_command",
-                           f"command {ack.command_id} was not sent to this gateway", payload)
+                           f"command {ack.command_id}: not sent to this gateway, answered "
+                           "already, or about other devices", payload)
         elif p.kind == "result":
             (received_at, topic, payload), role, unit, res = p.item
             rejected = self._answer(role, unit, res)
@@ -378,9 +384,6 @@ class Engine:
         reason = self.flow.task_result(res)
         return (reason, "") if reason else None
 
-    @staticmethod
-    def _now_iso() -> str:
-        return datetime.now(UTC).isoformat(timespec="milliseconds")
 
     def _apply_reading(self, gateway: str, r: Reading, received_at: str) -> None:
         dev = self.registry.get(r.device_id)
@@ -436,7 +439,13 @@ class Engine:
         """Send a command to devices (by id, or all of a kind, optionally in one grid) through
         their gateways; raises ValueError when nothing matches."""
         with self.lock:
-            if devices:
+            if self.now is None:
+                raise ValueError("the IOC's clock has not started yet (no tick or wall time)")
+            if devices is not None and (kind is not None or grid is not None):
+                raise ValueError("target either `devices`, or a `kind` (and `grid`), not both")
+            if devices is None and kind is None:
+                raise ValueError("name the target: `devices`, or a device `kind`")
+            if devices is not None:
                 unknown = [d for d in devices if d not in self.registry.devices]
                 if unknown:
                     raise ValueError(f"unknown devices: {unknown[:5]}")
@@ -447,7 +456,7 @@ class Engine:
             if not chosen:
                 raise ValueError("no device matches the command's target")
             command_id = f"CMD{len(self.commands) + 1:06d}"
-            now = self.now or 0
+            now = self.now
             by_gateway: dict[str, list[str]] = defaultdict(list)
             for dev in sorted(chosen, key=lambda d: d.device_id):
                 by_gateway[dev.gateway].append(dev.device_id)
@@ -457,12 +466,16 @@ class Engine:
                       "gateways": {gw: {"devices": devs, "acked_ts": None, "rtt_ms": None,
                                         "wall_rtt_ms": None, "results": None}
                                    for gw, devs in sorted(by_gateway.items())}}
-            for gw, devs in sorted(by_gateway.items()):
-                self._out_seq += 1
-                msg = Command(source=SOURCE, msg_seq=self._out_seq, ts=now,
-                              command_id=command_id, devices=devs, action=action,
-                              params=params)
+            try:  # validate every message before any takes a number the simulator waits for
+                messages = [(gw, Command(source=SOURCE, msg_seq=self._out_seq + i + 1, ts=now,
+                                         command_id=command_id, devices=devs, action=action,
+                                         params=params))
+                            for i, (gw, devs) in enumerate(sorted(by_gateway.items()))]
+            except ValidationError as err:
+                raise ValueError(describe_validation_error(err)) from None
+            for gw, msg in messages:
                 self.publish(Topics.command(gw), encode(msg))
+            self._out_seq += len(messages)
             self.store.set_meta("out_seq", str(self._out_seq))
             self.commands[command_id] = record
             self.store.put_command(record)
@@ -473,7 +486,9 @@ class Engine:
     def _command_acked(self, ack: CommandAck, received_at: str) -> bool:
         record = self.commands.get(ack.command_id)
         sent = record["gateways"].get(ack.source) if record else None
-        if sent is None:
+        if sent is None or sent["results"] is not None:
+            return False  # not sent to this gateway, or answered already
+        if {r.device_id for r in ack.results} - set(sent["devices"]):
             return False
         sent["acked_ts"] = ack.ts
         sent["rtt_ms"] = ack.ts - record["issued_ts"]

@@ -8,7 +8,7 @@
 - Traffic: a congestion index per hour, 0 (free flow) to 10 (gridlock): the mean over
   detectors of 10 x (1 - speed / free-flow speed).
 - Street lighting: energy used by lit lamps against an always-full baseline (each lamp at its
-  rated power whenever it is lit), and the saving, from dimming schedules.
+  rated power whenever it is lit), and the saving, from dimming schedules (totals so far).
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ class Indicators:
         # hour start -> station -> pollutant -> [sum, count]
         self._air: dict[int, dict[str, dict[str, list[float]]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0])))
-        self._traffic: dict[int, list[float]] = defaultdict(list)  # hour -> per reading index
+        # hour -> detector -> congestion index of each reading
+        self._traffic: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.lamp_wh = 0.0
         self.lamp_baseline_wh = 0.0
 
@@ -50,7 +51,7 @@ class Indicators:
             free = dev.attrs.get("free_flow_kmh")
             if free:
                 slow = min(max(1.0 - values["speed_kmh"] / free, 0.0), 1.0)
-                self._traffic[ts - ts % HOUR_MS].append(10.0 * slow)
+                self._traffic[ts - ts % HOUR_MS][dev.device_id].append(10.0 * slow)
         elif dev.kind == "smart_pole" and values.get("lamp_on") == 1.0:
             rated = dev.attrs.get("rated_w")
             if rated and "power_w" in values:
@@ -125,7 +126,8 @@ class Indicators:
         return out
 
     def congestion(self, before: int) -> dict[str, Any]:
-        hourly = [{"hour_ts": h, "hour": self._iso(h), "index": round(float(np.mean(v)), 3)}
+        hourly = [{"hour_ts": h, "hour": self._iso(h),
+                   "index": round(float(np.mean([np.mean(x) for x in v.values()])), 3)}
                   for h, v in sorted(self._traffic.items()) if h + HOUR_MS <= before and v]
         peak = max(hourly, key=lambda x: x["index"]) if hourly else None
         return {"hourly": hourly, "peak": peak,

@@ -7,6 +7,7 @@ older than `missed_intervals` reporting intervals at the IOC's clock time.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,8 @@ import orjson
 from pydantic import ValidationError
 
 from ioc.contract import DeviceInfo, InputFileError, validation_problems
+
+IDENT = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 @dataclass
@@ -28,7 +31,7 @@ class Device:
     owner: str | None
     gateway: str
     registered_ts: int
-    installed: str | None = None
+    installed: Any = None  # a date (or its ISO text when read back from the store)
     attrs: dict[str, float] = field(default_factory=dict)
     last_seen_ts: int | None = None
     readings: int = 0
@@ -113,8 +116,8 @@ def load_registry_file(path: str | Path) -> list[tuple[DeviceInfo, str]]:
                 attrs = orjson.loads(attrs)
             info = DeviceInfo.model_validate({
                 "device_id": row.get("device_id"), "kind": row.get("kind"),
-                "lon": float(row["lon"]), "lat": float(row["lat"]), "grid": row.get("grid"),
-                "interval_s": float(row["interval_s"]), "owner": row.get("owner") or None,
+                "lon": row.get("lon"), "lat": row.get("lat"), "grid": row.get("grid"),
+                "interval_s": row.get("interval_s"), "owner": row.get("owner") or None,
                 "installed": row.get("installed") or None, "attrs": attrs}, strict=False)
         except ValidationError as err:
             problems += [(f"{label}.{'.'.join(map(str, loc))}", msg)
@@ -123,10 +126,12 @@ def load_registry_file(path: str | Path) -> list[tuple[DeviceInfo, str]]:
         except (KeyError, ValueError, orjson.JSONDecodeError) as err:
             problems.append((label, f"missing or bad value: {err}"))
             continue
-        if not row.get("gateway"):
-            problems.append((f"{label}.gateway", "the gateway the device reports through"))
+        gateway = str(row.get("gateway") or "")
+        if not IDENT.match(gateway):
+            problems.append((f"{label}.gateway", "the identifier of the gateway the device "
+                                                 f"reports through (got {gateway!r})"))
             continue
-        out.append((info, str(row["gateway"])))
+        out.append((info, gateway))
     if problems:
         raise RegistryFileError(path, problems)
     return out

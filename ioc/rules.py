@@ -2,8 +2,10 @@
 
 A rule's condition must hold over readings spanning `for_s` seconds before the alarm is
 raised (one noisy spike is not an alarm). An active alarm clears once the value has stayed on
-the far side of `clear_threshold` for `clear_for_s` seconds. Evaluation is per (rule, device)
-in event time; a reading older than the last one evaluated is stored but not evaluated.
+the far side of `clear_threshold` for `clear_for_s` seconds. A rule with `hours` (a night
+noise limit) applies only then: outside, nothing pending carries over and its alarm ends.
+Evaluation is per (rule, device) in event time; a reading older than the last one evaluated
+is stored but not evaluated.
 """
 
 from __future__ import annotations
@@ -67,12 +69,20 @@ class RuleEngine:
         changes: list[AlarmChange] = []
         for rule in self._by_kind.get(kind, ()):
             value = values.get(rule.metric)
-            if value is None or not self._in_hours(rule, ts):
+            if value is None:
                 continue
             st = self._state.setdefault((rule.id, device_id), _State())
             if ts <= st.last_ts:
                 continue
             st.last_ts = ts
+            if not self._in_hours(rule, ts):
+                # Outside its hours the limit does not apply: nothing pending carries over,
+                # and an alarm raised under it ends.
+                st.pending_since = st.clear_since = None
+                if st.active:
+                    st.active = False
+                    changes.append(AlarmChange("cleared", rule, device_id, ts, value))
+                continue
             change = self._step(rule, st, ts, value)
             if change:
                 changes.append(AlarmChange(change, rule, device_id, ts, value))

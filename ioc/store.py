@@ -96,7 +96,8 @@ class Store:
             cur.executemany(
                 "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 [(d.device_id, d.kind, d.lon, d.lat, d.grid, d.interval_s, d.owner, d.gateway,
-                  d.registered_ts, d.installed, orjson.dumps(d.attrs).decode())
+                  d.registered_ts, d.installed and str(d.installed),
+                  orjson.dumps(d.attrs).decode())
                  for d in self._devices.values()])
             cur.executemany("INSERT OR REPLACE INTO alarms VALUES (?,?,?,?,?,?,?,?)",
                             list(self._alarms.values()))

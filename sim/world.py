@@ -272,7 +272,7 @@ class World:
             attrs = {a: np.asarray(getattr(f.model, a)) for a in DEVICE_ATTRS
                      if isinstance(getattr(f.model, a, None), np.ndarray)}
             for i, dev in enumerate(f.ids):
-                installed = (self.start - timedelta(days=float(ages[i]))).date().isoformat()
+                installed = (self.start - timedelta(days=float(ages[i]))).date()
                 out.setdefault(gateway_id(str(f.grids[i])), []).append(DeviceInfo(
                     device_id=dev, kind=f.kind, lon=round(lonlat[i][0], 7),
                     lat=round(lonlat[i][1], 7), grid=str(f.grids[i]), interval_s=f.interval_s,

@@ -18,6 +18,8 @@ from ioc.config import DEFAULT_IOC_CONFIG, IocConfig, load_ioc_config
 from ioc.contract import (
     ClockAck,
     ClockTick,
+    CommandAck,
+    CommandOutcome,
     CrewStatus,
     DeviceAnnouncement,
     DeviceInfo,
@@ -552,3 +554,32 @@ def test_restart_rebuilds_state_from_the_store(h: Harness) -> None:
     h.answer(check, "pass", 60)  # a task given before the restart is still open
     h.tick(61)
     assert h.case()["stage"] == "closed"
+
+
+def test_commands_are_checked_before_they_take_a_message_number(h: Harness) -> None:
+    h.devices(("SP-1", "smart_pole", LON, LAT), ("SP-2", "smart_pole", LON, LAT))
+    with pytest.raises(ValueError, match="clock has not started"):
+        h.engine.issue_command("dim", {"pct": 50}, kind="smart_pole")
+    h.tick(1)
+    for bad in ({"action": "dim", "params": {}},                        # no target
+                {"action": "dim", "devices": ["SP-1"], "kind": "smart_pole"},  # two targets
+                {"action": "dim pct", "kind": "smart_pole"},             # not an identifier
+                {"action": "dim", "devices": ["SP-9"]}):                 # unknown device
+        with pytest.raises(ValueError):
+            h.engine.issue_command(bad["action"], bad.get("params", {}), bad.get("devices"),
+                                   bad.get("kind"))
+    assert h.engine._out_seq == 0 and not [t for t, _ in h.sent if "/cmd/" in t]
+    record = h.engine.issue_command("dim", {"pct": 50}, kind="smart_pole")
+    assert record["devices"] == 2 and h.engine._out_seq == 1
+    ack = CommandAck(source=GW, msg_seq=h.msg_seq[GW] + 1, ts=T0 + 2 * MIN,
+                     command_id=record["command_id"],
+                     results=[CommandOutcome(device_id=d, status="ok") for d in ("SP-1", "SP-2")])
+    h.msg_seq[GW] += 1
+    h.engine.handle(Topics.command_ack(GW), encode(ack))
+    again = ack.model_copy(update={"msg_seq": h.msg_seq[GW] + 1})
+    h.msg_seq[GW] += 1
+    h.engine.handle(Topics.command_ack(GW), encode(again))  # a second answer is refused
+    h.tick(3)
+    (view,) = h.engine.command_list()
+    assert view["status"] == "acked" and view["ok"] == 2
+    assert h.engine.store.dead_letter_counts() == {"unknown_command": 1}

@@ -55,6 +55,11 @@ def test_rules_with_hours_apply_only_then() -> None:
     assert feed(engine, [(noon, 9), (noon + 120, 9), (noon + 240, 9)]) == []
     late = local_midnight + 23 * 3600
     assert feed(engine, [(late, 9), (late + 120, 9)]) == [f"raised@{late + 120}"]
+    morning = local_midnight + 30 * 3600  # 06:00 next day: the night limit no longer applies
+    assert feed(engine, [(morning, 9)]) == [f"cleared@{morning}"]
+    # a condition pending at the end of the window does not carry into the next one
+    eve = local_midnight + 45.9 * 3600  # 21:54
+    assert feed(engine, [(eve, 9), (eve + 60, 9), (eve + 8 * 3600, 9)]) == []
 
 
 def test_out_of_order_readings_are_not_evaluated() -> None:
