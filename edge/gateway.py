@@ -1,6 +1,7 @@
 """Edge gateway (边缘网关): one per grid or site. Collects its devices' readings, batches them
-and publishes QoS 1 batches with a per-gateway message sequence; announces its devices and its
-presence (retained status, "offline" as last will)."""
+(size limit per message) and publishes QoS 1 batches with a per-gateway message sequence
+through its link's store-and-forward outbox; announces its devices and its presence (retained
+status with its counters, "offline" as last will)."""
 
 from __future__ import annotations
 
@@ -26,30 +27,47 @@ class Gateway:
     """Batches readings (size limit `max_batch`); `flush` publishes what is pending."""
 
     def __init__(self, gateway_id: str, link: Link, sequences: SourceSequences,
-                 max_batch: int = 500):
+                 max_batch: int = 500, status_every_s: float = 600.0):
         self.gateway_id = gateway_id
         self.link = link
         self.sequences = sequences
         self.max_batch = max_batch
+        self.status_every_ms = int(status_every_s * 1000)
         self._pending: list[dict[str, Any]] = []
+        self._next_status = 0
         self.readings_sent = 0
         self.messages_sent = 0
         self.powered = True
+        # A restarted gateway goes on from the numbers its outbox remembers.
+        sequences.restore(gateway_id, link.outbox.last_seq(gateway_id))
 
     @staticmethod
-    def status_payload(gateway_id: str, status: str, ts: int | None = None) -> bytes:
-        return encode(GatewayStatus(gateway_id=gateway_id, status=status, ts=ts))
+    def status_payload(gateway_id: str, status: str, ts: int | None = None,
+                       counters: dict[str, int] | None = None) -> bytes:
+        return encode(GatewayStatus(gateway_id=gateway_id, status=status, ts=ts,
+                                    counters=counters))
 
     def announce(self, devices: Iterable[DeviceInfo], ts: int) -> None:
         """Register the gateway's devices with the IOC (before any reading)."""
-        self.link.publish(Topics.gateway_status(self.gateway_id),
-                          self.status_payload(self.gateway_id, "online", ts), retain=True)
+        self.status(ts)
         devices = list(devices)
         for i in range(0, len(devices), self.max_batch):
-            msg = DeviceAnnouncement(source=self.gateway_id,
-                                     msg_seq=self.sequences.take(self.gateway_id),
+            msg = DeviceAnnouncement(source=self.gateway_id, msg_seq=self._seq(),
                                      ts=ts, devices=devices[i : i + self.max_batch])
-            self._send(Topics.devices(self.gateway_id), encode(msg))
+            self._send(Topics.devices(self.gateway_id), encode(msg), ts)
+
+    def status(self, ts: int) -> None:
+        """Publish the retained status: online, with the link's counters (queued, sent,
+        retried, dropped, pending, reconnections)."""
+        self._next_status = ts + self.status_every_ms
+        self.link.publish(Topics.gateway_status(self.gateway_id),
+                          self.status_payload(self.gateway_id, "online", ts,
+                                              self.link.counters()), ts=ts, retain=True)
+
+    def heartbeat(self, ts: int) -> None:
+        """The status, when it is due."""
+        if self.powered and ts >= self._next_status:
+            self.status(ts)
 
     def add(self, readings: list[dict[str, Any]]) -> None:
         self._pending.extend(readings)
@@ -63,20 +81,19 @@ class Gateway:
         sent = 0
         for i in range(0, len(pending), self.max_batch):
             chunk = pending[i : i + self.max_batch]
-            seq = self.sequences.take(self.gateway_id)
             self._send(Topics.telemetry(self.gateway_id),
-                       telemetry_payload(self.gateway_id, seq, chunk))
+                       telemetry_payload(self.gateway_id, self._seq(), chunk), chunk[0]["ts"])
             self.readings_sent += len(chunk)
             sent += 1
         return sent
 
     def ack(self, command: Command, results: list[tuple[str, str, str]], ts: int) -> None:
         """Answer a command with each device's (id, status, detail)."""
-        msg = CommandAck(source=self.gateway_id, msg_seq=self.sequences.take(self.gateway_id),
+        msg = CommandAck(source=self.gateway_id, msg_seq=self._seq(),
                          ts=ts, command_id=command.command_id,
                          results=[CommandOutcome(device_id=d, status=s, detail=x)
                                   for d, s, x in results])
-        self._send(Topics.command_ack(self.gateway_id), encode(msg))
+        self._send(Topics.command_ack(self.gateway_id), encode(msg), ts)
 
     def power_loss(self) -> None:
         """The gateway loses power: its connection drops without a goodbye, so the broker
@@ -90,14 +107,21 @@ class Gateway:
             return
         self.powered = True
         self.link.restore()
-        self.link.publish(Topics.gateway_status(self.gateway_id),
-                          self.status_payload(self.gateway_id, "online", ts), retain=True)
+        self.status(ts)
 
     def close(self, ts: int | None = None) -> None:
         self.flush()
         self.link.close(final=(Topics.gateway_status(self.gateway_id),
-                               self.status_payload(self.gateway_id, "offline", ts)))
+                               self.status_payload(self.gateway_id, "offline", ts,
+                                                   self.link.counters())))
 
-    def _send(self, topic: str, payload: bytes) -> None:
-        self.link.publish(topic, payload)
+    def _seq(self) -> int:
+        # Saved before use: after a restart a number must never be reused for new data
+        # (the IOC would drop it as a duplicate).
+        seq = self.sequences.take(self.gateway_id)
+        self.link.outbox.save_seq(self.gateway_id, seq)
+        return seq
+
+    def _send(self, topic: str, payload: bytes, ts: int) -> None:
+        self.link.publish(topic, payload, ts=ts)
         self.messages_sent += 1

@@ -19,6 +19,11 @@ class SourceSequences:
             self._last[source] = seq
             return seq
 
+    def restore(self, source: str, last: int) -> None:
+        """Continue `source` after `last` (e.g. a restarted gateway's saved number)."""
+        with self._lock:
+            self._last[source] = max(self._last.get(source, 0), last)
+
     def snapshot(self) -> dict[str, int]:
         with self._lock:
             return dict(self._last)

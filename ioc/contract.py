@@ -212,6 +212,8 @@ class GatewayStatus(_Model):
     gateway_id: Ident
     status: Literal["online", "offline"]
     ts: EpochMs | None = None
+    # store-and-forward counters: queued, sent, retried, dropped, pending, reconnections
+    counters: dict[str, Annotated[int, Field(ge=0)]] | None = None
 
 
 class GridInfo(_Model):

@@ -206,8 +206,13 @@ class Engine:
         elif ref.kind == "status":
             status = decode(GatewayStatus, payload)
             self._check_source(status.gateway_id, ref.ident)
+            known = self.gateways.get(ref.ident)
+            if known and status.ts is not None and (known["ts"] or 0) > status.ts:
+                return  # an older status drained from a backlog after a newer one
             self.gateways[ref.ident] = {"gateway_id": ref.ident, "status": status.status,
-                                        "ts": status.ts, "received_at": received_at}
+                                        "ts": status.ts, "received_at": received_at,
+                                        "counters": status.counters
+                                        or (known or {}).get("counters")}
         elif ref.kind == "tick":
             self._on_tick(decode(ClockTick, payload))
 

@@ -1,15 +1,19 @@
 """An MQTT broker for a run when none is given: Mosquitto if installed, else amqtt.
 
 The broker listens on a free loopback port, lives in its own process and is stopped when the
-run ends. Mosquitto is configured for a rehearsal rig: no persistence, a deep per-client
-queue (a slow IOC must not lose QoS 1 messages), TCP_NODELAY (lockstep ticks are small
-request/acknowledge exchanges: with Nagle's algorithm each waits on a 40 ms delayed ACK) and
-its log on stderr (run as root it drops to the mosquitto user and cannot write into a
-root-owned folder).
+run ends. Mosquitto is configured for a rehearsal rig: persistence in its work folder (saved
+when it stops, so a restart keeps the IOC's session and what is queued for it), a deep
+per-client queue (a slow IOC must not lose QoS 1 messages), TCP_NODELAY (lockstep ticks are
+small request/acknowledge exchanges: with Nagle's algorithm each waits on a 40 ms delayed
+ACK), its log on stderr, and it keeps the current user (run as root it would otherwise drop to
+the mosquitto user and could not write into its root-owned work folder).
+The amqtt fallback keeps nothing across a restart.
 """
 
 from __future__ import annotations
 
+import getpass
+import os
 import shutil
 import socket
 import subprocess
@@ -70,7 +74,19 @@ class RunningBroker:
     proc: subprocess.Popen[bytes] | None = None
     workdir: Path | None = None
     log_path: Path | None = None
+    cmd: list[str] = field(default_factory=list)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    def halt(self) -> None:
+        """Stop the broker process (it saves its persistent state) but keep its folder."""
+        stop_process(self.proc, timeout=10)
+
+    def resume(self) -> None:
+        """Start the broker again on the same port and configuration after `halt`."""
+        if self.proc is not None and self.proc.poll() is None:
+            return
+        self.proc = _launch(self.cmd, self.log_path or Path(os.devnull), append=True)
+        _wait_listening(self)
 
     def stop(self) -> None:
         stop_process(self.proc, timeout=10)
@@ -102,7 +118,9 @@ def start_broker(kind: BrokerKind = "auto", log_dir: Path | None = None,
         conf.write_text(
             f"listener {port} 127.0.0.1\n"
             "allow_anonymous true\n"
-            "persistence false\n"
+            f"user {getpass.getuser()}\n"
+            "persistence true\n"
+            f"persistence_location {workdir}/\n"
             "log_dest stderr\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
             "max_queued_messages 1000000\n"
@@ -113,14 +131,23 @@ def start_broker(kind: BrokerKind = "auto", log_dir: Path | None = None,
     else:
         cmd = [sys.executable, "-m", "sim.embedded_broker", "--port", str(port)]
         label = "amqtt (embedded)"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+    broker = RunningBroker(BrokerAddress("127.0.0.1", port), label, _launch(cmd, log_path),
+                           workdir, log_path, cmd, tmp)
+    _wait_listening(broker)
+    return broker
+
+
+def _launch(cmd: list[str], log_path: Path, append: bool = False) -> subprocess.Popen[bytes]:
+    with open(log_path, "ab" if append else "wb") as log:
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
-    broker = RunningBroker(BrokerAddress("127.0.0.1", port), label, proc, workdir, log_path, tmp)
+
+
+def _wait_listening(broker: RunningBroker) -> None:
     try:
-        wait_for_port("127.0.0.1", port, 20, proc)
+        wait_for_port(broker.address.host, broker.address.port, 20, broker.proc)
     except (RuntimeError, TimeoutError) as err:
         broker.stop()
-        tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-        raise RuntimeError(f"{label} broker did not start: {err}\n{tail}") from None
-    return broker
+        log = broker.log_path
+        tail = log.read_text(errors="replace")[-2000:] if log and log.exists() else ""
+        raise RuntimeError(f"{broker.kind} broker did not start: {err}\n{tail}") from None

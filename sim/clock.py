@@ -81,6 +81,7 @@ class ClockDriver:
                 readings += len(batch)
             for gw in self.gateways.values():
                 gw.flush()
+                gw.heartbeat(self.world.ms(t))
             self._gateway_power(prev, t, back=False)  # after what it read before the failure
             self.control.publish_tick(seq, self.world.ms(t), final=seq == total)
             if self.sync == "lockstep":

@@ -56,12 +56,12 @@ class ControlChannel:
     def publish_tick(self, seq: int, ts: int, final: bool = False) -> None:
         tick = ClockTick(run_id=self.run_id, seq=seq, ts=ts,
                          published=self.sequences.snapshot(), final=final)
-        self.link.publish(Topics.TICK, encode(tick))
+        self.link.publish(Topics.TICK, encode(tick), ts=ts)
 
     def send(self, topic: str, model: type[E], source: str, **fields: Any) -> E:
         """Publish a data message from `source` (its next msg_seq is assigned here)."""
         msg = model(source=source, msg_seq=self.sequences.take(source), **fields)
-        self.link.publish(topic, encode(msg))
+        self.link.publish(topic, encode(msg), ts=getattr(msg, "ts", None))
         return msg
 
     # ---------------------------------------------------------------- incoming

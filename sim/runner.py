@@ -2,7 +2,8 @@
 
 Outputs in the run folder: summary.json (kpis from the IOC's API, truth scoring, and the
 wall-clock figures under `run`), cases.jsonl (one line per case with its timeline),
-truth.jsonl (one line per incident or fault), and the broker's and IOC's logs.
+truth.jsonl (one line per incident or fault), the broker's and IOC's logs, and spool/ (each
+gateway's store-and-forward outbox: empty after a clean run).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import orjson
 from edge.gateway import Gateway
 from edge.link import Link
 from edge.sources import SourceSequences
+from edge.spool import Outbox
 from ioc.contract import Topics, parse_broker_url
 from sim.broker import BrokerKind, start_broker
 from sim.clock import ClockDriver, SyncMode, TickStatus
@@ -119,14 +121,18 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         links: list[Link] = []
         stack.callback(lambda: [lk.close() for lk in links])  # on failure; close is idempotent
         gateways: dict[str, Gateway] = {}
+        spool = out / "spool"  # each gateway's store-and-forward outbox
+        shutil.rmtree(spool, ignore_errors=True)
         for gw_id in sorted(world.device_infos()):
             link = Link(broker, f"citysim-{run_id}-{gw_id}",
                         will=(Topics.gateway_status(gw_id),
-                              Gateway.status_payload(gw_id, "offline")))
+                              Gateway.status_payload(gw_id, "offline")),
+                        outbox=Outbox(spool / f"{gw_id}.sqlite"))
             _connect(link)
             links.append(link)
             gateways[gw_id] = Gateway(gw_id, link, sequences)
-        control_link = Link(broker, f"citysim-{run_id}-control")
+        # persistent: the IOC's acks and tasks wait in the broker across a broker restart
+        control_link = Link(broker, f"citysim-{run_id}-control", persistent=True)
         control = ControlChannel(control_link, sequences, run_id)
         _connect(control_link)
         links.append(control_link)
