@@ -2,6 +2,7 @@
 
 from devices.air_station import AirStationFleet
 from devices.base import COMMON_CONDITIONS, SENSES, DeviceKind, Fleet, Metric
+from devices.camera import CameraFleet, TowerCameraFleet
 from devices.car_park import CarParkFleet
 from devices.construction_site import ConstructionSiteFleet
 from devices.electrical_fire import ElectricalFireFleet
@@ -25,6 +26,7 @@ FLEET_MODELS: dict[str, type[Fleet]] = {
         RiverLevelFleet, PumpStationFleet, ManholeCoverFleet, SmokeDetectorFleet,
         GasDetectorFleet, ElectricalFireFleet, HydrantFleet, ParkingSpaceFleet, CarParkFleet,
         EvChargerFleet, SmartBinFleet, PublicToiletFleet, TrafficDetectorFleet,
+        CameraFleet, TowerCameraFleet,
     )
 }
 KINDS: dict[str, DeviceKind] = {name: cls.KIND for name, cls in FLEET_MODELS.items()}

@@ -1,5 +1,5 @@
-"""The IOC's HTTP API (FastAPI): health, cases with their timelines, KPIs, devices, alarms,
-dead letters and the catalogue. Interactive docs at /docs."""
+"""The IOC's HTTP API (FastAPI): health, cases with their timelines and evidence, KPIs,
+devices, alarms, edge events, dead letters and the catalogue. Interactive docs at /docs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
 from ioc.cases import Stage
@@ -105,6 +106,23 @@ def create_app(service: IocService) -> FastAPI:
     @app.get("/alarms")
     def alarms() -> list[dict[str, Any]]:
         return engine.alarms()
+
+    @app.get("/events")
+    def events(device_id: str | None = None, kind: str | None = None,
+               limit: int = Query(200, ge=1, le=10_000)) -> list[dict[str, Any]]:
+        """Edge events (video detections) newest first, with links to their snapshots."""
+        rows = service.store.edge_events(device_id, kind, limit)
+        for r in rows:
+            r["url"] = f"/evidence/{r['snapshot']}" if r["snapshot"] else None
+        return rows
+
+    @app.get("/evidence/{name}", response_class=FileResponse)
+    def evidence(name: str) -> FileResponse:
+        """An evidence snapshot (JPEG) kept with an edge event."""
+        path = service.store.evidence_path(name)
+        if path is None or path.suffix != ".jpg":
+            raise HTTPException(404, f"no evidence {name}")
+        return FileResponse(path, media_type="image/jpeg")
 
     @app.get("/deadletters")
     def deadletters(limit: int = Query(100, ge=1, le=10_000)) -> dict[str, Any]:

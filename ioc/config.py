@@ -158,8 +158,30 @@ class Rule(_Conf):
     hours: tuple[Clock, Clock] | None = None
 
 
+class EventRule(_Conf):
+    """How an edge event (a video analytic's detection, a gateway's local rule) is filed: an
+    event of `kind` from a camera watching one of `scenes` (any scene when omitted) raises an
+    alarm under catalogue `category`. The first matching rule wins, so scene-specific rules
+    go first. Events below `min_confidence` are kept with their evidence but raise nothing."""
+
+    id: Code
+    name_zh: str
+    name_en: str
+    kind: Code
+    scenes: list[Code] | None = None
+    min_confidence: float = Field(default=0.0, ge=0, le=1)
+    category: Code
+
+    def matches(self, kind: str, scene: str | None) -> bool:
+        return kind == self.kind and (self.scenes is None or scene in self.scenes)
+
+
 class RuleSet(_Conf):
     rules: list[Rule] = Field(min_length=1)
+    events: list[EventRule] = []
+
+    def event_rule(self, kind: str, scene: str | None) -> EventRule | None:
+        return next((r for r in self.events if r.matches(kind, scene)), None)
 
 
 # ----------------------------------------------------------------------------- flow
@@ -344,12 +366,15 @@ def load_rules(path: str | Path, catalogue: Catalogue) -> RuleSet:
     rules = load_model(path, RuleSet)
     problems = []
     ids: set[str] = set()
-    for i, rule in enumerate(rules.rules):
+    listed: list[tuple[str, Rule | EventRule]] = [
+        *((f"rules[{i}]", r) for i, r in enumerate(rules.rules)),
+        *((f"events[{i}]", r) for i, r in enumerate(rules.events))]
+    for where, rule in listed:
         if rule.id in ids:
-            problems.append((f"rules[{i}].id", f"rule id {rule.id!r} is used twice"))
+            problems.append((f"{where}.id", f"rule id {rule.id!r} is used twice"))
         ids.add(rule.id)
         if catalogue.item(rule.category) is None:
-            problems.append((f"rules[{i}].category",
+            problems.append((f"{where}.category",
                              f"no catalogue item {rule.category!r} in {catalogue.name!r}"))
     if problems:
         raise ConfigError(path, problems)

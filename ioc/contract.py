@@ -29,6 +29,7 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -57,6 +58,10 @@ class Topics:
     @staticmethod
     def gateway_status(gateway_id: str) -> str:
         return f"{TOPIC_ROOT}/gw/{gateway_id}/status"
+
+    @staticmethod
+    def events(gateway_id: str) -> str:
+        return f"{TOPIC_ROOT}/gw/{gateway_id}/events"
 
     @staticmethod
     def command(gateway_id: str) -> str:
@@ -93,6 +98,7 @@ class Topics:
     # subscribe to.
     IOC_INPUTS = (
         f"{TOPIC_ROOT}/gw/+/telemetry",
+        f"{TOPIC_ROOT}/gw/+/events",
         f"{TOPIC_ROOT}/gw/+/devices",
         f"{TOPIC_ROOT}/gw/+/status",
         f"{TOPIC_ROOT}/gw/+/cmdack",
@@ -122,8 +128,8 @@ CHANNELS = ("patrol", "hotline")
 def parse_topic(topic: str) -> TopicRef | None:
     """Split a contract topic, or None if it is not one of ours.
 
-    Kinds: telemetry, devices, status, cmdack, command, report, task, result, org, crew,
-    tick, ack.
+    Kinds: telemetry, events, devices, status, cmdack, command, report, task, result, org,
+    crew, tick, ack.
     """
     if topic == Topics.TICK:
         return TopicRef("tick")
@@ -136,7 +142,7 @@ def parse_topic(topic: str) -> TopicRef | None:
     if any(not p for p in parts):
         return None
     match parts:
-        case ["gw", ident, ("telemetry" | "devices" | "status" | "cmdack") as leaf]:
+        case ["gw", ident, ("telemetry" | "events" | "devices" | "status" | "cmdack") as leaf]:
             return TopicRef(leaf, ident)
         case ["cmd", ident]:
             return TopicRef("command", ident)
@@ -184,6 +190,51 @@ class TelemetryBatch(Envelope):
     readings: list[Reading] = Field(min_length=1)
 
 
+MAX_SNAPSHOT_BYTES = 512 * 1024
+
+
+class EdgeEvent(Envelope):
+    """An alarm raised or cleared at the edge: a video analytic's detection (烟火, 违停,
+    占道经营, ...) with its evidence snapshot, or a gateway's local rule. Topic:
+    gw/{gateway}/events, QoS 1.
+
+    `kind` names the analytic or rule (e.g. fire_smoke, illegal_parking); `scene` what the
+    camera watches (street, square, river, forest, farmland, rail), which with `kind` decides
+    the catalogue item. `event_id` is the same for the raise and the clear of one event.
+    `lon`/`lat` locate the target (a tower camera's bearing and range), not the camera.
+    `snapshot_jpeg` is the evidence picture, base64 (raised only, at most 512 KiB decoded).
+    """
+
+    # bytes travel as base64 text in JSON
+    model_config = ConfigDict(**_Model.model_config, ser_json_bytes="base64",
+                              val_json_bytes="base64")
+
+    event_id: Ident
+    device_id: Ident
+    kind: Ident
+    scene: Ident | None = None
+    state: Literal["raised", "cleared"]
+    ts: EpochMs
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    bbox: tuple[int, int, int, int] | None = None  # x, y, width, height in the frame
+    lon: Lon | None = None
+    lat: Lat | None = None
+    bearing_deg: float | None = Field(default=None, ge=0, lt=360)
+    range_m: float | None = Field(default=None, ge=0)
+    value: float | None = None  # a local rule's reading
+    snapshot_jpeg: bytes | None = None
+
+    @field_validator("snapshot_jpeg")
+    @classmethod
+    def _snapshot(cls, v: bytes | None) -> bytes | None:
+        if v is not None:
+            if len(v) > MAX_SNAPSHOT_BYTES:
+                raise ValueError(f"snapshot is {len(v)} bytes, more than {MAX_SNAPSHOT_BYTES}")
+            if not v.startswith(b"\xff\xd8"):
+                raise ValueError("snapshot is not a JPEG image")
+        return v
+
+
 class DeviceInfo(_Model):
     """A device as registered with the IOC (设备台账 entry)."""
 
@@ -224,6 +275,8 @@ class GridInfo(_Model):
     community: Ident | None = None
     street: Ident
     district: Ident
+    # its outline, [[lon, lat], ...] (optional): lets the IOC place a target a camera saw
+    boundary: list[tuple[Lon, Lat]] | None = Field(default=None, min_length=3)
 
 
 class UnitInfo(_Model):

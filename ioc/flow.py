@@ -30,7 +30,6 @@ from ioc.contract import PublicReport, TaskResult
 from ioc.geo import ground_distance_m
 from ioc.org import Org
 from ioc.registry import Device
-from ioc.rules import AlarmChange
 
 DESK = "ioc"  # the desk's unit id in task topics
 ESCALATE_TO = {"community": "street", "street": "district", "district": "city"}
@@ -38,6 +37,10 @@ ESCALATE_TO = {"community": "street", "street": "district", "district": "city"}
 
 @dataclass
 class Alarm:
+    """An alarm (告警): a reading rule or an edge event (video analytic) that fired.
+    `key` tells apart alarms of one rule on one device (a tower camera may see two fires);
+    `evidence` names the edge event whose snapshot backs it."""
+
     alarm_id: str
     rule_id: str
     device_id: str
@@ -48,6 +51,12 @@ class Alarm:
     lat: float = 0.0
     cleared_ts: int | None = None
     case_id: str | None = None
+    key: str = ""
+    evidence: str | None = None
+
+    @property
+    def active_key(self) -> tuple[str, str]:
+        return (self.rule_id, self.key or self.device_id)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,9 +76,11 @@ class Intake:
     ref: str  # alarm id or report id
     device_id: str | None = None
     alarm_id: str | None = None
+    merge_by_device: bool = True  # False: the device saw it from afar (a tower camera)
 
     def detail(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k not in ("ts", "actor") and v is not None}
+        return {k: v for k, v in asdict(self).items()
+                if k not in ("ts", "actor", "merge_by_device") and v is not None}
 
 
 # Publishes a task: (kind, role, unit, case, task fields) -> None
@@ -100,24 +111,31 @@ class CaseFlow:
         return item
 
     # ================================================================== intake
-    def alarm_raised(self, change: AlarmChange, dev: Device) -> Alarm:
-        alarm = Alarm(f"A{len(self.alarms) + 1:06d}", change.rule.id, dev.device_id,
-                      change.rule.category, change.ts, change.value, dev.lon, dev.lat)
+    def alarm_raised(self, rule_id: str, category: str, dev: Device, ts: int, value: float,
+                     at: tuple[float, float, str | None] | None = None, key: str = "",
+                     evidence: str | None = None) -> Alarm:
+        """An alarm becomes a report (智能发现). `at` (lon, lat, grid) places a target away
+        from the device (what a tower camera saw, kilometres off); such a report merges by
+        place, not by device."""
+        lon, lat, grid = at if at is not None else (dev.lon, dev.lat, dev.grid)
+        alarm = Alarm(f"A{len(self.alarms) + 1:06d}", rule_id, dev.device_id, category, ts,
+                      value, lon, lat, key=key, evidence=evidence)
         self.alarms[alarm.alarm_id] = alarm
-        self.active[(alarm.rule_id, alarm.device_id)] = alarm.alarm_id
-        case = self._intake(Intake("iot", alarm.category, dev.lon, dev.lat, dev.grid, change.ts,
-                                   f"iot:{alarm.rule_id}", alarm.alarm_id, dev.device_id,
-                                   alarm.alarm_id))
+        self.active[alarm.active_key] = alarm.alarm_id
+        case = self._intake(Intake("iot", category, lon, lat, grid, ts, f"iot:{rule_id}",
+                                   alarm.alarm_id, dev.device_id, alarm.alarm_id,
+                                   merge_by_device=at is None))
         alarm.case_id = case.case_id
         self.save_alarm(alarm)
         return alarm
 
-    def alarm_cleared(self, change: AlarmChange) -> Alarm | None:
-        alarm_id = self.active.pop((change.rule.id, change.device_id), None)
+    def alarm_cleared(self, rule_id: str, key: str, ts: int) -> Alarm | None:
+        """The alarm of `rule_id` on `key` (a device id, or an edge event's key) cleared."""
+        alarm_id = self.active.pop((rule_id, key), None)
         if alarm_id is None:
             return None
         alarm = self.alarms[alarm_id]
-        alarm.cleared_ts = change.ts
+        alarm.cleared_ts = ts
         self.save_alarm(alarm)
         return alarm
 
@@ -130,7 +148,8 @@ class CaseFlow:
         return None
 
     def _intake(self, x: Intake) -> Case:
-        target = self._merge_target(x.category, x.lon, x.lat, x.ts, x.device_id)
+        target = self._merge_target(x.category, x.lon, x.lat, x.ts,
+                                    x.device_id if x.merge_by_device else None)
         if target is not None:
             self.log.append(target.case_id, Note.MERGED, x.ts, x.actor, **x.detail())
             return target
@@ -479,7 +498,7 @@ class CaseFlow:
             alarm = Alarm(**row)
             self.alarms[alarm.alarm_id] = alarm
             if alarm.cleared_ts is None:
-                self.active[(alarm.rule_id, alarm.device_id)] = alarm.alarm_id
+                self.active[alarm.active_key] = alarm.alarm_id
         for case in self.log.open_cases():
             self._arm(case, case.stage_since)
             if case.stage in (Stage.HANDLED, Stage.FEEDBACK) and not case.open_tasks and \

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shapely.geometry import Point, Polygon
+
 from ioc.contract import CrewStatus, GridInfo, UnitInfo
 from ioc.geo import ground_distance_m
 
@@ -31,9 +33,17 @@ class Org:
     grids: dict[str, GridInfo] = field(default_factory=dict)
     units: dict[str, UnitInfo] = field(default_factory=dict)
     crews: dict[tuple[str, str], Crew] = field(default_factory=dict)
+    outlines: dict[str, Polygon] = field(default_factory=dict)
 
     def add_grid(self, grid: GridInfo) -> None:
         self.grids[grid.code] = grid
+        if grid.boundary:
+            self.outlines[grid.code] = Polygon(grid.boundary)
+
+    def grid_at(self, lon: float, lat: float) -> str | None:
+        """The grid whose outline holds the point (grids announced without one: None)."""
+        pt = Point(lon, lat)
+        return next((code for code, poly in self.outlines.items() if poly.covers(pt)), None)
 
     def add_unit(self, unit: UnitInfo) -> None:
         self.units[unit.code] = unit

@@ -30,13 +30,28 @@ CREATE TABLE IF NOT EXISTS devices (
     owner TEXT, gateway TEXT, registered_ts INTEGER, installed TEXT, attrs TEXT);
 CREATE TABLE IF NOT EXISTS alarms (
     alarm_id TEXT PRIMARY KEY, rule_id TEXT, device_id TEXT, category TEXT, raised_ts INTEGER,
-    cleared_ts INTEGER, value REAL, case_id TEXT);
+    value REAL, lon REAL, lat REAL, cleared_ts INTEGER, case_id TEXT, key TEXT, evidence TEXT);
+CREATE TABLE IF NOT EXISTS edge_events (
+    evidence_id TEXT NOT NULL, state TEXT NOT NULL, source TEXT, event_id TEXT,
+    device_id TEXT, kind TEXT, scene TEXT, ts INTEGER, confidence REAL, bbox TEXT, lon REAL,
+    lat REAL, rule_id TEXT, alarm_id TEXT, snapshot TEXT, PRIMARY KEY (evidence_id, state));
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT, topic TEXT, reason TEXT,
     detail TEXT, payload BLOB);
 CREATE TABLE IF NOT EXISTS commands (command_id TEXT PRIMARY KEY, record TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
+
+
+ALARM_COLUMNS = ("alarm_id", "rule_id", "device_id", "category", "raised_ts", "value", "lon",
+                 "lat", "cleared_ts", "case_id", "key", "evidence")
+EDGE_EVENT_COLUMNS = ("evidence_id", "state", "source", "event_id", "device_id", "kind",
+                      "scene", "ts", "confidence", "bbox", "lon", "lat", "rule_id", "alarm_id",
+                      "snapshot")
+
+
+def _marks(cols: tuple[str, ...]) -> str:
+    return ",".join("?" * len(cols))
 
 
 class Store:
@@ -57,6 +72,9 @@ class Store:
         self._dead: list[tuple[str, str, str, str, bytes]] = []
         self._meta: dict[str, str] = {}
         self._commands: dict[str, str] = {}
+        self._edge_events: list[tuple[Any, ...]] = []
+        self.evidence_dir = data_dir / "evidence"
+        self.evidence_dir.mkdir(exist_ok=True)
 
     # ------------------------------------------------------------------ buffered writes
     def add_reading(self, device_id: str, ts: int, seq: int, values: dict[str, float]) -> None:
@@ -70,9 +88,25 @@ class Store:
         self._devices[dev.device_id] = dev
 
     def put_alarm(self, alarm: dict[str, Any]) -> None:
-        self._alarms[alarm["alarm_id"]] = (
-            alarm["alarm_id"], alarm["rule_id"], alarm["device_id"], alarm["category"],
-            alarm["raised_ts"], alarm["cleared_ts"], alarm["value"], alarm["case_id"])
+        self._alarms[alarm["alarm_id"]] = tuple(alarm[c] for c in ALARM_COLUMNS)
+
+    def add_edge_event(self, row: dict[str, Any]) -> None:
+        self._edge_events.append(tuple(row.get(c) for c in EDGE_EVENT_COLUMNS))
+
+    def save_evidence(self, evidence_id: str, jpeg: bytes) -> str:
+        """Write a snapshot under evidence/ (at once: it is the record); returns its name."""
+        name = f"{evidence_id}.jpg"
+        path = self.evidence_dir / name
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(jpeg)
+        tmp.replace(path)
+        return name
+
+    def evidence_path(self, name: str) -> Path | None:
+        path = self.evidence_dir / name
+        if path.parent != self.evidence_dir or not path.is_file():
+            return None
+        return path
 
     def add_dead_letter(self, received_at: str, topic: str, reason: str, detail: str,
                         payload: bytes) -> None:
@@ -87,7 +121,7 @@ class Store:
     def flush(self) -> None:
         with self.lock:
             if not (self._readings or self._events or self._devices or self._alarms
-                    or self._dead or self._meta or self._commands):
+                    or self._dead or self._meta or self._commands or self._edge_events):
                 return
             cur = self.db.cursor()
             cur.execute("BEGIN")
@@ -99,15 +133,17 @@ class Store:
                   d.registered_ts, d.installed and str(d.installed),
                   orjson.dumps(d.attrs).decode())
                  for d in self._devices.values()])
-            cur.executemany("INSERT OR REPLACE INTO alarms VALUES (?,?,?,?,?,?,?,?)",
+            cur.executemany(f"INSERT OR REPLACE INTO alarms VALUES ({_marks(ALARM_COLUMNS)})",
                             list(self._alarms.values()))
+            cur.executemany(f"INSERT OR REPLACE INTO edge_events ({','.join(EDGE_EVENT_COLUMNS)}) "
+                            f"VALUES ({_marks(EDGE_EVENT_COLUMNS)})", self._edge_events)
             cur.executemany("INSERT INTO dead_letters (received_at, topic, reason, detail, "
                             "payload) VALUES (?,?,?,?,?)", self._dead)
             cur.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", list(self._meta.items()))
             cur.executemany("INSERT OR REPLACE INTO commands VALUES (?,?)",
                             list(self._commands.items()))
             cur.execute("COMMIT")
-            self._readings, self._events, self._dead = [], [], []
+            self._readings, self._events, self._dead, self._edge_events = [], [], [], []
             self._devices, self._alarms, self._meta, self._commands = {}, {}, {}, {}
 
     # ------------------------------------------------------------------ reads
@@ -126,10 +162,25 @@ class Store:
         return [Device(*row[:10], attrs=orjson.loads(row[10] or "{}")) for row in rows]
 
     def alarms(self) -> list[dict[str, Any]]:
-        cols = ("alarm_id", "rule_id", "device_id", "category", "raised_ts", "cleared_ts",
-                "value", "case_id")
-        return [dict(zip(cols, row, strict=True))
-                for row in self._query("SELECT * FROM alarms ORDER BY alarm_id")]
+        return [dict(zip(ALARM_COLUMNS, row, strict=True)) for row in self._query(
+            f"SELECT {','.join(ALARM_COLUMNS)} FROM alarms ORDER BY alarm_id")]
+
+    def edge_events(self, device_id: str | None = None, kind: str | None = None,
+                    limit: int = 1000) -> list[dict[str, Any]]:
+        """Edge events, newest first, optionally of one device and/or kind."""
+        where, args = [], []
+        for col, val in (("device_id", device_id), ("kind", kind)):
+            if val is not None:
+                where.append(f"{col} = ?")
+                args.append(val)
+        sql = (f"SELECT {','.join(EDGE_EVENT_COLUMNS)} FROM edge_events "
+               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY ts DESC, "
+               "evidence_id LIMIT ?")
+        rows = self._query(sql, (*args, limit))
+        out = [dict(zip(EDGE_EVENT_COLUMNS, r, strict=True)) for r in rows]
+        for e in out:
+            e["bbox"] = orjson.loads(e["bbox"]) if e["bbox"] else None
+        return out
 
     def meta(self) -> dict[str, str]:
         return dict(self._query("SELECT key, value FROM meta"))

@@ -45,7 +45,8 @@ class Incident:
         self._v: list[float] = []
 
     def p(self, key: str, default: float) -> float:
-        return float(self.params.get(key, default))
+        """A parameter: the scenario's, else the kind's default, else `default`."""
+        return float(self.params.get(key, self.kind.defaults.get(key, default)))
 
     # --- dynamics
     def process(self, env: simpy.Environment, weather: Weather) -> Generator[simpy.Event]:
@@ -118,8 +119,10 @@ class Incident:
 
 
 class Fire(Incident):
-    """火情: smoke builds up over a few minutes, holds, and clears after it is put out or
-    burns out. Params: peak_pct_m (12), spread_m (30), ramp_min (5), decay_min (5)."""
+    """火情 (also 森林火情, 秸秆焚烧): smoke builds up over a few minutes, holds, and clears
+    after it is put out or burns out. Params: peak_pct_m (12), spread_m (30), ramp_min (5),
+    decay_min (5), plume_m (15: height of the smoke column at full level, what a tower camera
+    sees)."""
 
     SENSES = ("smoke_pct_m", "heat_c", "pm25_extra")
 
@@ -284,6 +287,8 @@ class IncidentKind:
     since: str | None = None  # Targeted: the *_since sense it sets on its device
     effects: dict[str, tuple[float, float]] = field(default_factory=dict)  # sense: (peak, m)
     related: tuple[str, ...] = ()  # other catalogue items its symptoms are rightly filed as
+    seen_as: str | None = None  # the video analytic that can see it (edge.vision name)
+    defaults: dict[str, float] = field(default_factory=dict)  # parameter defaults
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -296,7 +301,24 @@ def _kinds(*kinds: IncidentKind) -> dict[str, IncidentKind]:
 
 INCIDENT_KINDS: dict[str, IncidentKind] = _kinds(
     IncidentKind("fire", "火情", "Fire / smoke", "SJ0502", Fire, (60, 150),
-                 visible=Visibility(0.5, 120, 1.0, night=0.4)),
+                 visible=Visibility(0.5, 120, 1.0, night=0.4), seen_as="fire_smoke"),
+    # In the open country: what tower cameras (高点监控) watch for
+    IncidentKind("forest_fire", "森林火情", "Forest fire", "SJ0506", Fire, (120, 480),
+                 visible=Visibility(0.05, 1500, 0.3, night=0.3), seen_as="fire_smoke",
+                 related=("SJ0502",),
+                 defaults={"plume_m": 60, "ramp_min": 15, "spread_m": 150, "decay_min": 20}),
+    IncidentKind("straw_burning", "秸秆焚烧", "Straw burning", "SJ0505", Fire, (30, 120),
+                 visible=Visibility(0.1, 1000, 0.2, night=0.3), seen_as="fire_smoke",
+                 related=("SJ0502", "SJ0506"),
+                 defaults={"plume_m": 30, "ramp_min": 8, "spread_m": 80, "decay_min": 10}),
+    IncidentKind("illegal_building", "违法建设", "Illegal building or land occupation", "SJ0311",
+                 Static, None, visible=Visibility(0.02, 100, 0.01), seen_as="land_change",
+                 related=("SJ0312",)),
+    IncidentKind("rail_intrusion", "铁路沿线入侵", "Intrusion on a railway line", "SJ0514",
+                 Static, (5, 30), seen_as="intrusion"),
+    IncidentKind("floating_debris", "河道漂浮物", "Floating debris on a river", "SJ0104",
+                 Static, None, visible=Visibility(0.1, 80, 0.02, night=0.0),
+                 seen_as="floating_debris"),
     IncidentKind("waterlogging", "路面积水", "Road waterlogging", "SJ0501", Waterlogging, None,
                  visible=Visibility(0.3, 60, 0.6, night=0.3, confusions=("SJ0504",),
                                     confusion_p=0.1)),
@@ -305,16 +327,16 @@ INCIDENT_KINDS: dict[str, IncidentKind] = _kinds(
                  visible=Visibility(0.2, 40, 0.05, day=0.0, night=1.0)),
     IncidentKind("exposed_garbage", "暴露垃圾", "Exposed garbage", "SJ0101", Static, None,
                  visible=Visibility(0.25, 40, 0.15, night=0.2, confusions=("SJ0103", "SJ0105"),
-                                    confusion_p=0.25)),
+                                    confusion_p=0.25), seen_as="exposed_garbage"),
     IncidentKind("street_vending", "占道经营", "Street vending", "SJ0401", Static, (60, 240),
                  visible=Visibility(0.3, 50, 0.1, night=0.3, confusions=("SJ0402",),
-                                    confusion_p=0.15)),
+                                    confusion_p=0.15), seen_as="street_vending"),
     IncidentKind("road_damage", "道路破损", "Road surface damage", "BJ0201", Static, None,
                  visible=Visibility(0.15, 30, 0.05, night=0.3, confusions=("SJ0504",),
                                     confusion_p=0.1)),
     IncidentKind("illegal_parking", "违法停车", "Illegal parking", "SJ0402", Static, (30, 180),
                  visible=Visibility(0.3, 40, 0.2, night=0.3, confusions=("SJ0401",),
-                                    confusion_p=0.1)),
+                                    confusion_p=0.1), seen_as="illegal_parking"),
     # Felt around a point
     IncidentKind("burst_pipe", "供水管爆管", "Water main burst", "BJ0510", Area, None,
                  effects={"pressure_drop_mpa": (0.25, 400.0), "water_depth_cm": (6.0, 40.0)},
@@ -324,7 +346,8 @@ INCIDENT_KINDS: dict[str, IncidentKind] = _kinds(
                  effects={"gas_lel_extra": (40.0, 30.0)},
                  visible=Visibility(0.1, 30, 0.3, night=0.3)),
     IncidentKind("crowd", "人员聚集", "Crowd gathering", "SJ0507", Area, (60, 180),
-                 effects={"crowd": (10.0, 150.0)}, visible=Visibility(0.2, 150, 0.05)),
+                 effects={"crowd": (10.0, 150.0)}, visible=Visibility(0.2, 150, 0.05),
+                 seen_as="crowd"),
     IncidentKind("congestion", "交通拥堵", "Traffic congestion", "SJ0413", Area, (30, 120),
                  effects={"congestion": (1.0, 400.0)}, visible=Visibility(0.1, 100, 0.2)),
     IncidentKind("air_pollution", "空气污染过程", "Local air-pollution episode", "SJ0602", Area,

@@ -47,8 +47,9 @@ class People:
         world = self.ctx.world
         grids = [GridInfo(code=g.code, name=g.name, community=g.community,
                           street=world.grid_areas[g.code]["street"],
-                          district=world.grid_areas[g.code]["district"])
-                 for g in world.scenario.grids()]
+                          district=world.grid_areas[g.code]["district"],
+                          boundary=[world.lonlat(np.array(xy)) for xy in poly.exterior.coords])
+                 for g, poly in zip(world.scenario.grids(), world.polygons, strict=True)]
         units = []
         for dept in self.units.values():
             lon, lat = world.lonlat(dept.base_xy)

@@ -75,7 +75,11 @@ class DistrictSpec(_Spec):
 
 
 class PlacementSpec(_Spec):
+    """Where a fleet's devices stand: uniformly at random over `grids`, or at `points`
+    (in the geometry's coordinates, e.g. tower sites; one per device)."""
+
     grids: list[Code] | Literal["all"] = "all"
+    points: list[Point] | None = Field(default=None, min_length=1)
 
 
 class FleetSpec(_Spec):
@@ -89,6 +93,13 @@ class FleetSpec(_Spec):
     owner: Code | None = None
     installed_years: float = Field(default=3.0, ge=0)
     params: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _points_match(self) -> FleetSpec:
+        pts = self.placement.points
+        if pts is not None and len(pts) != self.count:
+            raise ValueError(f"placement.points lists {len(pts)} sites for count {self.count}")
+        return self
 
 
 class HandlingSpec(_Spec):
@@ -184,14 +195,23 @@ class RainSpell(_Spec):
     mm_h: float = Field(ge=0, le=300)
 
 
+class FogSpell(_Spec):
+    start: TimeSpec
+    end: TimeSpec
+    visibility_km: float = Field(gt=0, le=50)
+
+
 class WeatherSpec(_Spec):
-    """Daily ambient cycle (min/max of the day) and rain spells."""
+    """Daily ambient cycle (min/max of the day), rain spells and fog (what cameras see
+    through: clear air is `visibility_km`)."""
 
     temp_c: Point = (24.0, 33.0)
     rh_pct: Point = (45.0, 85.0)
     pm25: Point = (25.0, 55.0)
     wind_ms: Point = (1.0, 4.0)
     rain: list[RainSpell] = []
+    visibility_km: float = Field(default=20.0, gt=0, le=50)
+    fog: list[FogSpell] = []
 
 
 class _Place(_Spec):

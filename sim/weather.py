@@ -39,12 +39,15 @@ class Weather:
     def __init__(self, temp_c: tuple[float, float], rh_pct: tuple[float, float],
                  pm25: tuple[float, float], spells: list[tuple[float, float, float]],
                  start_tod_s: float, start_weekday: int = 0,
-                 wind_ms: tuple[float, float] = (1.0, 4.0)):
+                 wind_ms: tuple[float, float] = (1.0, 4.0), visibility_km: float = 20.0,
+                 fog: list[tuple[float, float, float]] | None = None):
         self.temp_c = temp_c
         self.rh_pct = rh_pct
         self.pm25 = pm25
         self.wind_ms = wind_ms
         self.spells = sorted(spells)  # (start_s, end_s, mm_h)
+        self.clear_visibility_km = visibility_km
+        self.fog = sorted(fog or [])  # (start_s, end_s, visibility_km)
         self.start_tod_s = start_tod_s
         self.start_weekday = start_weekday  # 0 = Monday
 
@@ -63,6 +66,17 @@ class Weather:
         for start, end, mm_h in self.spells:
             out = np.where((t >= start) & (t < end), np.maximum(out, mm_h), out)
         return out
+
+    def visibility_km(self, t: float) -> float:
+        """How far one sees: fog, else heavy rain, shortens the clear-air visibility."""
+        vis = self.clear_visibility_km
+        for start, end, km in self.fog:
+            if start <= t < end:
+                vis = min(vis, km)
+        rain = float(self.rain_mm_h(t))
+        if rain > 0:  # roughly 10 km at 10 mm/h, 3 km at 50 mm/h
+            vis = min(vis, 100.0 / max(rain, 1.0) ** 0.75)
+        return vis
 
     def rain_mm(self, t0: np.ndarray | float, t1: np.ndarray | float) -> np.ndarray:
         """Rain (mm) that fell between t0 and t1."""

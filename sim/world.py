@@ -18,6 +18,7 @@ import simpy
 from shapely.geometry import Polygon
 
 from devices import FLEET_MODELS, KINDS, Fleet
+from devices.camera import CameraFleet
 from ioc.contract import DeviceInfo
 from sim.faults import Block, Fault, FaultBook
 from sim.geo import LocalFrame, distances, locate, random_points
@@ -53,11 +54,13 @@ DEFAULT_OWNER = {
     "gas_detector": "gas", "electrical_fire": "power", "hydrant": "water_supply",
     "parking_space": "urban_mgmt", "car_park": "transport", "ev_charger": "power",
     "smart_bin": "sanitation", "public_toilet": "sanitation", "traffic_detector":
-    "traffic_police",
+    "traffic_police", "camera": "public_security", "tower_camera": "emergency_mgmt",
 }
 # Per-device attributes a fleet may hold that the IOC needs (e.g. a lamp's rated power for the
 # energy baseline), published in the registry.
-DEVICE_ATTRS = ("rated_w", "free_flow_kmh", "capacity", "warning_level_m", "pumps")
+DEVICE_ATTRS = ("rated_w", "free_flow_kmh", "capacity", "warning_level_m", "pumps",
+                "heading_deg", "fov_deg", "range_m", "height_m", "radius_m", "sweep_s",
+                "hfov_deg")
 AREA_NOISE_STEP_S = 600.0
 AREA_NOISE_TAU_S = 3 * 3600.0
 
@@ -104,8 +107,10 @@ class World:
         self.start_tod_s = float(start_tod)
         w = scenario.weather
         spells = [(scenario.offset_s(r.start), scenario.offset_s(r.end), r.mm_h) for r in w.rain]
+        fog = [(scenario.offset_s(f.start), scenario.offset_s(f.end), f.visibility_km)
+               for f in w.fog]
         self.weather = Weather(w.temp_c, w.rh_pct, w.pm25, spells, start_tod,
-                               scenario.start.weekday(), w.wind_ms)
+                               scenario.start.weekday(), w.wind_ms, w.visibility_km, fog)
         # Correlated neighbours: a slowly drifting standard-normal term per grid (AR(1)).
         steps = int(scenario.duration_s // AREA_NOISE_STEP_S) + 2
         phi = float(np.exp(-AREA_NOISE_STEP_S / AREA_NOISE_TAU_S))
@@ -135,9 +140,15 @@ class World:
                 allowed = list(range(len(self.polygons)))
             else:
                 allowed = [self.grid_index[c] for c in spec.placement.grids]
-            xy, which = random_points([self.polygons[i] for i in allowed], spec.count,
-                                      self.rng_place)
-            grids = np.array([self.grid_codes[allowed[k]] for k in which])
+            if spec.placement.points is not None:
+                xy = np.array(spec.placement.points, dtype=float)
+                if self.scenario.geometry.crs == "lonlat":
+                    xy = self.frame.to_xy(xy)
+                grids = np.array([self.grid_codes[int(g)] for g in locate(self.polygons, xy)])
+            else:
+                xy, which = random_points([self.polygons[i] for i in allowed], spec.count,
+                                          self.rng_place)
+                grids = np.array([self.grid_codes[allowed[k]] for k in which])
             kind = KINDS[spec.kind]
             first = counters.get(spec.kind, 0)
             counters[spec.kind] = first + spec.count
@@ -168,7 +179,14 @@ class World:
         sizes = np.array([f.model.n for f in fleets])
         k = int(rng.integers(sizes.sum()))
         fleet_i = int(np.searchsorted(np.cumsum(sizes), k, side="right"))
-        base = fleets[fleet_i].xy[k - int(sizes[:fleet_i].sum())]
+        dev = k - int(sizes[:fleet_i].sum())
+        model = fleets[fleet_i].model
+        base = fleets[fleet_i].xy[dev]
+        if isinstance(model, CameraFleet):  # somewhere the camera looks at
+            r = float(model.range_m[dev]) * rng.uniform(0.3, 0.85)
+            bearing = np.radians(model.heading_deg[dev]
+                                 + rng.uniform(-0.4, 0.4) * model.fov_deg[dev])
+            return base + r * np.array([np.sin(bearing), np.cos(bearing)])
         r = place.within_m * np.sqrt(rng.random())
         a = rng.uniform(0, 2 * np.pi)
         return base + r * np.array([np.cos(a), np.sin(a)])

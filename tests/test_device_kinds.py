@@ -43,6 +43,8 @@ REQUIRED_METRICS = {
     "smart_bin": {"fill_pct", "temp_c"},
     "public_toilet": {"people_count", "nh3_ppm", "h2s_ppm"},
     "traffic_detector": {"flow_vph", "speed_kmh", "occupancy_pct"},
+    "camera": {"stream_ok", "bitrate_kbps"},
+    "tower_camera": {"stream_ok", "azimuth_deg", "sweeps", "thermal"},
 }
 
 
