@@ -15,6 +15,7 @@ from rich.table import Table
 
 from sim.broker import start_broker
 from sim.clock import TickStatus
+from sim.recording_cli import record, replay
 from sim.report import print_summary
 from sim.runner import RunError, RunOptions, run_scenario
 from sim.scenario import Scenario, ScenarioError, load_scenario
@@ -130,6 +131,10 @@ def broker(
         pass
     finally:
         running.stop()
+
+
+app.command("record")(record)
+app.command("replay")(replay)
 
 
 devices_app = typer.Typer(help="Device kinds and the device registry (设备台账).",
