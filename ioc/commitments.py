@@ -925,11 +925,18 @@ def _kpi_names_zh(data: EvaluationData) -> dict[str, str]:
     return {**KPI_NAMES_ZH, **data.kpi_names_zh}
 
 
+_UNIT_SUFFIX = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
+
+
 def _kpi_key(name: str, kpis: Mapping[str, Any], names_zh: Mapping[str, str]) -> str | None:
+    """The KPI key `name` means: a key, or a Chinese name with or without its unit suffix
+    (平均处置时长 for 平均处置时长(小时))."""
     if name in kpis:
         return name
     by_zh = {zh: key for key, zh in names_zh.items()}
-    key = by_zh.get(name)
+    by_zh.update({_UNIT_SUFFIX.sub("", zh): key for key, zh in names_zh.items()
+                  if _UNIT_SUFFIX.sub("", zh) not in by_zh})
+    key = by_zh.get(name.strip()) or by_zh.get(_UNIT_SUFFIX.sub("", name.strip()))
     return key if key in kpis else None
 
 
