@@ -78,10 +78,13 @@ VALIDATE_HELP = (
 def validate(
     commitments: Annotated[Path, typer.Option(
         help="commitments YAML (format: docs/commitments.md)")],
-    run: Annotated[Path, typer.Option(help="run folder (`citysim run --out DIR`)")],
-    out: Annotated[Path, typer.Option(help="folder for report.json and report.html")],
+    run: Annotated[Path | None, typer.Option(help="run folder (`citysim run --out DIR`)")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="folder for report.json and report.html")] = None,
     store: Annotated[Path | None, typer.Option(
         help="the IOC store ioc.sqlite3, when the run kept it elsewhere (--data)")] = None,
+    check_only: Annotated[bool, typer.Option(
+        "--check-only", help="only check the commitments file (exit 0 or 2)")] = False,
 ) -> None:
     from ioc.commitments import load_commitments
     from ioc.evidence import load_run
@@ -96,6 +99,13 @@ def validate(
 
     try:
         spec = load_commitments(commitments)
+        if check_only:
+            typer.echo(f"{commitments}: {len(spec.commitments)} commitments of "
+                       f"{spec.pilot.name_zh or spec.pilot.name}")
+            return
+        if run is None or out is None:
+            typer.echo("error: --run and --out are needed (or --check-only)", err=True)
+            raise typer.Exit(2)
         evidence = load_run(run, store)
     except InputFileError as err:
         typer.echo(f"error: {err}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +18,7 @@ from sim.broker import start_broker
 from sim.clock import TickStatus
 from sim.recording_cli import record, replay
 from sim.report import print_summary
-from sim.runner import RunError, RunOptions, run_scenario
+from sim.runner import RunError, RunOptions, RunResult, run_scenario
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
 app = typer.Typer(help="citysim: rehearse a smart city's IoT and IOC (城市运行中心).",
@@ -71,6 +72,17 @@ def run(
     opts = RunOptions(out=out, broker_url=broker, broker_kind=broker_kind,  # type: ignore[arg-type]
                       ioc=ioc, ioc_url=ioc_url, data=data, sync=sync,  # type: ignore[arg-type]
                       speed=speed, ack_timeout_s=ack_timeout)
+    try:
+        result = _run_with_progress(sc, opts, quiet)
+    except RunError as err:
+        console.print(f"[red]error:[/] {err}", highlight=False)
+        raise typer.Exit(1) from None
+    print_summary(result.summary, out_console)
+    out_console.print(f"outputs in {out}/: summary.json, cases.jsonl, truth.jsonl, ioc.log")
+
+
+def _run_with_progress(sc: Scenario, opts: RunOptions, quiet: bool) -> RunResult:
+    """Run a scenario with a progress bar on stderr (Ctrl-C: exit 130)."""
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[sim]}"),
         TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[cases]}"),
@@ -87,16 +99,62 @@ def run(
 
     try:
         with progress:
-            result = run_scenario(sc, opts, on_tick,
-                                  on_phase=lambda m: progress.update(task, description=m))
-    except RunError as err:
-        console.print(f"[red]error:[/] {err}", highlight=False)
-        raise typer.Exit(1) from None
+            return run_scenario(sc, opts, on_tick,
+                                on_phase=lambda m: progress.update(task, description=m))
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]")
         raise typer.Exit(130) from None
-    print_summary(result.summary, out_console)
-    out_console.print(f"outputs in {out}/: summary.json, cases.jsonl, truth.jsonl, ioc.log")
+
+
+@app.command()
+def validate(
+    pack: Annotated[Path, typer.Argument(
+        help="pilot pack folder: scenario.yaml, commitments.yaml, README.md")],
+    out: Annotated[Path, typer.Option(help="report folder")] = Path("runs/validate"),
+    run_dir: Annotated[Path | None, typer.Option(
+        "--run", help="use this earlier run folder instead of running the pack's scenario")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="random seed (overrides the file)")] = None,
+    hours: Annotated[float | None, typer.Option(
+        help="simulated hours (overrides the file)")] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Check a pilot's commitments (任务书承诺) with evidence: run the pack's scenario (into
+    OUT/run) or read --run, then write OUT/report.html and OUT/report.json.
+    Exit 0 when every commitment passes (not evaluable ones are listed, not failed), 1 when
+    any fails, 2 on bad input (a bad pack or commitments file, a folder that is not a run)
+    or when the scenario cannot be run."""
+    commitments = pack / "commitments.yaml"
+    scenario = pack / "scenario.yaml"
+    needed = [commitments] + ([scenario] if run_dir is None else [])
+    missing = [p.name for p in needed if not p.is_file()]
+    if missing:
+        console.print(f"[red]error:[/] {pack} is not a pilot pack: no {', '.join(missing)}",
+                      highlight=False)
+        raise typer.Exit(2)
+    check = _ioc_command("validate", "--commitments", str(commitments), "--check-only")
+    if check.returncode:
+        raise typer.Exit(2)
+    if run_dir is None:
+        sc = _load(scenario, seed, hours)
+        run_dir = out / "run"
+        try:
+            result = _run_with_progress(sc, RunOptions(out=run_dir), quiet)
+        except RunError as err:
+            console.print(f"[red]error:[/] the pack's scenario did not run: {err}",
+                          highlight=False)
+            raise typer.Exit(2) from None
+        if not quiet:
+            print_summary(result.summary, out_console)
+    verdicts = _ioc_command("validate", "--commitments", str(commitments), "--run",
+                            str(run_dir), "--out", str(out))
+    raise typer.Exit(verdicts.returncode)
+
+
+def _ioc_command(*args: str) -> subprocess.CompletedProcess[bytes]:
+    """`python -m ioc ARGS` (validation lives in the IOC, which must not import the
+    simulator), its output passed through."""
+    return subprocess.run([sys.executable, "-m", "ioc", *args], check=False)
 
 
 @app.command()
@@ -222,6 +280,14 @@ def ioc(ctx: typer.Context) -> None:
     """The IOC service: `citysim ioc serve --help` (same as `python -m ioc`)."""
     # The IOC is its own program (it must run without the simulator), so hand over to it.
     os.execv(sys.executable, [sys.executable, "-m", "ioc", *ctx.args])
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+             add_help_option=False)
+def plan(ctx: typer.Context) -> None:
+    """Planning: `citysim plan coverage --area FILE.geojson --radius-km 3 --target 95
+    [--stated 58]`: how many towers, and where, for a coverage target (`--help` for more)."""
+    os.execv(sys.executable, [sys.executable, "-m", "ioc", "plan", *ctx.args])
 
 
 def main() -> None:

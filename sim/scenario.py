@@ -18,10 +18,13 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import unary_union
 
 from devices import KINDS as DEVICE_KINDS
 from devices.schedule import clock_s
 from ioc.contract import Ident, InputFileError, format_path, validation_problems
+from sim.geojson_files import GeoJsonError, grid_outlines, read_features, site_points
 from sim.incidents import INCIDENT_KINDS
 
 Code = Ident  # codes of grids, streets, units: they appear in topics and the IOC's records
@@ -41,25 +44,33 @@ class LonLat(_Spec):
 
 
 class GeometrySpec(_Spec):
-    """`local_m`: polygons and points in metres east/north of `origin`. `lonlat`: degrees."""
+    """`local_m`: polygons and points in metres east/north of `origin`. `lonlat`: degrees.
+    With `lonlat`, grid outlines may come from `grids_file` (GeoJSON Polygon features with a
+    `code` property) and `areas` name GeoJSON files (forest, farmland, a railway line...)
+    that devices and incidents can be placed in. Paths are relative to the scenario file."""
 
     crs: Literal["local_m", "lonlat"] = "local_m"
     origin: LonLat | None = None
+    grids_file: str | None = None
+    areas: dict[Code, str] = {}
 
     @model_validator(mode="after")
     def _origin_for_local(self) -> GeometrySpec:
         if self.crs == "local_m" and self.origin is None:
             raise ValueError("crs local_m needs an origin {lon, lat} for the metre grid")
+        if self.crs != "lonlat" and (self.grids_file or self.areas):
+            raise ValueError("grids_file and areas are GeoJSON (lon/lat): use crs lonlat")
         return self
 
 
 class GridSpec(_Spec):
-    """单元网格: a grid cell with its polygon (and, optionally, its community 社区/村)."""
+    """单元网格: a grid cell with its polygon (and, optionally, its community 社区/村). The
+    polygon may instead come from the geometry's `grids_file`."""
 
     code: Code
     name: str | None = None
     community: Code | None = None
-    polygon: list[Point] = Field(min_length=3)
+    polygon: list[Point] | None = Field(default=None, min_length=3)
 
 
 class StreetSpec(_Spec):
@@ -75,11 +86,14 @@ class DistrictSpec(_Spec):
 
 
 class PlacementSpec(_Spec):
-    """Where a fleet's devices stand: uniformly at random over `grids`, or at `points`
-    (in the geometry's coordinates, e.g. tower sites; one per device)."""
+    """Where a fleet's devices stand: uniformly at random over `grids` or over a named
+    `area` of the geometry, or at `points` (in the geometry's coordinates, one per device),
+    or at the Point features of `points_file` (GeoJSON, e.g. tower sites)."""
 
     grids: list[Code] | Literal["all"] = "all"
+    area: Code | None = None
     points: list[Point] | None = Field(default=None, min_length=1)
+    points_file: str | None = None
 
 
 class FleetSpec(_Spec):
@@ -215,18 +229,22 @@ class WeatherSpec(_Spec):
 
 
 class _Place(_Spec):
-    """Where an incident happens: exactly one of `point`, `grid` or `near` (a fleet kind)."""
+    """Where an incident happens: exactly one of `point`, `grid`, `near` (a fleet kind: within
+    `within_m` of one of its devices, or in a street camera's view) or `area` (a named area
+    of the geometry: anywhere in it, or along a line within `within_m`)."""
 
     point: Point | None = None
     grid: Code | None = None
     near: str | None = None
+    area: Code | None = None
     within_m: float = Field(default=25.0, ge=0)
 
     @model_validator(mode="after")
     def _one_place(self) -> _Place:
-        given = [k for k in ("point", "grid", "near") if getattr(self, k) is not None]
+        given = [k for k in ("point", "grid", "near", "area") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError(f"give exactly one of point, grid or near (got {given or 'none'})")
+            raise ValueError("give exactly one of point, grid, near or area "
+                             f"(got {given or 'none'})")
         return self
 
 
@@ -332,6 +350,11 @@ class Scenario(_Spec):
 
     # Filled in by load_scenario.
     _path: Path | None = None
+    _areas: dict[str, BaseGeometry] = {}  # named areas (lon/lat), from geometry.areas
+
+    @property
+    def areas(self) -> dict[str, BaseGeometry]:
+        return self._areas
 
     @property
     def path(self) -> Path | None:
@@ -404,16 +427,77 @@ def load_scenario(path: str | Path, *, seed: int | None = None,
         problems = [(_with_line(text, loc), msg) for loc, msg in validation_problems(err)]
         raise ScenarioError(path, problems) from None
     scenario._path = path.resolve()
-    problems = [(_with_line(text, loc), msg) for loc, msg in cross_check(scenario)]
+    problems = [(_with_line(text, loc), msg)
+                for loc, msg in _attach_files(scenario) + cross_check(scenario)]
     if problems:
         raise ScenarioError(path, problems)
     if duration_h is not None:  # simulate only the first hours; later timeline items drop out
         if not 0 < duration_h <= scenario.duration_h:
             raise ScenarioError(path, [("duration_h", f"override {duration_h:g} h must be > 0 "
                                         f"and at most the file's {scenario.duration_h:g} h")])
+        areas = scenario.areas
         scenario = scenario.model_copy(update={"duration_h": duration_h})
         scenario._path = path.resolve()
+        scenario._areas = areas
     return scenario
+
+
+def _attach_files(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
+    """Read the GeoJSON files the scenario names: grid outlines into the grids, site files
+    into fleet placements, named areas into `sc.areas`."""
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    geo = sc.geometry
+    outlines: dict[str, list[tuple[float, float]]] = {}
+    if geo.grids_file:
+        try:
+            outlines = grid_outlines(sc.resolve_path(geo.grids_file))
+        except GeoJsonError as err:
+            problems.append((("geometry", "grids_file"), str(err)))
+    for di, d in enumerate(sc.districts):
+        for si, st in enumerate(d.streets):
+            for gi, g in enumerate(st.grids):
+                if g.polygon is not None:
+                    continue
+                loc = ("districts", di, "streets", si, "grids", gi, "polygon")
+                if g.code in outlines:
+                    g.polygon = outlines[g.code]
+                elif geo.grids_file and outlines:
+                    problems.append((loc, f"no outline for grid {g.code!r} in "
+                                          f"{geo.grids_file}"))
+                elif not geo.grids_file:
+                    problems.append((loc, "a polygon is needed (or geometry.grids_file)"))
+    areas: dict[str, BaseGeometry] = {}
+    for name, file in geo.areas.items():
+        try:
+            areas[name] = unary_union([g for _, g in read_features(sc.resolve_path(file))])
+        except GeoJsonError as err:
+            problems.append((("geometry", "areas", name), str(err)))
+    sc._areas = areas
+    for i, f in enumerate(sc.fleets):
+        pl = f.placement
+        if pl.area is not None and pl.area not in geo.areas:
+            problems.append((("fleets", i, "placement", "area"), f"no area {pl.area!r} in "
+                             f"geometry.areas ({sorted(geo.areas)})"))
+        if pl.points_file is not None:
+            if sc.geometry.crs != "lonlat":
+                problems.append((("fleets", i, "placement", "points_file"),
+                                 "a points file is lon/lat: use geometry crs lonlat"))
+                continue
+            try:
+                pts = site_points(sc.resolve_path(pl.points_file))
+            except GeoJsonError as err:
+                problems.append((("fleets", i, "placement", "points_file"), str(err)))
+                continue
+            if len(pts) != f.count:
+                problems.append((("fleets", i, "count"), f"{pl.points_file} has {len(pts)} "
+                                 f"sites for count {f.count}"))
+            pl.points = pts
+    for section in ("timeline", "rates"):
+        for i, inc in enumerate(getattr(sc.incidents, section)):
+            if inc.area is not None and inc.area not in geo.areas:
+                problems.append((("incidents", section, i, "area"), f"no area {inc.area!r} in "
+                                 f"geometry.areas ({sorted(geo.areas)})"))
+    return problems
 
 
 def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+import shapely
 import simpy
 from shapely.geometry import Polygon
 
@@ -95,6 +96,8 @@ class World:
             pts = np.array([p for g in grid_specs for p in g.polygon])
             self.frame = LocalFrame(float(pts[:, 0].mean()), float(pts[:, 1].mean()))
             self.polygons = [Polygon(self.frame.to_xy(np.array(g.polygon))) for g in grid_specs]
+        self.areas = {name: shapely.transform(geom, self.frame.to_xy)
+                      for name, geom in scenario.areas.items()}  # named areas, metres
         self.grid_codes = [g.code for g in grid_specs]
         self.grid_index = {c: i for i, c in enumerate(self.grid_codes)}
         self.grid_areas: dict[str, dict[str, str | None]] = {
@@ -145,6 +148,9 @@ class World:
                 if self.scenario.geometry.crs == "lonlat":
                     xy = self.frame.to_xy(xy)
                 grids = np.array([self.grid_codes[int(g)] for g in locate(self.polygons, xy)])
+            elif spec.placement.area is not None:
+                xy = self._in_area(spec.placement.area, spec.count, 0.0, self.rng_place)
+                grids = np.array([self.grid_codes[int(g)] for g in locate(self.polygons, xy)])
             else:
                 xy, which = random_points([self.polygons[i] for i in allowed], spec.count,
                                           self.rng_place)
@@ -174,6 +180,8 @@ class World:
         if place.grid is not None:
             xy, _ = random_points([self.polygons[self.grid_index[place.grid]]], 1, rng)
             return xy[0]
+        if place.area is not None:
+            return self._in_area(place.area, 1, place.within_m, rng)[0]
         assert place.near is not None
         fleets = self.fleets_of(place.near)
         sizes = np.array([f.model.n for f in fleets])
@@ -190,6 +198,25 @@ class World:
         r = place.within_m * np.sqrt(rng.random())
         a = rng.uniform(0, 2 * np.pi)
         return base + r * np.array([np.cos(a), np.sin(a)])
+
+    def _in_area(self, name: str, n: int, within_m: float,
+                 rng: np.random.Generator) -> np.ndarray:
+        """`n` random points in a named area: anywhere in its polygons, else along its lines
+        (up to `within_m` to either side), else at its points."""
+        geom = self.areas[name]
+        polys = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "Polygon"]
+        if polys:
+            return random_points(polys, n, rng)[0]
+        lines = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type == "LineString"]
+        if lines:
+            line = shapely.MultiLineString(lines) if len(lines) > 1 else lines[0]
+            at = shapely.line_interpolate_point(line, rng.uniform(0, line.length, n))
+            xy = shapely.get_coordinates(at)
+            a = rng.uniform(0, 2 * np.pi, n)
+            r = within_m * np.sqrt(rng.random(n))
+            return xy + np.stack([r * np.cos(a), r * np.sin(a)], axis=-1)
+        pts = shapely.get_coordinates(geom)
+        return pts[rng.integers(len(pts), size=n)]
 
     def _build_incidents(self) -> list[Incident]:
         sc = self.scenario

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
+import shapely
 import yaml
 
 from sim.scenario import ScenarioError, load_scenario
@@ -93,7 +96,63 @@ def test_place_needs_exactly_one_of_point_grid_near(tmp_path: Path) -> None:
     data["incidents"]["timeline"][0]["point"] = [10, 10]  # it already has `near`
     err = problems(write(tmp_path, data))
     assert any(p.startswith("incidents.timeline[0]") for p, _ in err.problems)
-    assert "exactly one of point, grid or near" in str(err)
+    assert "exactly one of point, grid, near or area" in str(err)
+
+
+def _geojson(path: Path, features: list[tuple[dict, dict]]) -> None:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": p, "geometry": g} for p, g in features]}))
+
+
+def _square(x: float, y: float, d: float) -> dict:
+    return {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d],
+                                                [x, y + d], [x, y]]]}
+
+
+def test_geometry_from_geojson_files(tmp_path: Path) -> None:
+    """Grid outlines, named areas and tower sites from GeoJSON (how pilot packs share their
+    geometry with their commitments), placed where the files say."""
+    from sim.world import World
+
+    _geojson(tmp_path / "grids.geojson", [({"code": "G1"}, _square(117.0, 37.0, 0.1)),
+                                          ({"code": "G2"}, _square(117.1, 37.0, 0.1))])
+    _geojson(tmp_path / "forest.geojson", [({}, _square(117.15, 37.02, 0.02))])
+    _geojson(tmp_path / "rail.geojson", [({}, {"type": "LineString",
+                                              "coordinates": [[117.0, 37.05], [117.2, 37.05]]})])
+    _geojson(tmp_path / "towers.geojson", [({}, {"type": "Point", "coordinates": [117.05, 37.05]}),
+                                           ({}, {"type": "Point", "coordinates": [117.15, 37.05]})])
+    data = {
+        "name": "files", "city": "test", "start": "2026-04-01T00:00:00+08:00", "duration_h": 1,
+        "geometry": {"crs": "lonlat", "grids_file": "grids.geojson",
+                     "areas": {"forest": "forest.geojson", "rail": "rail.geojson"}},
+        "districts": [{"code": "D", "name": "d", "streets": [
+            {"code": "S", "name": "s", "grids": [{"code": "G1"}, {"code": "G2"}]}]}],
+        "fleets": [{"kind": "tower_camera", "count": 2, "interval_s": 300,
+                    "placement": {"points_file": "towers.geojson"}},
+                   {"kind": "smoke_detector", "count": 20, "interval_s": 300,
+                    "placement": {"area": "forest"}}],
+        "incidents": {"timeline": [{"kind": "forest_fire", "at": "00:10", "area": "forest"},
+                                   {"kind": "rail_intrusion", "at": "00:20", "area": "rail",
+                                    "within_m": 30}]},
+    }
+    path = write(tmp_path, data)
+    world = World(load_scenario(path))
+    towers, smoke = world.fleets
+    assert np.allclose(towers.lonlat, [[117.05, 37.05], [117.15, 37.05]], atol=1e-6)
+    assert list(towers.grids) == ["G1", "G2"]
+    assert all(world.areas["forest"].covers(shapely.Point(p)) for p in smoke.xy)
+    fire, intrusion = world.incidents
+    assert world.areas["forest"].covers(shapely.Point(fire.xy))
+    assert world.areas["rail"].distance(shapely.Point(intrusion.xy)) <= 30.001
+
+    data["geometry"]["areas"]["forest"] = "missing.geojson"
+    data["districts"][0]["streets"][0]["grids"].append({"code": "G3"})
+    data["fleets"][0]["count"] = 3
+    err = problems(write(tmp_path, data))
+    text = str(err)
+    assert "geometry.areas.forest" in text and "missing.geojson" in text
+    assert "no outline for grid 'G3'" in text
+    assert "towers.geojson has 2 sites for count 3" in text
 
 
 def test_yaml_syntax_error_gives_the_line(tmp_path: Path) -> None:
