@@ -56,15 +56,17 @@ DAY_START_S, DAY_END_S = 6 * 3600, 19 * 3600  # tower cameras go thermal outside
 class CameraFleet(Fleet):
     """Params (defaults): fov_deg (70), range_m (80: how far the analytics can tell a stall or
     a parked car), bitrate_kbps (4096), scene ("street": street, square or river),
-    analytics (street ones: fire_smoke, illegal_parking, street_vending, exposed_garbage,
-    crowd; floating_debris on a river scene), stream_drop_p (0.002: chance a status report
-    finds the stream down for a moment: 视频丢失), frame_s (5: seconds between analysed frames
-    while something is in view), idle_per_h (1: short looks per hour at an empty view, where
-    look-alikes can still fool the analytics)."""
+    analytics (street and square: fire_smoke, illegal_parking, street_vending,
+    exposed_garbage; floating_debris and fire_smoke on a river; add crowd where crowds
+    gather, e.g. squares), stream_drop_p (0.002: chance a status report
+    finds the stream down for a moment: 视频丢失), look_s (60: seconds between looks while
+    something may be in view, for the first `eager_looks` (5) of a session), watch_s (300:
+    between looks after that, and while an event is open), idle_per_h (0.2: looks per hour at
+    a view with nothing known in it, where look-alikes can still fool the analytics).
+    See sim/camera_feed.py for how looks are taken."""
 
     KIND = CAMERA
-    DEFAULT_ANALYTICS = ("fire_smoke", "illegal_parking", "street_vending", "exposed_garbage",
-                         "crowd")
+    DEFAULT_ANALYTICS = ("fire_smoke", "illegal_parking", "street_vending", "exposed_garbage")
 
     def _setup(self) -> None:
         self.heading_deg = self.rng.uniform(0.0, 360.0, self.n)
@@ -75,8 +77,7 @@ class CameraFleet(Fleet):
         default = (("floating_debris", "fire_smoke") if self.scene == "river"
                    else self.DEFAULT_ANALYTICS)
         self.analytics = tuple(self.param("analytics", default))
-        self.frame_s = float(self.param("frame_s", 5.0))
-        self.idle_per_h = float(self.param("idle_per_h", 1.0))
+        self.idle_per_h = float(self.param("idle_per_h", 0.2))
         self.stream_drop_p = float(self.param("stream_drop_p", 0.002))
 
     def measure(self, idx: np.ndarray, t: np.ndarray,
@@ -99,8 +100,9 @@ class TowerCameraFleet(Fleet):
     """Params (defaults): height_m ([30, 60]), radius_m (3000), sweep_s (120: a full turn;
     real deployments sweep every 1-3 min), hfov_deg (8: zoomed in while patrolling),
     scene ("forest": forest, farmland, rail or river), analytics (fire_smoke, land_change,
-    intrusion), range_error (0.03: relative error of the distance the tower reads off its
-    terrain model for a target), stream_drop_p (0.002)."""
+    intrusion), stream_drop_p (0.002), idle_per_h (looks per hour at sectors with nothing
+    known in them). The edge locates a target from the pan angle and the image row
+    (edge.camera_analytics.TowerOptics)."""
 
     KIND = TOWER
 
@@ -113,7 +115,6 @@ class TowerCameraFleet(Fleet):
         self.scene = str(self.param("scene", "forest"))
         self.analytics = tuple(self.param("analytics", ("fire_smoke", "land_change",
                                                         "intrusion")))
-        self.range_error = float(self.param("range_error", 0.03))
         self.stream_drop_p = float(self.param("stream_drop_p", 0.002))
 
     def azimuth(self, i: int | np.ndarray, t: float | np.ndarray) -> np.ndarray:

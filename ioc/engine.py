@@ -55,6 +55,7 @@ from ioc.contract import (
     parse_topic,
 )
 from ioc.flow import Alarm, CaseFlow
+from ioc.geo import offset_lonlat
 from ioc.indicators import Indicators
 from ioc.kpis import compute_kpis, ratio
 from ioc.org import Org
@@ -437,6 +438,11 @@ class Engine:
             return
         evidence_id = f"{ev.source}.{ev.event_id}"
         key = f"{ev.device_id}/{ev.event_id}"
+        if ev.state == "raised" and (rule.id, key) in self.flow.active:
+            # raised again while open (a gateway that restarted and lost its view state):
+            # the alarm and its first snapshot stand
+            self.counters["edge_events.repeated"] += 1
+            return
         row: dict[str, Any] = {
             "evidence_id": evidence_id, "state": ev.state, "source": ev.source,
             "event_id": ev.event_id, "device_id": ev.device_id, "kind": ev.kind,
@@ -451,11 +457,18 @@ class Engine:
             row["alarm_id"] = alarm.alarm_id if alarm else None
         elif (ev.confidence if ev.confidence is not None else 1.0) >= rule.min_confidence:
             at = None
-            if ev.lon is not None and ev.lat is not None:
-                at = (ev.lon, ev.lat, self.org.grid_at(ev.lon, ev.lat) or dev.grid)
+            lon, lat = ev.lon, ev.lat
+            if lon is None and ev.bearing_deg is not None:
+                # A bearing without a range (smoke seen above the skyline): put it halfway
+                # out along the bearing; the crew will see the smoke from there.
+                reach = ev.range_m or dev.attrs.get("radius_m", 0.0) / 2
+                lon, lat = offset_lonlat(dev.lon, dev.lat, ev.bearing_deg, reach)
+            if lon is not None and lat is not None:
+                at = (lon, lat, self.org.grid_at(lon, lat) or dev.grid)
             alarm = self.flow.alarm_raised(rule.id, rule.category, dev, ev.ts,
                                            ev.confidence if ev.confidence is not None else 1.0,
-                                           at=at, key=key, evidence=evidence_id)
+                                           at=at, key=key,
+                                           evidence=evidence_id if row.get("snapshot") else None)
             row["alarm_id"] = alarm.alarm_id
             self.counters["alarms_raised"] += 1
         else:

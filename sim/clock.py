@@ -3,7 +3,8 @@
 Each tick of `tick_s` simulated seconds:
 
 1. the SimPy world runs up to the tick time T (incidents evolve, crews travel and report);
-2. every reading due in the window is produced and published by its grid's gateway;
+2. every reading due in the window is produced and published by its grid's gateway, and
+   every camera look of the window is rendered and analysed at its gateway (edge events);
 3. a clock tick (watermark T plus each source's last msg_seq) is published;
 4. `lockstep`: wait for the IOC's acknowledgement of T and for every task it announced,
    then hand those tasks to the people they are for (desk, grid supervisors, units) at time
@@ -21,6 +22,7 @@ from typing import Literal
 
 from edge.gateway import Gateway
 from ioc.contract import Task
+from sim.camera_feed import CameraFeed
 from sim.control import ControlChannel, Inbound
 from sim.world import World
 
@@ -52,7 +54,8 @@ class ClockDriver:
                  route: Callable[[Task], bool], sync: SyncMode = "lockstep",
                  speed: float = 60.0, ack_timeout_s: float = 60.0,
                  message_count: Callable[[], int] = lambda: 0,
-                 before_tick: Callable[[float, float], None] = lambda t0, t1: None):
+                 before_tick: Callable[[float, float], None] = lambda t0, t1: None,
+                 cameras: CameraFeed | None = None):
         self.world = world
         self.gateways = gateways
         self.control = control
@@ -62,6 +65,7 @@ class ClockDriver:
         self.speed = speed
         self.ack_timeout_s = ack_timeout_s
         self.message_count = message_count
+        self.cameras = cameras
 
     def run(self, on_tick: Callable[[TickStatus], None] | None = None) -> DriveResult:
         sc = self.world.scenario
@@ -79,6 +83,7 @@ class ClockDriver:
             for gw_id, batch in self.world.collect(prev, t).items():
                 self.gateways[gw_id].add(batch)
                 readings += len(batch)
+            self._camera_looks(prev, t)
             for gw in self.gateways.values():
                 gw.flush()
                 gw.heartbeat(self.world.ms(t))
@@ -105,6 +110,14 @@ class ClockDriver:
         if self.sync == "free":  # let the IOC catch up before results are read
             self.control.wait_ack(total, self.ack_timeout_s)
         return DriveResult(total, readings, tasks, unroutable, time.monotonic() - wall0)
+
+    def _camera_looks(self, t0: float, t1: float) -> None:
+        if self.cameras is None:
+            return
+        gateways = self.gateways
+        for gw_id, look in self.cameras.looks(
+                t0, t1, lambda gw, dev, view: gateways[gw].camera_busy(dev, view)):
+            gateways[gw_id].camera_look(look)
 
     def _deliver(self, item: Inbound, t: float) -> bool:
         """A task to its person, or a command to the devices (acknowledged by their gateway;

@@ -72,6 +72,13 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
             table.add_row(f"  {zh}发现率", f"  {en} discovery rate",
                           f"{_fmt('discovery_rate', src['discovery_rate'])} "
                           f"({src['discovered']}, first {src['first']})")
+    towers = summary.get("towers")
+    if towers and towers["by_distance_km"]:
+        table.add_section()
+        for km, b in towers["by_distance_km"].items():
+            med = f"{b['median_s'] / 60:.1f} min" if b["median_s"] is not None else "—"
+            table.add_row(f"高点监控发现时延 {km} km", f"Tower time to detect, {km} km",
+                          f"{med} ({b['detected']}/{b['fires']} fires)")
     table.add_section()
     run = summary["run"]
     table.add_row("设备 / 读数", "Devices / readings",

@@ -28,11 +28,13 @@ import simpy
 
 from ioc.contract import CrewStatus, Task, TaskResult, Topics
 from sim.actors import Context
+from sim.incidents import Incident
 from sim.scenario import DepartmentSpec
 from sim.work import Shifts, draw_s
 
 ROAD_FACTOR = 1.3  # road distance over straight-line distance in a city grid
 FIND_RADIUS_M = 80.0  # how far around the dispatched point a crew looks for the problem
+SEARCH_MAX_M = 2000.0  # the furthest anything is seen from (a smoke column)
 OTHER_RADIUS_M = 30.0  # a different problem this close is what a person must have reported
 LOOK_MIN = 10.0  # time on site to see that a job is another unit's
 
@@ -115,7 +117,9 @@ class Department:
         yield self.env.timeout(travel_s)
         crew.xy = target
         arrived = self.ctx.ms()
-        found = self.world.incidents_near(target, FIND_RADIUS_M, self.world.now)
+        # A crew sees what is plain to see from afar (a forest fire's smoke) from further off.
+        found = [i for i in self.world.incidents_near(target, SEARCH_MAX_M, self.world.now)
+                 if float(np.hypot(*(i.xy - target))) <= _find_radius(i)]
         matching = [i for i in found if task.category in i.kind.categories]
         # A person's report may name the wrong category; a device's alarm does not.
         other = [i for i in found if task.channel != "iot"
@@ -172,3 +176,10 @@ class Department:
                 if not crew.busy and now_on != on:
                     crew.xy = self.base_xy.copy()
                     self._status(crew, "available" if now_on else "off_shift")
+
+
+def _find_radius(inc: Incident) -> float:
+    """How far from the dispatched point a crew finds the incident: what people can see it
+    from (its kind's sight distance) when that is further than the usual search."""
+    sight = inc.kind.visible.sight_m if inc.kind.visible else 0.0
+    return min(max(FIND_RADIUS_M, sight), SEARCH_MAX_M)

@@ -21,17 +21,19 @@ import orjson
 
 from edge.gateway import Gateway
 from edge.link import Link
+from edge.local_rules import LocalRule, LocalRules
 from edge.sources import SourceSequences
 from edge.spool import Outbox
 from ioc.contract import Topics, parse_broker_url
 from sim.broker import BrokerKind, start_broker
+from sim.camera_feed import CameraFeed
 from sim.clock import ClockDriver, SyncMode, TickStatus
 from sim.control import ControlChannel
 from sim.incidents import INCIDENT_KINDS
 from sim.ioc_client import IocClient, start_embedded_ioc
 from sim.people import People
 from sim.scenario import Scenario
-from sim.scoring import score
+from sim.scoring import score, tower_detection
 from sim.world import World
 
 KPI_GROUPS = ("channel", "level", "department", "street")  # the summary's kpis_by
@@ -130,7 +132,14 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
                         outbox=Outbox(spool / f"{gw_id}.sqlite"))
             _connect(link)
             links.append(link)
-            gateways[gw_id] = Gateway(gw_id, link, sequences)
+            rules = LocalRules(LocalRule(r.id, r.metric, r.above, r.clear_below,
+                                         frozenset(r.kinds), r.raise_after, r.clear_after)
+                               for r in scenario.edge.local_rules)
+            gateways[gw_id] = Gateway(gw_id, link, sequences, local_rules=rules)
+        cameras = CameraFeed(world)
+        for gw_id, setups in cameras.setups().items():
+            for setup in setups:
+                gateways[gw_id].add_camera(setup)
         # persistent: the IOC's acks and tasks wait in the broker across a broker restart
         control_link = Link(broker, f"citysim-{run_id}-control", persistent=True)
         control = ControlChannel(control_link, sequences, run_id)
@@ -157,7 +166,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         driver = ClockDriver(world, gateways, control, people.route, opts.sync, opts.speed,
                              opts.ack_timeout_s,
                              message_count=lambda: sum(lk.published + lk.received for lk in links),
-                             before_tick=operate)
+                             before_tick=operate, cameras=cameras)
         try:
             result = driver.run(on_tick)
         except TimeoutError as err:
@@ -207,6 +216,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         "indicators": _deterministic(indicators),
         "commands": commands,
         "truth": truth_section,
+        "towers": tower_detection(world, truth_section),
         "run": {
             "run_id": run_id,
             "sync": opts.sync,
@@ -220,6 +230,9 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
             "readings_per_s": round(result.readings / result.wall_s, 1) if result.wall_s else None,
             "sim_speedup": round(scenario.duration_s / result.wall_s, 1) if result.wall_s else None,
             "tasks_delivered": result.tasks,
+            "camera_looks": cameras.looks_taken,
+            "frames_analysed": cameras.frames_rendered,
+            "edge_events": sum(gw.events_sent for gw in gateways.values()),
             "command_wall_rtt_ms_p50": indicators.get("commands", {}).get("wall_rtt_ms_p50"),
             "command_wall_rtt_ms_max": indicators.get("commands", {}).get("wall_rtt_ms_max"),
             "warnings": warnings,

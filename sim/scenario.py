@@ -313,6 +313,33 @@ class ScoringSpec(_Spec):
     grace_min: float = Field(default=60.0, ge=0)
 
 
+class LocalRuleSpec(_Spec):
+    """A gateway's local rule (边缘规则, edge.local_rules): raise edge event `id` after
+    `raise_after` readings in a row of `metric` above `above`, clear after `clear_after` at or
+    below `clear_below`. The IOC needs an event rule for `id` to file it."""
+
+    id: Code
+    metric: str = Field(min_length=1)
+    above: float
+    clear_below: float
+    kinds: list[str] = []
+    raise_after: int = Field(default=3, ge=1)
+    clear_after: int = Field(default=3, ge=1)
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> LocalRuleSpec:
+        if self.clear_below > self.above:
+            raise ValueError(f"clear_below ({self.clear_below}) must not be above `above` "
+                             f"({self.above})")
+        return self
+
+
+class EdgeSpec(_Spec):
+    """What every gateway runs besides batching: its local rules."""
+
+    local_rules: list[LocalRuleSpec] = []
+
+
 class IocSpec(_Spec):
     """The embedded IOC's configuration bundle (ioc.yaml), relative to the scenario file."""
 
@@ -340,6 +367,7 @@ class Scenario(_Spec):
     fault_rates: list[FaultRate] = []
     operations: list[OperationSpec] = []
     scoring: ScoringSpec = ScoringSpec()
+    edge: EdgeSpec = EdgeSpec()
     ioc: IocSpec = IocSpec()
 
     @model_validator(mode="after")

@@ -15,7 +15,8 @@ match is a false alarm (false_alarms: of those not voided; false_reports: all). 
 matches only incidents earlier cases already found is a duplicate. Merge precision: of the
 reports merged into a case, the share about the same incident as the case's first report;
 merge recall: of the pairs of reports about one incident, the share the IOC put in one case.
-Only the truth log and the IOC's case list are used.
+Only the truth log and the IOC's case list are used (and, for the tower cameras' time to
+detect, where the towers stand).
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ import math
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
+from devices.camera import TowerCameraFleet
 from sim.geo import EARTH_RADIUS_M
+from sim.world import World
 
 CHANNELS = ("iot", "patrol", "hotline")
 
@@ -65,6 +70,7 @@ def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: fl
     """(truth section of the summary, case_id -> ids of the incidents its reports match)."""
     m = _Matcher(truth, radius_m, grace_s, run_end_ts)
     first: dict[str, tuple[int, str]] = {}  # incident -> (first report ts, channel)
+    first_by: dict[str, dict[str, int]] = {}  # incident -> channel -> its first report ts
     found_by: dict[str, set[str]] = {c: set() for c in CHANNELS}
     matches: dict[str, list[str]] = {}
     merged = merged_right = 0
@@ -78,6 +84,8 @@ def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: fl
         for rep, hit in zip(reps, hits, strict=True):
             if hit:
                 found_by.setdefault(rep["channel"], set()).add(hit)
+                seen = first_by.setdefault(hit, {})
+                seen[rep["channel"]] = min(seen.get(rep["channel"], rep["ts"]), rep["ts"])
                 if hit not in first or rep["ts"] < first[hit][0]:
                     first[hit] = (rep["ts"], rep["channel"])
         if real and real <= matched_before:
@@ -99,8 +107,8 @@ def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: fl
         pairs += n * (n - 1) // 2
         same_case += sum(k * (k - 1) // 2 for k in per_case.values())
     incidents = m.incidents
-    latency = {i: (ts - next(x["start_ts"] for x in incidents if x["id"] == i)) / 1000
-               for i, (ts, _) in first.items()}
+    start = {x["id"]: x["start_ts"] for x in incidents}
+    latency = {i: (ts - start[i]) / 1000 for i, (ts, _) in first.items()}
     section = {
         "incidents": len(incidents),
         "discovered": len(first),
@@ -118,6 +126,9 @@ def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: fl
         "merge_recall": _ratio(same_case, pairs),
         "merged_reports": merged,
         "by_kind": _by_kind(incidents, latency),
+        # per discovered incident: seconds from its start to the first report of each channel
+        "first_reports": {i: {ch: (ts - start[i]) / 1000 for ch, ts in sorted(by.items())}
+                          for i, by in sorted(first_by.items())},
         "match": {"radius_m": radius_m, "grace_s": grace_s},
     }
     return section, matches
@@ -144,3 +155,33 @@ def _mean(values: list[float]) -> float | None:
 
 def _ratio(num: float, den: float) -> float | None:
     return round(num / den, 6) if den else None
+
+
+def tower_detection(world: World, truth: dict[str, Any]) -> dict[str, Any] | None:
+    """Time to detect (高点监控发现时延) of the fires within reach of a tower camera: for
+    each, the distance to the nearest tower and the seconds from ignition to the first
+    IoT/AI report; grouped by distance to the nearest km. None without tower cameras."""
+    towers = [(f.xy[i], float(f.model.radius_m[i])) for f in world.fleets
+              if isinstance(f.model, TowerCameraFleet) for i in range(f.model.n)]
+    if not towers:
+        return None
+    firsts = truth.get("first_reports", {})
+    fires = []
+    for inc in world.incidents:
+        if inc.kind.seen_as != "fire_smoke":
+            continue
+        dist, radius = min(((float(np.hypot(*(inc.xy - xy))), r) for xy, r in towers),
+                           key=lambda p: p[0])
+        if dist > radius:
+            continue
+        fires.append({"id": inc.id, "kind": inc.kind.name, "distance_km": round(dist / 1000, 2),
+                      "start": world.iso(inc.start), "night": not world.daylight(inc.start),
+                      "latency_s": firsts.get(inc.id, {}).get("iot")})
+    bands: dict[str, dict[str, Any]] = {}
+    for band in sorted({round(f["distance_km"]) for f in fires}):
+        sel = [f for f in fires if round(f["distance_km"]) == band]
+        lat = sorted(f["latency_s"] for f in sel if f["latency_s"] is not None)
+        bands[str(band)] = {"fires": len(sel), "detected": len(lat),
+                            "median_s": float(np.median(lat)) if lat else None,
+                            "max_s": lat[-1] if lat else None}
+    return {"towers": len(towers), "fires": fires, "by_distance_km": bands}

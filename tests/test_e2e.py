@@ -210,7 +210,7 @@ def test_a_registry_file_provisions_the_ioc(tmp_path, mosquitto) -> None:
                     str(registry))
     try:
         devices = ioc.client.get("/devices")
-        assert len(devices) == len(registry.read_text().splitlines()) - 1 == 410
+        assert len(devices) == len(registry.read_text().splitlines()) - 1 == 430
         assert not any(d["online"] for d in devices)  # registered, never heard from
         pole = next(d for d in devices if d["kind"] == "smart_pole")
         assert pole["attrs"]["rated_w"] > 0 and pole["owner"] == "lighting"
