@@ -6,9 +6,9 @@ a tower camera each time its sweep passes a preset). Each *view* (a fixed camera
 or one preset sector of a tower) keeps its analytics between looks, so their background
 models remember what the view normally looks like and a new stall, car or plume stands out.
 
-Analytics that judge motion and flicker (fire and smoke, crowds, intrusion) see every frame
-of a look; those that judge what stays put for a dwell time (parking, stalls, garbage,
-debris, land change) see every `DWELL_STRIDE`-th frame, about one a second, which is all
+Analytics that judge motion and flicker (fire and smoke, crowds, intrusion, drifting debris)
+see every frame of a look; those that judge what stays put for a dwell time (parking, stalls,
+garbage, land change) see every `DWELL_STRIDE`-th frame, about one a second, which is all
 they need and a third of the cost.
 
 Debounce and hysteresis work at two levels: within a look an `EventFilter` needs repeated
@@ -30,8 +30,10 @@ from edge.vision import Analytic, EventFilter, Polygon, VisionEvent, make_analyt
 
 Frame = tuple[float, np.ndarray]  # (time in seconds, BGR image)
 DWELL_ANALYTICS = frozenset({"illegal_parking", "street_vending", "exposed_garbage",
-                             "floating_debris", "land_change"})
+                             "land_change"})
 DWELL_STRIDE = 4
+# Analytics that learn the view again after a pause: every look needs lead-in frames.
+LEAD_IN_ANALYTICS = frozenset({"floating_debris"})
 EARTH_RADIUS_M = 6_371_008.8
 
 

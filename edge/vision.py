@@ -805,19 +805,21 @@ class FloatingDebris:
     shimmering reflections into its variance; pixels beyond `k_sigma` sigmas plus a margin
     (`thr_min` at mid-grey water, scaled with the water's brightness) are opened to remove
     glints; blobs of at least `min_area` px are tracked as they drift and reported after
-    `min_hits` frames and `min_age_s` seconds."""
+    `min_hits` frames and `min_age_s` seconds. After a pause longer than `rewarm_gap_s` (a
+    camera that looks now and then) the view is learned again from the next frames."""
 
     name = "floating_debris"
 
     def __init__(self, zones: dict[str, Polygon] | None = None, *, k_sigma: float = 3.5,
                  thr_min: float = 14.0, min_area: float = 14.0, max_area: float = 1500.0,
                  tau_s: float = 10.0, warmup_s: float = 6.0, min_hits: int = 3,
-                 min_age_s: float = 1.5) -> None:
+                 min_age_s: float = 1.5, rewarm_gap_s: float = 5.0) -> None:
         self.zone = (zones or {}).get("water")
         self.k_sigma, self.thr_min, self.min_area, self.max_area = (k_sigma, thr_min, min_area,
                                                                     max_area)
         self.tau_s, self.warmup_s, self.min_hits, self.min_age_s = (tau_s, warmup_s, min_hits,
                                                                     min_age_s)
+        self.rewarm_gap_s = rewarm_gap_s
         self.mean: np.ndarray | None = None
         self.var: np.ndarray | None = None
         self.t0 = self.t = 0.0
@@ -837,6 +839,13 @@ class FloatingDebris:
         assert self.zmask is not None and self.scale is not None
         sc = self.scale
         dt, self.t = t - self.t, t
+        if dt > self.rewarm_gap_s:
+            # Frames after a pause (a camera that looks now and then): the water has changed
+            # meanwhile, and one frame must not teach the variance what is floating now.
+            # Learn the view again from here, keeping the mean as a start.
+            self.var.fill(self.thr_min ** 2 / 4)
+            self.t0 = t
+            self.tracker = _Tracker(grace_s=2.0, max_jump=14.0 * sc.lin)
         d = _max_abs_diff(f, self.mean)
         warm = t - self.t0 < self.warmup_s
         # the margin scales with the water's brightness: dim water at night, dim debris

@@ -740,6 +740,8 @@ def coverage_area(goal: Goal, p: CoverageAreaParams, data: EvaluationData,
         res = Evaluation(value, "fail", evidence,
                          f"impossible with these sites: {cov.arithmetic}, below the target "
                          f"{goal.text()}; measured: {measured}")
+        if as_written and evidence["as_written"]["arithmetic"] == cov.arithmetic:
+            as_written = None  # the sites are the stated count and radius: said once
     else:
         res = _judge(goal, value, evidence, measured)
     return _with_note(res, as_written)

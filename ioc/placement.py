@@ -70,7 +70,8 @@ class CoveragePlan:
     hex_count: float  # A / (3√3/2 · r²): the hexagonal tiling's count for 100 %
     max_sites: int
     stated_count: int | None
-    stated_fraction: float | None  # greedy fraction with the stated count of sites
+    stated_fraction: float | None  # the best fraction any run reached with the stated count
+    stated_method: str | None  # ... and the run that reached it
     stated_upper_bound: float | None  # min(1, stated · πr² / A)
     stated_arithmetic: str | None
     coverage: AreaCoverage = field(repr=False)  # exact coverage of all placed sites
@@ -100,8 +101,9 @@ class CoveragePlan:
         if self.needed is not None:
             diff = self.needed - self.stated_count
             text += f" ({diff} more)" if diff > 0 else " (the stated count suffices)"
-        if self.stated_fraction is not None:
-            text += f"; with {self.stated_count} it covers {_pct(self.stated_fraction, 1)}"
+        if self.stated_fraction is not None and self.stated_count:
+            text += (f"; the best {self.stated_count} found ({self.stated_method}) cover "
+                     f"{_pct(self.stated_fraction, 1)}")
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,7 +114,7 @@ class CoveragePlan:
             "existing": self.existing, "lower_bound": self.lower_bound,
             "hex_count": round(self.hex_count, 2), "max_sites": self.max_sites,
             "stated_count": self.stated_count,
-            "stated_fraction": _r(self.stated_fraction),
+            "stated_fraction": _r(self.stated_fraction), "stated_method": self.stated_method,
             "stated_upper_bound": _r(self.stated_upper_bound),
             "stated_arithmetic": self.stated_arithmetic, "gap": self.gap,
             "fractions": [round(f, 6) for f in self.fractions],
@@ -389,16 +391,17 @@ def plan_coverage(area: BaseGeometry, radius_m: float, target: float,
 
     best = min(runs, key=rank)  # min keeps the first of equals: plain greedy on a tie
     coverage = coverage_of_area(area, best.sites, proj, area_label)
-    stated_fraction = stated_bound = stated_text = None
+    stated_fraction = stated_bound = stated_text = stated_method = None
     if stated_count is not None:
         stated_bound, stated_text = stated_arithmetic(stated_count, radius_m, a_m2 / 1e6,
                                                       area_label)
         if stated_count == 0:
             stated_fraction = 0.0
         else:  # the best placement any run found for that many sites
-            known = [r.fractions[stated_count - 1] for r in runs
+            known = [(r.fractions[stated_count - 1], r.name) for r in runs
                      if len(r.fractions) >= stated_count]
-            stated_fraction = max(known) if known else None
+            if known:
+                stated_fraction, stated_method = max(known, key=lambda k: k[0])
     return CoveragePlan(
         area_km2=a_m2 / 1e6, radius_m=radius_m, target=target, sites=best.sites,
         existing=len(existing), fractions=best.fractions, needed=best.needed(target),
@@ -406,6 +409,7 @@ def plan_coverage(area: BaseGeometry, radius_m: float, target: float,
         alternatives={r.name: r.needed(target) for r in runs},
         lower_bound=lower_bound(a_m2, radius_m, target), hex_count=hex_count(a_m2, radius_m),
         max_sites=limit, stated_count=stated_count, stated_fraction=stated_fraction,
+        stated_method=stated_method,
         stated_upper_bound=stated_bound, stated_arithmetic=stated_text, coverage=coverage,
         sample_spacing_m=s, candidate_spacing_m=c, samples=best.samples,
         candidates=best.candidates, elapsed_s=time.perf_counter() - t0)

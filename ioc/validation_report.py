@@ -15,7 +15,7 @@ import io
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +175,9 @@ def write_report(out_dir: str | Path, pilot: PilotSpec | Mapping[str, Any],
     doc = {
         "pilot": {"name": p.get("name"), "name_zh": p.get("name_zh"),
                   "task_book": p.get("task_book"), "source": p.get("source")},
-        "generated_at": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
+        # in the city's time (the run's UTC offset), not the machine's
+        "generated_at": datetime.now(UTC).astimezone(
+            timezone(timedelta(minutes=data.utc_offset_min))).isoformat(timespec="seconds"),
         "commitments_file": extra.source,
         "run": extra.run,
         "summary": summarise(rows),

@@ -8,7 +8,8 @@ one:
   (for its first `eager_looks` looks; then every `watch_s`), every `watch_s` while its edge
   holds an open event (until that clears), and now and then at an empty view (`idle_per_h`),
   where passers-by, traffic and look-alikes can still fool the analytics. A look after a
-  pause carries the frames just before it as history, so the edge's background models start
+  pause (or of a camera whose analytics relearn the view, LEAD_IN_ANALYTICS) carries the
+  frames just before it as history, so the edge's background models start
   from the view as it was;
 - a tower camera's sweep passes each preset sector once per `sweep_s`; a pass is looked at
   when a target is in that sector (within the tower's radius), every `watch_every`-th pass
@@ -32,7 +33,7 @@ import numpy as np
 
 from devices.camera import CameraFleet, TowerCameraFleet, bearing_deg
 from devices.scenes import SceneObject, SceneSpec, apparent_size_px, default_zones, layout, render
-from edge.camera_analytics import CameraSetup, Look, TowerOptics
+from edge.camera_analytics import LEAD_IN_ANALYTICS, CameraSetup, Look, TowerOptics
 from sim.incidents import Fire, Incident
 from sim.world import FleetRuntime, World, gateway_id
 
@@ -42,6 +43,9 @@ W, H = 320, 240
 NIGHT_START_S, NIGHT_END_S = 19 * 3600, 6 * 3600
 # Sizes on the ground (m) of what a tower sees far away (fire plumes come from the incident).
 FAR_SIZE_M = {"building": (16.0, 8.0), "intruder": (0.6, 1.7)}
+# Floating debris: a piece enters the view every DEBRIS_EVERY_S and takes DEBRIS_CROSS_S to
+# drift across it (a few px/s: a slow river's current at a camera's distance).
+DEBRIS_EVERY_S, DEBRIS_CROSS_S = 45.0, 80.0
 
 Busy = Callable[[str, str, str], bool]  # (gateway id, device id, view) -> an event is open
 
@@ -81,8 +85,8 @@ class _Tower:
 
 class CameraFeed:
     """Decides which cameras look when, and renders their looks. Params of the camera
-    fleets: look_s (60), watch_s (300), idle_per_h (1); towers: watch_every (5 passes),
-    idle_per_h (2)."""
+    fleets: look_s (60), watch_s (300), eager_looks (5), idle_per_h (0.2); of the tower
+    fleets: watch_every (5 passes), idle_per_h (2)."""
 
     def __init__(self, world: World):
         self.world = world
@@ -171,7 +175,8 @@ class CameraFeed:
                 continue
             paused = t - cam.last_look > 1.5 * watch_s
             cam.session_looks = 1 if paused else cam.session_looks + 1
-            look = self._fixed_look(cam, t, history=paused, idle=idle)
+            lead_in = paused or not LEAD_IN_ANALYTICS.isdisjoint(cam.analytics)
+            look = self._fixed_look(cam, t, history=lead_in, idle=idle)
             cam.last_look = t
             yield cam.gateway, look
             if busy(cam.gateway, cam.device_id, look.view):
@@ -198,7 +203,7 @@ class CameraFeed:
         model = self.world.fleets[cam.fleet].model
         assert isinstance(model, CameraFleet)
         objects = [obj for inc in self._in_view(cam, t - 30, t + 5)
-                   for obj in _fixed_objects(inc, cam.scene, _seed(cam.device_id, inc.id))]
+                   for obj in _fixed_objects(inc, cam.scene, _seed(cam.device_id, inc.id), t)]
         if idle:
             objects += _distractors(cam.scene, t, self.rng)
         weather = self.world.weather
@@ -328,8 +333,9 @@ def _fog(visibility_km: float, weight: float) -> float:
     return float(min(1.0, max(0.0, level)) * weight)
 
 
-def _fixed_objects(inc: Incident, scene: str, seed: int) -> list[SceneObject]:
-    """A target as a street camera draws it, where its analytic watches for it."""
+def _fixed_objects(inc: Incident, scene: str, seed: int, around: float) -> list[SceneObject]:
+    """A target as a street camera draws it, where its analytic watches for it, for a look
+    at time `around`."""
     rng = np.random.default_rng(seed)
     lay = layout(scene, W, H)
     start = inc.start
@@ -360,9 +366,21 @@ def _fixed_objects(inc: Incident, scene: str, seed: int) -> list[SceneObject]:
         return [SceneObject("crowd", 0.15 * W, 0.45 * H, 0.5 * W, 0.3 * H, t0=start, t1=end,
                             grow_s=300.0, count=n)]
     if kind == "floating_debris":
+        # a river carrying rubbish: a piece every DEBRIS_EVERY_S drifting through the view
+        # with the current (the pieces near `around`, the look's time)
         y0, y1 = lay.get("water", (0.32 * H, 0.8 * H))
-        return [SceneObject("debris", u * W, float(rng.uniform(y0 + 5, y1 - 15)), 14.0, 6.0,
-                            t0=start, t1=end, vx=float(rng.uniform(0.05, 0.2)))]
+        first = max(0, math.floor((around - start - 2 * DEBRIS_CROSS_S) / DEBRIS_EVERY_S))
+        out = []
+        for k in range(first, first + math.ceil(2 * DEBRIS_CROSS_S / DEBRIS_EVERY_S) + 2):
+            t0 = start + k * DEBRIS_EVERY_S
+            if t0 >= end or t0 > around + 10:
+                break
+            piece = np.random.default_rng([seed, k])
+            w, h = float(piece.uniform(10, 18)), float(piece.uniform(6, 10))
+            out.append(SceneObject("debris", -w, float(piece.uniform(y0 + 6, y1 - h - 6)), w,
+                                   h, t0=t0, t1=min(end, t0 + DEBRIS_CROSS_S),
+                                   vx=(W + w) / DEBRIS_CROSS_S))
+        return out
     if kind == "intrusion":
         x0, x1 = lay.get("track_x", (0.36 * W, 0.64 * W))
         return [SceneObject("intruder", float(rng.uniform(x0, x1 - 8)), 0.55 * H, 7.0, 18.0,

@@ -94,7 +94,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
             on_phase("starting IOC")
             try:
                 embedded = start_embedded_ioc(broker, data_dir,
-                                              scenario.resolve_path(scenario.ioc.config),
+                                              scenario.ioc_config_path(),
                                               out / "ioc.log", f"citysim-ioc-{run_id}")
             except RuntimeError as err:
                 raise RunError(str(err)) from None

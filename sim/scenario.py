@@ -340,10 +340,14 @@ class EdgeSpec(_Spec):
     local_rules: list[LocalRuleSpec] = []
 
 
-class IocSpec(_Spec):
-    """The embedded IOC's configuration bundle (ioc.yaml), relative to the scenario file."""
+DEFAULT_IOC_BUNDLE = Path(__file__).resolve().parents[1] / "scenarios" / "ioc" / "default.yaml"
 
-    config: str = "ioc/default.yaml"
+
+class IocSpec(_Spec):
+    """The embedded IOC's configuration bundle (ioc.yaml), relative to the scenario file;
+    without one, the project's scenarios/ioc/default.yaml."""
+
+    config: str | None = None
 
 
 class Scenario(_Spec):
@@ -394,6 +398,9 @@ class Scenario(_Spec):
 
     def grids(self) -> list[GridSpec]:
         return [g for d in self.districts for s in d.streets for g in s.grids]
+
+    def ioc_config_path(self) -> Path:
+        return self.resolve_path(self.ioc.config) if self.ioc.config else DEFAULT_IOC_BUNDLE
 
     def resolve_path(self, relative: str) -> Path:
         base = self._path.parent if self._path else Path.cwd()
@@ -520,6 +527,8 @@ def _attach_files(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
                 problems.append((("fleets", i, "count"), f"{pl.points_file} has {len(pts)} "
                                  f"sites for count {f.count}"))
             pl.points = pts
+    if not sc.ioc_config_path().is_file():
+        problems.append((("ioc", "config"), f"no such file: {sc.ioc_config_path()}"))
     for section in ("timeline", "rates"):
         for i, inc in enumerate(getattr(sc.incidents, section)):
             if inc.area is not None and inc.area not in geo.areas:

@@ -78,6 +78,28 @@ def test_each_view_keeps_its_own_state() -> None:
     assert ev.lon is None and ev.bearing_deg is None  # a fixed camera does not range
 
 
+def test_a_river_camera_sees_debris_drifting_by_between_looks() -> None:
+    """Floating debris (漂浮物) from 100 s to 700 s: pieces drift through a river view; looks
+    a minute apart, each with lead-in frames, raise it once and clear it after it ends."""
+    from types import SimpleNamespace
+
+    from devices.scenes import default_zones
+    from sim.camera_feed import _fixed_objects
+
+    inc = SimpleNamespace(start=100.0, end=700.0, kind=SimpleNamespace(seen_as="floating_debris"))
+    edge = CameraEdge(CameraSetup("CAM-R", LON, LAT, "river", ["floating_debris", "fire_smoke"],
+                                  default_zones("river", 320, 240)))
+    got = []
+    for t in range(40, 1000, 60):
+        objs = tuple(_fixed_objects(inc, "river", 5, float(t))) if t + 10 >= inc.start else ()
+        spec = SceneSpec("river", 5, objects=objs, background_traffic=1)
+        look = Look("CAM-R", "main", frames(spec, float(t)),
+                    history=[(t + d, render(spec, t + d).image) for d in (-6.0, -3.0)])
+        got += [(t, e.kind, e.state) for e in edge.look(look)]
+    assert [g[1:] for g in got] == [("floating_debris", "raised"), ("floating_debris", "cleared")]
+    assert 100 <= got[0][0] <= 220 and got[1][0] >= 700
+
+
 # ------------------------------------------------------------------------------- towers
 
 

@@ -192,3 +192,12 @@ def test_cli_check_exits_2_on_a_bad_file(tmp_path: Path) -> None:
                           capture_output=True, text=True, cwd=ROOT)
     assert good.returncode == 0, good.stderr
     assert "240" not in good.stderr
+
+
+def test_a_missing_ioc_bundle_is_named_before_the_run(tmp_path: Path) -> None:
+    data = yaml.safe_load(DEMO.read_text(encoding="utf-8"))
+    data["ioc"] = {"config": "nope/ioc.yaml"}
+    err = problems(write(tmp_path, data))
+    assert "ioc.config" in str(err) and "nope/ioc.yaml" in str(err)
+    del data["ioc"]  # none given: the project's default bundle, wherever the file is
+    assert load_scenario(write(tmp_path, data)).ioc_config_path().is_file()
