@@ -62,7 +62,10 @@ class CameraFleet(Fleet):
     finds the stream down for a moment: 视频丢失), look_s (60: seconds between looks while
     something may be in view, for the first `eager_looks` (5) of a session), watch_s (300:
     between looks after that, and while an event is open), idle_per_h (0.2: looks per hour at
-    a view with nothing known in it, where look-alikes can still fool the analytics).
+    a view with nothing known in it, where look-alikes can still fool the analytics),
+    video (a file path, relative to the scenario, or an RTSP/HTTP URL: the camera watches
+    that footage instead of rendered scenes, looking every `look_s` while it lasts) and
+    video_start_s (0: run time of the footage's first frame).
     See sim/camera_feed.py for how looks are taken."""
 
     KIND = CAMERA
@@ -101,8 +104,10 @@ class TowerCameraFleet(Fleet):
     real deployments sweep every 1-3 min), hfov_deg (8: zoomed in while patrolling),
     scene ("forest": forest, farmland, rail or river), analytics (fire_smoke, land_change,
     intrusion), stream_drop_p (0.002), idle_per_h (looks per hour at sectors with nothing
-    known in them). The edge locates a target from the pan angle and the image row
-    (edge.camera_analytics.TowerOptics)."""
+    known in them), sector_scenes ({area: scene}: presets whose middle lies in a named
+    area of the scenario see that scene instead, e.g. a forest tower's presets over fields
+    see farmland, so a fire there is filed as 秸秆焚烧). The edge locates a target from the
+    pan angle and the image row (edge.camera_analytics.TowerOptics)."""
 
     KIND = TOWER
 

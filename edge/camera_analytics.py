@@ -170,13 +170,15 @@ class Look:
     """What a camera captured for one look: `frames` to judge, and `history` (frames of the
     same view from just before, or from the preset's previous visit) to settle the view's
     background models when the view was not being watched. A tower camera says where it was
-    pointing (`azimuth_deg`)."""
+    pointing (`azimuth_deg`) and, when its presets look at different land, what this one
+    shows (`scene`: farmland, forest, rail)."""
 
     device_id: str
     view: str
     frames: list[Frame]
     history: list[Frame] = field(default_factory=list)
     azimuth_deg: float | None = None
+    scene: str | None = None  # what this view shows, when not the camera's scene
 
 
 @dataclass
@@ -192,6 +194,7 @@ class CameraSetup:
     zones: dict[str, Polygon] = field(default_factory=dict)
     optics: TowerOptics | None = None
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    view_zones: dict[str, dict[str, Polygon]] = field(default_factory=dict)  # per scene
 
 
 @dataclass(frozen=True)
@@ -229,11 +232,12 @@ class CameraEdge:
 
     def look(self, look: Look) -> list[CameraEvent]:
         s = self.setup
+        scene = look.scene or s.scene
         view = self.views.get(look.view)
         if view is None:
             view = self.views[look.view] = ViewAnalytics(
-                s.analytics, s.zones, s.params, raise_after=3, window=5,
-                clear_looks=self.clear_looks)
+                s.analytics, s.view_zones.get(scene, s.zones), s.params, raise_after=3,
+                window=5, clear_looks=self.clear_looks)
         if look.history:
             view.prime(look.history)
         self.looks += 1
@@ -251,7 +255,7 @@ class CameraEdge:
             raised = ev.state == "raised"
             out.append(CameraEvent(
                 event_id=f"{s.device_id}-{look.view}-{serial}", device_id=s.device_id,
-                kind=ev.kind, scene=s.scene, state=ev.state, t=ev.t,
+                kind=ev.kind, scene=scene, state=ev.state, t=ev.t,
                 confidence=round(ev.confidence, 3) if raised else None,
                 bbox=tuple(int(v) for v in ev.bbox) if raised else None,  # type: ignore[arg-type]
                 snapshot=ev.snapshot if raised else None, **where))

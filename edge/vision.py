@@ -1183,25 +1183,32 @@ class CaptureSource:
         return max(t_index, self.t_last + 1e-3) if self.index > 0 else t_index
 
     def read(self) -> tuple[float, np.ndarray] | None:
+        item = self.read_at(self.next_t if self.fps is not None else -math.inf)
+        if item is not None and self.fps is not None:
+            t = item[0]
+            self.next_t = max(self.next_t + 1.0 / self.fps, t + 0.5 / self.fps)
+        return item
+
+    def read_at(self, t: float) -> tuple[float, np.ndarray] | None:
+        """The first frame at or after source time `t` (seconds); frames before it are
+        grabbed, not decoded. None at the end of a file. A live stream's time runs with the
+        wall clock, so this waits until the stream gets there."""
         while True:
             if not self.cap.grab():
                 return None
             self.index += 1
-            t = self._time()
-            if self.fps is not None and t + 1e-6 < self.next_t:
-                self.t_last = t
-                continue  # skipped without decoding
-            ok, img = self.cap.retrieve()
-            if not ok or img is None:
-                return None
-            self.t_last = t
-            if self.fps is not None:
-                self.next_t = max(self.next_t + 1.0 / self.fps, t + 0.5 / self.fps)
-            h, w = img.shape[:2]
-            if w > self.max_width:
-                img = cv2.resize(img, (self.max_width, round(h * self.max_width / w)),
-                                 interpolation=cv2.INTER_AREA)
-            return t, img
+            ft = self._time()
+            self.t_last = ft
+            if ft + 1e-6 >= t:
+                break
+        ok, img = self.cap.retrieve()
+        if not ok or img is None:
+            return None
+        h, w = img.shape[:2]
+        if w > self.max_width:
+            img = cv2.resize(img, (self.max_width, round(h * self.max_width / w)),
+                             interpolation=cv2.INTER_AREA)
+        return ft, img
 
     def close(self) -> None:
         self.cap.release()

@@ -29,16 +29,20 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
+from shapely.geometry import Point
 
 from devices.camera import CameraFleet, TowerCameraFleet, bearing_deg
 from devices.scenes import SceneObject, SceneSpec, apparent_size_px, default_zones, layout, render
 from edge.camera_analytics import LEAD_IN_ANALYTICS, CameraSetup, Look, TowerOptics
+from edge.vision import CaptureSource
 from sim.incidents import Fire, Incident
 from sim.world import FleetRuntime, World, gateway_id
 
 LOOK_FRAMES, LOOK_FPS = 12, 4.0
 HISTORY_S = (-6.0, -3.0)  # a fixed camera's frames before a look after a pause
+HISTORY_LEAD_S = -min(HISTORY_S)
 W, H = 320, 240
 NIGHT_START_S, NIGHT_END_S = 19 * 3600, 6 * 3600
 # Sizes on the ground (m) of what a tower sees far away (fire plumes come from the incident).
@@ -67,6 +71,8 @@ class _Cam:
     last_look: float = -math.inf
     next_idle: float = 0.0
     session_looks: int = 0
+    video: CaptureSource | None = None  # real footage instead of rendered frames
+    video_start: float = 0.0  # run offset (s) of the footage's first frame
 
 
 @dataclass
@@ -81,6 +87,7 @@ class _Tower:
     analytics: tuple[str, ...]
     passes_seen: dict[int, int] = field(default_factory=dict)  # sector -> passes while open
     next_idle: float = 0.0
+    sector_scenes: list[str] = field(default_factory=list)  # what each preset looks at
 
 
 class CameraFeed:
@@ -105,7 +112,15 @@ class CameraFeed:
         m = f.model
         assert isinstance(m, CameraFleet)
         cam = _Cam(f.ids[i], gateway_id(str(f.grids[i])), n, i, f.xy[i], m.scene, m.analytics)
-        cam.next_idle = self._next_idle(0.0, m.idle_per_h)
+        video = m.param("video", None)
+        if video:
+            uri = str(video) if "://" in str(video) else str(
+                self.world.scenario.resolve_path(str(video)))
+            cam.video = CaptureSource(uri)
+            cam.video_start = float(m.param("video_start_s", 0.0))
+            cam.next_look = cam.video_start + HISTORY_LEAD_S
+        else:
+            cam.next_idle = self._next_idle(0.0, m.idle_per_h)
         return cam
 
     def _tower(self, f: FleetRuntime, n: int, i: int) -> _Tower:
@@ -115,10 +130,33 @@ class CameraFeed:
         tower = _Tower(f.ids[i], gateway_id(str(f.grids[i])), n, i, f.xy[i], m, optics,
                        m.analytics)
         tower.next_idle = self._next_idle(0.0, float(m.param("idle_per_h", 2.0)))
+        tower.sector_scenes = self._sector_scenes(tower)
         return tower
+
+    def _sector_scenes(self, tower: _Tower) -> list[str]:
+        """Each preset's scene: with `sector_scenes` ({area: scene}), the first area that
+        holds the middle of the sector (its centre line at half the radius) decides, else
+        the tower's `scene`."""
+        m, i = tower.model, tower.index
+        sectors = round(360.0 / float(m.hfov_deg[i]))
+        by_area: dict[str, str] = dict(m.param("sector_scenes", {}))
+        reach = float(m.radius_m[i]) / 2
+        out = []
+        for k in range(sectors):
+            b = math.radians((k + 0.5) * 360.0 / sectors)
+            mid = Point(tower.xy[0] + reach * math.sin(b), tower.xy[1] + reach * math.cos(b))
+            out.append(next((scene for area, scene in by_area.items()
+                             if self.world.areas[area].covers(mid)), m.scene))
+        return out
 
     def _next_idle(self, t: float, per_h: float) -> float:
         return t + float(self.rng.exponential(3600.0 / per_h)) if per_h > 0 else math.inf
+
+    def close(self) -> None:
+        """Release the cameras' video sources."""
+        for cam in self.cams:
+            if cam.video is not None:
+                cam.video.close()
 
     # ------------------------------------------------------------------ setups
     def setups(self) -> dict[str, list[CameraSetup]]:
@@ -134,7 +172,9 @@ class CameraFeed:
             out.setdefault(tw.gateway, []).append(
                 CameraSetup(tw.device_id, lon, lat, tw.model.scene, tw.analytics,
                             default_zones(_tower_scene(tw.model.scene), W, H),
-                            optics=tw.optics))
+                            optics=tw.optics,
+                            view_zones={sc: default_zones(_tower_scene(sc), W, H)
+                                        for sc in set(tw.sector_scenes)}))
         return out
 
     # ------------------------------------------------------------------ looks
@@ -142,7 +182,10 @@ class CameraFeed:
         """The looks taken in [t0, t1), camera by camera. `busy` is asked after each look has
         been analysed (the edge's answer decides whether the camera keeps looking)."""
         for cam in self.cams:
-            yield from self._fixed_looks(cam, t0, t1, busy)
+            if cam.video is not None:
+                yield from self._video_looks(cam, t0, t1)
+            else:
+                yield from self._fixed_looks(cam, t0, t1, busy)
         for tower in self.towers:
             yield from self._tower_looks(tower, t0, t1, busy)
 
@@ -184,6 +227,39 @@ class CameraFeed:
             elif self._in_view(cam, t, t + look_s):
                 gap = look_s if cam.session_looks < eager else watch_s
                 cam.next_look = min(cam.next_look, t + gap)
+
+    def _video_looks(self, cam: _Cam, t0: float, t1: float) -> Iterator[tuple[str, Look]]:
+        """A camera on real footage looks every `look_s` while the footage lasts: frames read
+        at the look's times (footage time = run time - video_start_s), scaled to the
+        analytics' 320x240, with lead-in frames. The truth knows nothing of what it shows."""
+        model = self.world.fleets[cam.fleet].model
+        assert cam.video is not None and isinstance(model, CameraFleet)
+        look_s = float(model.param("look_s", 60.0))
+        while cam.next_look < t1:
+            t = cam.next_look
+            cam.next_look = t + look_s
+            if self._down(cam.fleet, cam.index, cam.gateway, t):
+                continue
+            past = self._video_frames(cam, [t + d for d in HISTORY_S])
+            frames = self._video_frames(cam, [t + k / LOOK_FPS for k in range(LOOK_FRAMES)])
+            if len(frames) < LOOK_FRAMES:  # the footage has ended: no more looks
+                cam.video.close()
+                cam.next_look = math.inf
+                return
+            self.looks_taken += 1
+            yield cam.gateway, Look(cam.device_id, "main", frames, past)
+
+    def _video_frames(self, cam: _Cam, times: list[float]) -> list[tuple[float, np.ndarray]]:
+        assert cam.video is not None
+        base = self.world.start_ms / 1000.0
+        out = []
+        for t in times:
+            item = cam.video.read_at(t - cam.video_start)
+            if item is None:
+                break
+            out.append((base + t, cv2.resize(item[1], (W, H), interpolation=cv2.INTER_AREA)))
+        self.frames_rendered += len(out)
+        return out
 
     def _in_view(self, cam: _Cam, t0: float, t1: float) -> list[Incident]:
         model = self.world.fleets[cam.fleet].model
@@ -268,7 +344,7 @@ class CameraFeed:
         past = self._frames(self._tower_spec(tower, sector, centre, tp - sweep, targets), before)
         self.looks_taken += 1
         return Look(tower.device_id, f"s{sector:02d}", frames, past,
-                    azimuth_deg=round(centre, 3))
+                    azimuth_deg=round(centre, 3), scene=tower.sector_scenes[sector])
 
     def _tower_spec(self, tower: _Tower, sector: int, centre: float, t: float,
                     targets: list[tuple[float, Incident]]) -> SceneSpec:
@@ -302,7 +378,8 @@ class CameraFeed:
                 h = max(1.0, apparent_size_px(hm, dist, hfov, W))
                 objects.append(SceneObject(obj, x - w / 2, base - h, w, h, t0=-1e9,
                                            contrast=contrast))
-        return SceneSpec(_tower_scene(m.scene), _seed(tower.device_id, sector), W, H, night=night,
+        return SceneSpec(_tower_scene(tower.sector_scenes[sector]), _seed(tower.device_id, sector),
+                         W, H, night=night,
                          thermal=night, fog=_fog(vis_m / 1000.0, 0.3),
                          objects=tuple(objects))
 

@@ -137,6 +137,7 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
                                for r in scenario.edge.local_rules)
             gateways[gw_id] = Gateway(gw_id, link, sequences, local_rules=rules)
         cameras = CameraFeed(world)
+        stack.callback(cameras.close)
         for gw_id, setups in cameras.setups().items():
             for setup in setups:
                 gateways[gw_id].add_camera(setup)

@@ -340,6 +340,7 @@ class EdgeSpec(_Spec):
     local_rules: list[LocalRuleSpec] = []
 
 
+TOWER_SCENES = ("forest", "farmland", "rail")  # what a tower camera's preset can look at
 DEFAULT_IOC_BUNDLE = Path(__file__).resolve().parents[1] / "scenarios" / "ioc" / "default.yaml"
 
 
@@ -527,6 +528,25 @@ def _attach_files(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
                 problems.append((("fleets", i, "count"), f"{pl.points_file} has {len(pts)} "
                                  f"sites for count {f.count}"))
             pl.points = pts
+    for i, f in enumerate(sc.fleets):
+        by_area = f.params.get("sector_scenes")
+        if by_area is not None:
+            loc = ("fleets", i, "params", "sector_scenes")
+            if not isinstance(by_area, dict):
+                problems.append((loc, "expected a mapping {area: scene}"))
+            else:
+                for area, scene in by_area.items():
+                    if area not in geo.areas:
+                        problems.append(((*loc, area), f"no area {area!r} in geometry.areas "
+                                                       f"({sorted(geo.areas)})"))
+                    if scene not in TOWER_SCENES:
+                        problems.append(((*loc, area), f"scene {scene!r} is not one of "
+                                                       f"{', '.join(TOWER_SCENES)}"))
+        video = f.params.get("video")
+        if video is not None and "://" not in str(video) and \
+                not sc.resolve_path(str(video)).is_file():
+            problems.append((("fleets", i, "params", "video"),
+                             f"no such video file: {sc.resolve_path(str(video))}"))
     if not sc.ioc_config_path().is_file():
         problems.append((("ioc", "config"), f"no such file: {sc.ioc_config_path()}"))
     for section in ("timeline", "rates"):

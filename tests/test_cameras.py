@@ -100,6 +100,49 @@ def test_a_river_camera_sees_debris_drifting_by_between_looks() -> None:
     assert 100 <= got[0][0] <= 220 and got[1][0] >= 700
 
 
+def test_a_scenario_camera_can_watch_a_video_file_instead(tmp_path: Path) -> None:
+    """An integrator's footage (here an MJPG file of a street fire starting at 8 s) feeds the
+    same looks and edge analytics as rendered frames; a missing file is a scenario error."""
+    import yaml
+
+    from sim.camera_feed import CameraFeed
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.world import World
+
+    spec = SceneSpec("street", 9, objects=(S("fire", 120, 160, 26, 55, t0=8, grow_s=4),),
+                     background_traffic=3)
+    writer = cv2.VideoWriter(str(tmp_path / "fire.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 8.0,
+                             (320, 240))
+    for k in range(8 * 40):
+        writer.write(render(spec, k / 8.0).image)
+    writer.release()
+    data = {
+        "name": "footage", "city": "test", "start": "2026-04-01T10:00:00+08:00",
+        "duration_h": 1, "geometry": {"crs": "local_m", "origin": {"lon": LON, "lat": LAT}},
+        "districts": [{"code": "D", "name": "d", "streets": [{"code": "S", "name": "s", "grids": [
+            {"code": "G1", "polygon": [[0, 0], [500, 0], [500, 500], [0, 500]]}]}]}],
+        "fleets": [{"kind": "camera", "count": 1, "interval_s": 300,
+                    "params": {"video": "fire.avi", "look_s": 10, "analytics": ["fire_smoke"]}}],
+    }
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    feed = CameraFeed(World(load_scenario(path)))
+    [(_, [setup])] = feed.setups().items()
+    edge = CameraEdge(setup)
+    looks = list(feed.looks(0.0, 3600.0, lambda *a: False))
+    feed.close()
+    assert len(looks) == 4 and all(len(look.frames) == 12 for _, look in looks)  # 40 s of video
+    events = [ev for _, look in looks for ev in edge.look(look)]
+    assert [e.state for e in events] == ["raised"] and events[0].kind == "fire_smoke"
+    start = feed.world.start_ms / 1000
+    assert 8 <= events[0].t - start <= 30
+
+    data["fleets"][0]["params"]["video"] = "missing.avi"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"fleets\[0\]\.params\.video.*missing\.avi"):
+        load_scenario(path)
+
+
 # ------------------------------------------------------------------------------- towers
 
 
@@ -144,6 +187,61 @@ def test_a_tower_locates_a_fire_from_pan_angle_and_image_row() -> None:
     assert ev.range_m is not None and ev.range_m == pytest.approx(1000, rel=0.35)
     where = offset_lonlat(LON, LAT, 61, 1000)
     assert ground_distance_m(ev.lon, ev.lat, *where) < 400
+
+
+def test_a_tower_files_each_preset_by_the_land_it_looks_at(tmp_path: Path) -> None:
+    """`sector_scenes`: a tower between forest (west) and fields (east) sees a straw fire in
+    the east as farmland (秸秆焚烧), not as the forest tower it mostly is."""
+    import yaml
+
+    from sim.camera_feed import CameraFeed
+    from sim.scenario import ScenarioError, load_scenario
+    from sim.world import World
+
+    def square(x: float, y: float, d: float) -> dict:
+        ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+                                                                "coordinates": [ring]}}]}
+
+    (tmp_path / "forest.json").write_text(json.dumps(square(117.0, 37.0, 0.1)))
+    (tmp_path / "fields.json").write_text(json.dumps(square(117.1, 37.0, 0.1)))
+    grid = [[117.0, 37.0], [117.2, 37.0], [117.2, 37.1], [117.0, 37.1]]
+    data = {
+        "name": "presets", "city": "test", "start": "2026-10-20T09:00:00+08:00",
+        "duration_h": 1,
+        "geometry": {"crs": "lonlat", "areas": {"forest": "forest.json", "fields": "fields.json"}},
+        "districts": [{"code": "D", "name": "d", "streets": [{"code": "S", "name": "s", "grids": [
+            {"code": "G1", "polygon": grid}]}]}],
+        "fleets": [{"kind": "tower_camera", "count": 1, "interval_s": 300,
+                    "placement": {"points": [[117.1, 37.05]]},
+                    "params": {"height_m": 45, "radius_m": 4000, "sweep_s": 120,
+                               "hfov_deg": 8, "scene": "forest", "analytics": ["fire_smoke"],
+                               "idle_per_h": 0, "sector_scenes": {"fields": "farmland"}}}],
+        "incidents": {"timeline": [{"kind": "straw_burning", "at": "09:05",
+                                    "point": [117.1113, 37.05]}]},  # 1 km east
+    }
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    world = World(load_scenario(path))
+    feed = CameraFeed(world)
+    [tower] = feed.towers
+    assert tower.sector_scenes[11] == "farmland" and tower.sector_scenes[33] == "forest"
+    [(_, [setup])] = feed.setups().items()
+    edge = CameraEdge(setup)
+    events = []
+    for t in range(60, 1860, 60):  # tick by tick, as the clock drives it
+        world.advance(float(t))
+        for _, look in feed.looks(t - 60.0, float(t), lambda *a: False):
+            events += edge.look(look)
+    raised = [e for e in events if e.state == "raised"]
+    assert raised and raised[0].scene == "farmland" and raised[0].kind == "fire_smoke"
+
+    data["fleets"][0]["params"]["sector_scenes"] = {"lake": "river"}
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert "no area 'lake'" in str(err.value) and "scene 'river'" in str(err.value)
 
 
 # -------------------------------------------------------------------------- IOC engine
