@@ -11,7 +11,7 @@ that decided it. The IOC files a local rule's events by its event rules, like a 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -56,26 +56,22 @@ class _State:
     serial: int = 0
 
 
-@dataclass
 class LocalRules:
     """The rules of one gateway and each (rule, device)'s state. Feed readings in event-time
     order per device (the gateway sorts each batch)."""
 
-    rules: Iterable[LocalRule]
-    _rules: list[LocalRule] = field(init=False)
-    _state: dict[tuple[str, str], _State] = field(init=False, default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self._rules = list(self.rules)
+    def __init__(self, rules: Iterable[LocalRule]):
+        self.rules = list(rules)
+        self._state: dict[tuple[str, str], _State] = {}
 
     def __bool__(self) -> bool:
-        return bool(self._rules)
+        return bool(self.rules)
 
     def update(self, kind: str | None, reading: dict[str, Any]) -> list[LocalEvent]:
         """Evaluate one reading (`device_id`, `ts`, `values`) of a device of `kind`."""
         out = []
         values = reading["values"]
-        for rule in self._rules:
+        for rule in self.rules:
             value = values.get(rule.metric)
             if value is None or (rule.kinds and kind not in rule.kinds):
                 continue

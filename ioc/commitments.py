@@ -90,7 +90,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ioc.aqi import LEVELS as AQI_LEVELS
 from ioc.aqi import level_of
-from ioc.contract import InputFileError, format_path, validation_problems
+from ioc.contract import InputFileError, format_location, validation_problems
 from ioc.coverage import (
     AreaProjection,
     Site,
@@ -883,7 +883,8 @@ def data_completeness(goal: Goal, p: DeviceParams, data: EvaluationData, scope: 
     worst = sorted(short.items(), key=lambda kv: (kv[1], kv[0]))[:10]
     evidence = {"devices": len(devs), "expected": expected, "received": received,
                 "incomplete_devices": len(short), "worst": {k: round(v, 6) for k, v in worst},
-                "window_h": round((end - start) / HOUR_MS, 3), "kinds": p.kinds}
+                "window_h": round((end - start) / HOUR_MS, 3), "kinds": p.kinds,
+                "scope": scope.name if scope else None}
     res = _judge(goal, value, evidence, f"{received} of {expected} expected readings "
                  f"from {len(devs)} device(s)")
     return _with_note(res, note)
@@ -1169,7 +1170,7 @@ def parse_commitments(data: Any, base_dir: str | Path = ".", source: str | Path 
     try:
         spec = CommitmentsFile.model_validate(data)
     except ValidationError as err:
-        raise CommitmentsError(source, [(_where(text, loc), msg)
+        raise CommitmentsError(source, [(format_location(text, loc), msg)
                                         for loc, msg in validation_problems(err)]) from None
     problems: list[tuple[tuple[int | str, ...], str]] = []
     areas: dict[str, Area] = {}
@@ -1197,7 +1198,7 @@ def parse_commitments(data: Any, base_dir: str | Path = ".", source: str | Path 
         problems += [((*here, *key.split(".")), msg)
                      for key, msg in _cross_check(c, p, info, areas, spec.areas)]
     if problems:
-        raise CommitmentsError(source, [(_where(text, loc), msg) for loc, msg in problems])
+        raise CommitmentsError(source, [(format_location(text, loc), msg) for loc, msg in problems])
     spec._areas = areas
     spec._params = params
     spec._path = Path(source) if not str(source).startswith("<") else None
@@ -1248,30 +1249,3 @@ def _cross_check(c: CommitmentSpec, p: BaseModel | None, info: MetricInfo,
         out.append(("target", f"{c.metric} is a percentage: the target must be in 0..100 "
                               f"(got {c.target:g})"))
     return out
-
-
-def _where(text: str | None, loc: tuple[int | str, ...]) -> str:
-    """'commitments[3].target (line 41)': the key path and the line of the deepest key that
-    exists in the YAML text (no line without the text)."""
-    path = format_path(loc)
-    if text is None:
-        return path
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return path
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [v for k, v in node.value if k.value == part]
-            if not match:
-                break
-            node = match[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return f"{path} (line {line})" if line else path

@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
+import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -552,6 +553,33 @@ def format_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
         else:
             out += f".{part}" if out else part
     return out or "(top level)"
+
+
+def format_location(text: str | None, loc: tuple[int | str, ...]) -> str:
+    """'fleets[2].interval_s (line 41)': the key path and the line of the deepest key of it
+    that exists in the YAML `text` (no line without the text, or when it does not parse)."""
+    path = format_path(loc)
+    if text is None:
+        return path
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return path
+    line = None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [v for k, v in node.value if k.value == part]
+            if not match:
+                break
+            node = match[0]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return f"{path} (line {line})" if line else path
 
 
 def _short(value: Any, width: int = 60) -> str:

@@ -173,44 +173,30 @@ class Engine:
         elif ref.kind == "events":
             ev = decode(EdgeEvent, payload)
             self._check_source(ev.source, ref.ident)
-            if self._accept(ev.source, ev.msg_seq):
-                self.seq.push(Pending(ev.ts, RANK_REPORT, (ev.source, ev.msg_seq), "edge_event",
-                                      (origin, ev)))
+            self._queue(ev, RANK_REPORT, "edge_event", (origin, ev))
         elif ref.kind == "devices":
             ann = decode(DeviceAnnouncement, payload)
             self._check_source(ann.source, ref.ident)
-            if self._accept(ann.source, ann.msg_seq):
-                self.seq.push(Pending(ann.ts, RANK_SETUP, (ann.source, ann.msg_seq), "devices",
-                                      (ref.ident, ann)))
+            self._queue(ann, RANK_SETUP, "devices", (ref.ident, ann))
         elif ref.kind == "org":
             org = decode(OrgAnnouncement, payload)
             self._check_source(org.source, ref.ident)
-            if self._accept(org.source, org.msg_seq):
-                self.seq.push(Pending(org.ts, RANK_SETUP, (org.source, org.msg_seq), "org",
-                                      (origin, org)))
+            self._queue(org, RANK_SETUP, "org", (origin, org))
         elif ref.kind == "crew":
             crew = decode(CrewStatus, payload)
             self._check_source(crew.department, ref.ident, "department")
-            if self._accept(crew.source, crew.msg_seq):
-                self.seq.push(Pending(crew.ts, RANK_CREW, (crew.source, crew.msg_seq), "crew",
-                                      (origin, crew)))
+            self._queue(crew, RANK_CREW, "crew", (origin, crew))
         elif ref.kind == "report":
             rep = decode(PublicReport, payload)
             self._check_source(rep.channel, ref.ident, "channel")
-            if self._accept(rep.source, rep.msg_seq):
-                self.seq.push(Pending(rep.ts, RANK_REPORT, (rep.source, rep.msg_seq), "report",
-                                      (origin, rep)))
+            self._queue(rep, RANK_REPORT, "report", (origin, rep))
         elif ref.kind == "result":
             res = decode(TaskResult, payload)
-            if self._accept(res.source, res.msg_seq):
-                self.seq.push(Pending(res.ts, RANK_RESULT, (res.source, res.msg_seq), "result",
-                                      (origin, ref.role, ref.ident, res)))
+            self._queue(res, RANK_RESULT, "result", (origin, ref.role, ref.ident, res))
         elif ref.kind == "cmdack":
             ack = decode(CommandAck, payload)
             self._check_source(ack.source, ref.ident)
-            if self._accept(ack.source, ack.msg_seq):
-                self.seq.push(Pending(ack.ts, RANK_RESULT, (ack.source, ack.msg_seq), "cmdack",
-                                      (origin, ack)))
+            self._queue(ack, RANK_RESULT, "cmdack", (origin, ack))
         elif ref.kind == "status":
             status = decode(GatewayStatus, payload)
             self._check_source(status.gateway_id, ref.ident)
@@ -229,6 +215,12 @@ class Engine:
         if value != ident:
             raise PayloadError("source_mismatch",
                                f"{what} {value!r} published on the topic of {ident!r}")
+
+    def _queue(self, msg: Any, rank: int, kind: str, item: tuple[Any, ...]) -> None:
+        """Hold an accepted message until the clock passes its event time (duplicates are
+        counted and dropped)."""
+        if self._accept(msg.source, msg.msg_seq):
+            self.seq.push(Pending(msg.ts, rank, (msg.source, msg.msg_seq), kind, item))
 
     def _accept(self, source: str, msg_seq: int) -> bool:
         if self.seq.accept(source, msg_seq):

@@ -23,7 +23,7 @@ from shapely.ops import unary_union
 
 from devices import KINDS as DEVICE_KINDS
 from devices.schedule import clock_s
-from ioc.contract import Ident, InputFileError, format_path, validation_problems
+from ioc.contract import Ident, InputFileError, format_location, validation_problems
 from sim.geojson_files import GeoJsonError, grid_outlines, read_features, site_points
 from sim.incidents import INCIDENT_KINDS
 
@@ -460,10 +460,10 @@ def load_scenario(path: str | Path, *, seed: int | None = None,
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        problems = [(_with_line(text, loc), msg) for loc, msg in validation_problems(err)]
+        problems = [(format_location(text, loc), msg) for loc, msg in validation_problems(err)]
         raise ScenarioError(path, problems) from None
     scenario._path = path.resolve()
-    problems = [(_with_line(text, loc), msg)
+    problems = [(format_location(text, loc), msg)
                 for loc, msg in _attach_files(scenario) + cross_check(scenario)]
     if problems:
         raise ScenarioError(path, problems)
@@ -655,27 +655,3 @@ def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
                 problems.append(((section, i, "fleet"), f"no fleet of kind {fault.fleet!r}; "
                                  f"fleets: {sorted(fleet_kinds)}"))
     return problems
-
-
-def _with_line(text: str, loc: tuple[int | str, ...]) -> str:
-    """'fleets[2].interval_s (line 41)' — the line of the deepest key that exists."""
-    path = format_path(loc)
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return path
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [v for k, v in node.value if k.value == part]
-            if not match:
-                break
-            node = match[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return f"{path} (line {line})" if line else path

@@ -24,17 +24,14 @@ import itertools
 import math
 from pathlib import Path
 
-from geo_common import Feature, LocalMetres, feature, polygon, write_collection
+from geo_common import LocalMetres, feature, polygon, writer
 
 ORIGIN_LON, ORIGIN_LAT = 115.985, 36.455
 OUT = Path(__file__).resolve().parents[2] / "scenarios" / "pilots" / "dongchangfu"
 
 FRAME = LocalMetres(ORIGIN_LON, ORIGIN_LAT)
 lonlat, ring, rect = FRAME.lonlat, FRAME.ring, FRAME.rect
-
-
-def write(name: str, features: list[Feature]) -> None:
-    write_collection(OUT / name, features)
+write = writer(OUT)
 
 
 # 单元网格: (code, name, street, x0, y0, x1, y1) in metres

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,11 @@ def feature(geometry: dict[str, Any], **props: Any) -> Feature:
 
 def polygon(coords: list[list[float]], **props: Any) -> Feature:
     return feature({"type": "Polygon", "coordinates": [coords]}, **props)
+
+
+def writer(folder: Path) -> Callable[[str, list[Feature]], None]:
+    """write(name, features): a FeatureCollection file in `folder`."""
+    return lambda name, features: write_collection(folder / name, features)
 
 
 def write_collection(path: Path, features: list[Feature]) -> None:

@@ -21,17 +21,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from geo_common import Feature, LocalMetres, feature, polygon, write_collection
+from geo_common import LocalMetres, feature, polygon, writer
 
 ORIGIN_LON, ORIGIN_LAT = 118.470, 36.680
 OUT = Path(__file__).resolve().parents[2] / "scenarios" / "pilots" / "qingzhou"
 
 FRAME = LocalMetres(ORIGIN_LON, ORIGIN_LAT)
 lonlat, ring, rect = FRAME.lonlat, FRAME.ring, FRAME.rect
-
-
-def write(name: str, features: list[Feature]) -> None:
-    write_collection(OUT / name, features)
+write = writer(OUT)
 
 
 # 单元网格: (code, name, street, x0, y0, x1, y1) in metres

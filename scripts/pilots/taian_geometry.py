@@ -23,17 +23,14 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from geo_common import Feature, LocalMetres, feature, polygon, write_collection
+from geo_common import Feature, LocalMetres, feature, polygon, writer
 
 ORIGIN_LON, ORIGIN_LAT = 117.120, 36.185
 OUT = Path(__file__).resolve().parents[2] / "scenarios" / "pilots" / "taian"
 
 FRAME = LocalMetres(ORIGIN_LON, ORIGIN_LAT)
 lonlat, ring, rect = FRAME.lonlat, FRAME.ring, FRAME.rect
-
-
-def write(name: str, features: list[Feature]) -> None:
-    write_collection(OUT / name, features)
+write = writer(OUT)
 SEED = 2022  # the car-park offsets
 
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from geo_common import EqualAreaKm, Feature, hex_sites, scaled, write_collection
+from geo_common import EqualAreaKm, hex_sites, scaled, writer
 from shapely.geometry import Point, Polygon, box
 from shapely.ops import unary_union
 
@@ -40,10 +40,7 @@ OUT = Path(__file__).resolve().parents[2] / "scenarios" / "pilots" / "wudi"
 
 FRAME = EqualAreaKm(LON0, LAT0)
 lonlat_geom, feature = FRAME.geometry, FRAME.feature
-
-
-def write(name: str, features: list[Feature]) -> None:
-    write_collection(OUT / name, features)
+write = writer(OUT)
 
 
 # km east/north of the centre

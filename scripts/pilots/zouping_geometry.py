@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from geo_common import EqualAreaKm, Feature, hex_sites, scaled, write_collection
+from geo_common import EqualAreaKm, Feature, hex_sites, scaled, writer
 from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import unary_union
@@ -41,10 +41,7 @@ OUT = Path(__file__).resolve().parents[2] / "scenarios" / "pilots" / "zouping"
 
 FRAME = EqualAreaKm(LON0, LAT0)
 lonlat_geom, feature = FRAME.geometry, FRAME.feature
-
-
-def write(name: str, features: list[Feature]) -> None:
-    write_collection(OUT / name, features)
+write = writer(OUT)
 
 
 # km east/north of the centre
