@@ -21,15 +21,29 @@ from devices.traffic_detector import TrafficDetectorFleet
 from devices.water_level import WaterLevelFleet
 
 FLEET_MODELS: dict[str, type[Fleet]] = {
-    cls.KIND.name: cls for cls in (
-        SmartPoleFleet, AirStationFleet, ConstructionSiteFleet, WaterLevelFleet,
-        RiverLevelFleet, PumpStationFleet, ManholeCoverFleet, SmokeDetectorFleet,
-        GasDetectorFleet, ElectricalFireFleet, HydrantFleet, ParkingSpaceFleet, CarParkFleet,
-        EvChargerFleet, SmartBinFleet, PublicToiletFleet, TrafficDetectorFleet,
-        CameraFleet, TowerCameraFleet,
+    cls.KIND.name: cls
+    for cls in (
+        SmartPoleFleet,
+        AirStationFleet,
+        ConstructionSiteFleet,
+        WaterLevelFleet,
+        RiverLevelFleet,
+        PumpStationFleet,
+        ManholeCoverFleet,
+        SmokeDetectorFleet,
+        GasDetectorFleet,
+        ElectricalFireFleet,
+        HydrantFleet,
+        ParkingSpaceFleet,
+        CarParkFleet,
+        EvChargerFleet,
+        SmartBinFleet,
+        PublicToiletFleet,
+        TrafficDetectorFleet,
+        CameraFleet,
+        TowerCameraFleet,
     )
 }
 KINDS: dict[str, DeviceKind] = {name: cls.KIND for name, cls in FLEET_MODELS.items()}
 
-__all__ = ["COMMON_CONDITIONS", "FLEET_MODELS", "KINDS", "SENSES", "DeviceKind", "Fleet",
-           "Metric"]
+__all__ = ["COMMON_CONDITIONS", "FLEET_MODELS", "KINDS", "SENSES", "DeviceKind", "Fleet", "Metric"]

@@ -30,9 +30,13 @@ KIND = DeviceKind(
         Metric("co", "mg/m³", "一氧化碳", "CO", 0, 50, 2),
     ),
     senses=("pm25_extra", "dust_extra"),
-    alarms=("PM2.5超标 PM2.5 over limit", "PM10超标 PM10 over limit",
-            "臭氧超标 ozone over limit", "二氧化氮超标 NO2 over limit",
-            "异常排放 abnormal emission (a station far above its neighbours)"),
+    alarms=(
+        "PM2.5超标 PM2.5 over limit",
+        "PM10超标 PM10 over limit",
+        "臭氧超标 ozone over limit",
+        "二氧化氮超标 NO2 over limit",
+        "异常排放 abnormal emission (a station far above its neighbours)",
+    ),
 )
 
 # Siting spread per pollutant (lognormal sigma): pm25, coarse PM, so2, no2, o3, co.
@@ -49,15 +53,17 @@ class AirStationFleet(Fleet):
     def _setup(self) -> None:
         roadside = self.rng.random(self.n) < float(self.param("roadside_share", 0.4))
         # Exposure to the nearest road's traffic, 0 (park, rooftop) .. 1 (kerbside).
-        self.road = np.where(roadside, self.rng.uniform(0.6, 1.0, self.n),
-                             self.rng.uniform(0.0, 0.3, self.n))
+        self.road = np.where(
+            roadside, self.rng.uniform(0.6, 1.0, self.n), self.rng.uniform(0.0, 0.3, self.n)
+        )
         scale = float(self.param("siting_scale", 1.0))
         self.factor = np.exp(self.rng.normal(0.0, 1.0, (6, self.n)) * scale * _SITING[:, None])
         self.overread = float(self.param("humid_overread", 0.3))
         self.noise_scale = float(self.param("noise_scale", 1.0))
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         f = self.factor[:, idx]
         road = self.road[idx] * np.clip(cond["traffic"], 0.0, 1.0)
@@ -66,8 +72,9 @@ class AirStationFleet(Fleet):
         # Averaging over the interval: a 1-hour mean is quieter than a 5-minute one.
         quiet = self.noise_scale * np.sqrt(np.clip(300.0 / self.interval[idx], 0.1, 1.0))
 
-        pm25 = (cond["ambient_pm25"] * f[0] * drift * (1.0 + 0.2 * road)
-                + cond["pm25_extra"]) * humid
+        pm25 = (
+            cond["ambient_pm25"] * f[0] * drift * (1.0 + 0.2 * road) + cond["pm25_extra"]
+        ) * humid
         pm25 = pm25 + self.noise(1.0, size) * quiet * (2.0 + 0.05 * pm25)
         coarse = np.maximum(cond["ambient_pm10"] - cond["ambient_pm25"], 0.0) * f[1] * drift
         coarse = (coarse * (1.0 + 0.3 * road) + cond["dust_extra"]) * humid

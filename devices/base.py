@@ -33,14 +33,44 @@ import numpy as np
 #   dust_extra (µg/m³ PM10), noise_extra_db, leakage_extra_ma, cable_heat_c,
 #   lamp_failed_since, manhole_open_since, pump_failed_since, bin_overflow_since,
 #   charger_failed_since, sos_since (simulated seconds since start, NaN when not happening)
-COMMON_CONDITIONS = ("tod_s", "dow", "rain_mm_h", "rain_6h_mm", "ambient_temp_c",
-                     "ambient_rh_pct", "wind_ms", "ambient_pm25", "ambient_pm10", "ambient_no2",
-                     "ambient_so2", "ambient_o3", "ambient_co", "activity", "traffic",
-                     "area_noise")
-SENSES = ("smoke_pct_m", "heat_c", "pm25_extra", "water_depth_cm", "gas_lel_extra",
-          "pressure_drop_mpa", "crowd", "congestion", "dust_extra", "noise_extra_db",
-          "leakage_extra_ma", "cable_heat_c", "lamp_failed_since", "manhole_open_since",
-          "pump_failed_since", "bin_overflow_since", "charger_failed_since", "sos_since")
+COMMON_CONDITIONS = (
+    "tod_s",
+    "dow",
+    "rain_mm_h",
+    "rain_6h_mm",
+    "ambient_temp_c",
+    "ambient_rh_pct",
+    "wind_ms",
+    "ambient_pm25",
+    "ambient_pm10",
+    "ambient_no2",
+    "ambient_so2",
+    "ambient_o3",
+    "ambient_co",
+    "activity",
+    "traffic",
+    "area_noise",
+)
+SENSES = (
+    "smoke_pct_m",
+    "heat_c",
+    "pm25_extra",
+    "water_depth_cm",
+    "gas_lel_extra",
+    "pressure_drop_mpa",
+    "crowd",
+    "congestion",
+    "dust_extra",
+    "noise_extra_db",
+    "leakage_extra_ma",
+    "cable_heat_c",
+    "lamp_failed_since",
+    "manhole_open_since",
+    "pump_failed_since",
+    "bin_overflow_since",
+    "charger_failed_since",
+    "sos_since",
+)
 
 
 def is_active(since: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -80,8 +110,13 @@ class DeviceKind:
             "name_zh": self.name_zh,
             "name_en": self.name_en,
             "readings": [
-                {"name": m.name, "unit": m.unit, "name_zh": m.name_zh, "name_en": m.name_en,
-                 "range": [m.lo, m.hi]}
+                {
+                    "name": m.name,
+                    "unit": m.unit,
+                    "name_zh": m.name_zh,
+                    "name_en": m.name_en,
+                    "range": [m.lo, m.hi],
+                }
                 for m in self.metrics
             ],
             "alarms": list(self.alarms),
@@ -100,8 +135,14 @@ class Fleet(ABC):
     # Remote commands the kind accepts: action -> what it does (zh / en).
     COMMANDS: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, n: int, interval_s: float, rng: np.random.Generator,
-                 params: Mapping[str, Any] | None = None, t0: float = 0.0):
+    def __init__(
+        self,
+        n: int,
+        interval_s: float,
+        rng: np.random.Generator,
+        params: Mapping[str, Any] | None = None,
+        t0: float = 0.0,
+    ):
         if n < 1:
             raise ValueError("a fleet needs at least one device")
         self.n = n
@@ -135,8 +176,9 @@ class Fleet(ABC):
         self.seq[idx] += 1
         return self.seq[idx].copy()
 
-    def produce(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def produce(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         """Readings for devices `idx` at times `t`, clipped to range and rounded."""
         values = self.measure(idx, t, cond)
         out = {}
@@ -145,8 +187,9 @@ class Fleet(ABC):
         return out
 
     @abstractmethod
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         """Raw values per metric for readings of devices `idx` at times `t`."""
 
     def noise(self, sigma: float | np.ndarray, size: int) -> np.ndarray:
@@ -172,8 +215,9 @@ class Fleet(ABC):
         lo, hi = (float(v) for v in value)
         return self.rng.uniform(lo, hi, self.n)
 
-    def command(self, idx: np.ndarray, action: str, params: Mapping[str, Any],
-                t: float) -> tuple[str, str]:
+    def command(
+        self, idx: np.ndarray, action: str, params: Mapping[str, Any], t: float
+    ) -> tuple[str, str]:
         """Apply a remote command to devices `idx` at simulated time t; returns (status,
         detail) with status "ok", "rejected" (bad parameters) or "unsupported"."""
         return "unsupported", f"{self.KIND.name} takes no commands"

@@ -31,8 +31,14 @@ CAMERA = DeviceKind(
         Metric("bitrate_kbps", "kbit/s", "码率", "Stream bitrate", 0, 16000, 0),
     ),
     senses=(),
-    alarms=("烟火 smoke and fire", "违停 illegal parking", "占道经营 street vending",
-            "暴露垃圾 exposed garbage", "高密人群 crowd density", "漂浮物 floating debris"),
+    alarms=(
+        "烟火 smoke and fire",
+        "违停 illegal parking",
+        "占道经营 street vending",
+        "暴露垃圾 exposed garbage",
+        "高密人群 crowd density",
+        "漂浮物 floating debris",
+    ),
 )
 TOWER = DeviceKind(
     name="tower_camera",
@@ -46,8 +52,11 @@ TOWER = DeviceKind(
         Metric("thermal", "", "热成像模式", "Thermal mode", 0, 1, 0),
     ),
     senses=(),
-    alarms=("森林火情/秸秆焚烧 fire points and smoke", "违法占地/违建 land-use change",
-            "铁路沿线入侵 rail-line intrusion"),
+    alarms=(
+        "森林火情/秸秆焚烧 fire points and smoke",
+        "违法占地/违建 land-use change",
+        "铁路沿线入侵 rail-line intrusion",
+    ),
 )
 CAMERA_KINDS = ("camera", "tower_camera")
 DAY_START_S, DAY_END_S = 6 * 3600, 19 * 3600  # tower cameras go thermal outside these
@@ -77,14 +86,16 @@ class CameraFleet(Fleet):
         self.range_m = self.uniform("range_m", float(self.param("range_m", 80.0)))
         self.bitrate = self.spread(self.param("bitrate_kbps", 4096), 0.1)
         self.scene = str(self.param("scene", "street"))
-        default = (("floating_debris", "fire_smoke") if self.scene == "river"
-                   else self.DEFAULT_ANALYTICS)
+        default = (
+            ("floating_debris", "fire_smoke") if self.scene == "river" else self.DEFAULT_ANALYTICS
+        )
         self.analytics = tuple(self.param("analytics", default))
         self.idle_per_h = float(self.param("idle_per_h", 0.2))
         self.stream_drop_p = float(self.param("stream_drop_p", 0.002))
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         # Night scenes are darker and noisier: the encoder spends a little more.
         night = (cond["tod_s"] < DAY_START_S) | (cond["tod_s"] >= DAY_END_S)
         rate = self.bitrate[idx] * (1.0 + 0.15 * night) * (1.0 + self.noise(0.05, idx.size))
@@ -118,8 +129,7 @@ class TowerCameraFleet(Fleet):
         self.hfov_deg = self.uniform("hfov_deg", float(self.param("hfov_deg", 8.0)))
         self.phase_deg = self.rng.uniform(0.0, 360.0, self.n)
         self.scene = str(self.param("scene", "forest"))
-        self.analytics = tuple(self.param("analytics", ("fire_smoke", "land_change",
-                                                        "intrusion")))
+        self.analytics = tuple(self.param("analytics", ("fire_smoke", "land_change", "intrusion")))
         self.stream_drop_p = float(self.param("stream_drop_p", 0.002))
 
     def azimuth(self, i: int | np.ndarray, t: float | np.ndarray) -> np.ndarray:
@@ -135,14 +145,16 @@ class TowerCameraFleet(Fleet):
         times = first + period * np.arange(k0, k0 + np.ceil((t1 - t0) / period) + 1)
         return times[(times >= t0) & (times < t1)]
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         tod = cond["tod_s"]
         return {
             "stream_ok": (self.rng.random(idx.size) >= self.stream_drop_p).astype(float),
             "azimuth_deg": self.azimuth(idx, t),
-            "sweeps": np.floor((self.phase_deg[idx] / 360.0 * self.sweep_s[idx] + t)
-                               / self.sweep_s[idx]),
+            "sweeps": np.floor(
+                (self.phase_deg[idx] / 360.0 * self.sweep_s[idx] + t) / self.sweep_s[idx]
+            ),
             "thermal": ((tod < DAY_START_S) | (tod >= DAY_END_S)).astype(float),
         }
 

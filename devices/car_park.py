@@ -74,12 +74,13 @@ class CarParkFleet(Fleet):
         """Spaces per car park (read-only)."""
         return self._capacity
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
         keep = np.exp(-dt / self.tau)
-        dev = self.dev[idx] * keep + self.noise(self.wander, size) * np.sqrt(1.0 - keep ** 2)
+        dev = self.dev[idx] * keep + self.noise(self.wander, size) * np.sqrt(1.0 - keep**2)
         self.dev[idx] = dev
         share = occupancy_profile(cond["tod_s"], cond["dow"], self.use[idx])
         share = share + dev + 0.03 * cond["area_noise"]

@@ -28,9 +28,11 @@ KIND = DeviceKind(
         Metric("mist_on", "", "雾炮状态", "Mist cannon on", 0, 1, 0),
     ),
     senses=("dust_extra", "noise_extra_db"),
-    alarms=("扬尘超标 construction dust over limit",
-            "施工噪声超标 construction noise over limit",
-            "夜间违规施工 construction at night"),
+    alarms=(
+        "扬尘超标 construction dust over limit",
+        "施工噪声超标 construction noise over limit",
+        "夜间违规施工 construction at night",
+    ),
 )
 
 
@@ -60,8 +62,9 @@ class ConstructionSiteFleet(Fleet):
         self.base_intensity = self.rng.uniform(0.4, 1.0, self.n)
         self.mist = np.zeros(self.n, dtype=bool)
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         tod = cond["tod_s"]
         working = in_daily_window(tod, self.work_start, self.work_end)
@@ -79,14 +82,17 @@ class ConstructionSiteFleet(Fleet):
         dust = dust * np.exp(0.05 * cond["area_noise"]) + cond["dust_extra"]
         dust = np.maximum(dust + self.noise(1.0, size) * (4.0 + 0.05 * dust), 0.0)
         # The controller reacts to this reading: on above the threshold, off below the lower.
-        self.mist[idx] = np.where(dust > self.mist_on_ug, True,
-                                  np.where(dust < self.mist_off_ug, False, self.mist[idx]))
+        self.mist[idx] = np.where(
+            dust > self.mist_on_ug, True, np.where(dust < self.mist_off_ug, False, self.mist[idx])
+        )
 
-        bursts = np.where(working & (self.rng.random(size) < 0.1),
-                          self.rng.uniform(0.0, 4.0, size), 0.0)  # breakers, piling
+        bursts = np.where(
+            working & (self.rng.random(size) < 0.1), self.rng.uniform(0.0, 4.0, size), 0.0
+        )  # breakers, piling
         site_db = self.site_db[idx] + 10.0 * np.log10(np.maximum(work, 1e-6)) + bursts
         street_db = self.bg_db[idx] + 8.0 * np.clip(cond["traffic"], 0.0, 1.0)
-        level = 10.0 * np.log10(np.where(working, 10.0 ** (site_db / 10.0), 0.0)
-                                + 10.0 ** (street_db / 10.0))
+        level = 10.0 * np.log10(
+            np.where(working, 10.0 ** (site_db / 10.0), 0.0) + 10.0 ** (street_db / 10.0)
+        )
         level = level + 0.5 * cond["area_noise"] + cond["noise_extra_db"] + self.noise(1.2, size)
         return {"dust_pm10": dust, "noise_dba": level, "mist_on": self.mist[idx].astype(float)}

@@ -27,13 +27,13 @@ KIND = DeviceKind(
         Metric("cable_temp_c", "°C", "线缆温度", "Cable temperature", -40, 300, 1),
     ),
     senses=("leakage_extra_ma", "cable_heat_c", "heat_c"),
-    alarms=("剩余电流超限 residual current over limit",
-            "线缆温度超限 cable over-temperature"),
+    alarms=("剩余电流超限 residual current over limit", "线缆温度超限 cable over-temperature"),
 )
 
 
-def load_profile(tod: np.ndarray, dow: np.ndarray, commercial: np.ndarray,
-                 temp_c: np.ndarray) -> np.ndarray:
+def load_profile(
+    tod: np.ndarray, dow: np.ndarray, commercial: np.ndarray, temp_c: np.ndarray
+) -> np.ndarray:
     """Share of the circuit's rated load in use (about 0.15-1.1)."""
     weekday = dow < 5
     shop = 0.15 + 0.8 * bump(tod, 13.5, 3.2) * np.where(weekday, 1.0, 0.6)
@@ -59,8 +59,9 @@ class ElectricalFireFleet(Fleet):
         self.indoor = self.rng.normal(0.0, 1.0, self.n)
         self.temp = np.full(self.n, np.nan)  # cable temperature from load and room, °C
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
         ambient = cond["ambient_temp_c"]
@@ -70,10 +71,11 @@ class ElectricalFireFleet(Fleet):
         leak = leak + self.noise(1.0, size) * (2.0 + 0.03 * leak)
 
         room = 22.0 + 0.5 * (ambient - 22.0) + self.indoor[idx]  # distribution rooms
-        target = room + self.heating[idx] * load ** 2
+        target = room + self.heating[idx] * load**2
         temp = self.temp[idx]
-        temp = np.where(np.isnan(temp), target,
-                        temp + (target - temp) * (1.0 - np.exp(-dt / self.tau)))
+        temp = np.where(
+            np.isnan(temp), target, temp + (target - temp) * (1.0 - np.exp(-dt / self.tau))
+        )
         self.temp[idx] = temp
         cable = temp + cond["cable_heat_c"] + cond["heat_c"] + self.noise(0.3, size)
         return {"leakage_ma": np.maximum(leak, 0.0), "cable_temp_c": cable}

@@ -62,10 +62,14 @@ class EvChargerFleet(Fleet):
     def _setup(self) -> None:
         self.dc = self.rng.random(self.n) < float(self.param("dc_share", 0.3))
         dc_kw = np.asarray(self.param("dc_kw", [60.0, 120.0]), dtype=float).ravel()
-        self.rated = np.where(self.dc, self.rng.choice(dc_kw, self.n),
-                              float(self.param("ac_kw", 7.0)))
-        self.per_day = np.where(self.dc, float(self.param("sessions_per_day_dc", 9.0)),
-                                float(self.param("sessions_per_day_ac", 2.5)))
+        self.rated = np.where(
+            self.dc, self.rng.choice(dc_kw, self.n), float(self.param("ac_kw", 7.0))
+        )
+        self.per_day = np.where(
+            self.dc,
+            float(self.param("sessions_per_day_dc", 9.0)),
+            float(self.param("sessions_per_day_ac", 2.5)),
+        )
         self.kwh_ac = tuple(float(v) for v in self.param("session_kwh_ac", [8.0, 35.0]))
         self.kwh_dc = tuple(float(v) for v in self.param("session_kwh_dc", [15.0, 50.0]))
         self.energy = self.rng.uniform(500.0, 20000.0, self.n) * np.where(self.dc, 10.0, 1.0)
@@ -73,8 +77,9 @@ class EvChargerFleet(Fleet):
         self.session = np.ones(self.n)  # kWh the current session wanted in all
         self.power = np.zeros(self.n)  # kW drawn since the last reading
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
         delivered = np.minimum(self.power[idx] * dt / 3600.0, self.remaining[idx])
@@ -86,8 +91,9 @@ class EvChargerFleet(Fleet):
         rate = self.per_day[idx] / 86400.0 * arrival_shape(cond["tod_s"], dc)
         idle = (remaining <= 1e-9) & ~failed
         arrive = idle & (self.rng.random(size) < 1.0 - np.exp(-rate * dt))
-        want = np.where(dc, self.rng.uniform(*self.kwh_dc, size),
-                        self.rng.uniform(*self.kwh_ac, size))
+        want = np.where(
+            dc, self.rng.uniform(*self.kwh_dc, size), self.rng.uniform(*self.kwh_ac, size)
+        )
         remaining = np.where(arrive, want, np.where(failed, 0.0, remaining))
         self.session[idx] = np.where(arrive, want, self.session[idx])
         self.remaining[idx] = remaining
@@ -99,5 +105,4 @@ class EvChargerFleet(Fleet):
         power = np.where(charging, power * (1.0 + self.noise(0.02, size)), 0.0)
         self.power[idx] = power
         status = np.where(failed, FAULT, np.where(charging, CHARGING, IDLE))
-        return {"status": status.astype(float), "power_kw": power,
-                "energy_kwh": self.energy[idx]}
+        return {"status": status.astype(float), "power_kw": power, "energy_kwh": self.energy[idx]}

@@ -38,18 +38,19 @@ class GasDetectorFleet(Fleet):
         self.nuisance_rate = float(self.param("nuisance_per_day", 0.01)) / 86400.0
         lo, hi = self.param("nuisance_lel", [2.0, 8.0])
         self.nuisance_range = (float(lo), float(hi))
-        self.zero = np.abs(self.rng.normal(0.0, float(self.param("zero_offset_lel", 0.3)),
-                                           self.n))
+        self.zero = np.abs(self.rng.normal(0.0, float(self.param("zero_offset_lel", 0.3)), self.n))
         self.drain = float(self.param("battery_drain_pct_day", 0.03)) / 86400.0
         self.battery0 = self.rng.uniform(50.0, 100.0, self.n)
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         nuisance = self.rng.random(size) < self.nuisance_rate * self.interval[idx]
         blip = np.where(nuisance, self.rng.uniform(*self.nuisance_range, size), 0.0)
-        cross = (0.01 * (cond["ambient_rh_pct"] - 60.0)
-                 + 0.01 * (cond["ambient_temp_c"] - 20.0))
+        cross = 0.01 * (cond["ambient_rh_pct"] - 60.0) + 0.01 * (cond["ambient_temp_c"] - 20.0)
         gas = self.zero[idx] + cross + cond["gas_lel_extra"] + blip + self.noise(0.1, size)
-        return {"gas_lel_pct": np.maximum(gas, 0.0),
-                "battery_pct": self.battery0[idx] - self.drain * t}
+        return {
+            "gas_lel_pct": np.maximum(gas, 0.0),
+            "battery_pct": self.battery0[idx] - self.drain * t,
+        }

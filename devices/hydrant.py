@@ -21,9 +21,7 @@ KIND = DeviceKind(
     name_zh="消防栓水压监测",
     name_en="Hydrant pressure monitor",
     id_prefix="HY",
-    metrics=(
-        Metric("pressure_mpa", "MPa", "水压", "Water pressure", 0, 2.5, 3),
-    ),
+    metrics=(Metric("pressure_mpa", "MPa", "水压", "Water pressure", 0, 2.5, 3),),
     senses=("pressure_drop_mpa",),
     alarms=("消防栓水压低 hydrant pressure low", "消防栓无水 hydrant dry (leak, burst or theft)"),
 )
@@ -50,9 +48,15 @@ class HydrantFleet(Fleet):
         self.dip = self.spread(self.param("demand_dip_mpa", 0.06), 0.2)
         self.noise_mpa = float(self.param("noise_mpa", 0.004))
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         demand = water_demand(cond["tod_s"], cond["dow"], cond["ambient_temp_c"])
-        pressure = (self.base[idx] - self.dip[idx] * demand + 0.008 * cond["area_noise"]
-                    - cond["pressure_drop_mpa"] + self.noise(self.noise_mpa, idx.size))
+        pressure = (
+            self.base[idx]
+            - self.dip[idx] * demand
+            + 0.008 * cond["area_noise"]
+            - cond["pressure_drop_mpa"]
+            + self.noise(self.noise_mpa, idx.size)
+        )
         return {"pressure_mpa": np.maximum(pressure, 0.0)}

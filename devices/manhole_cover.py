@@ -27,8 +27,11 @@ KIND = DeviceKind(
         Metric("battery_pct", "%", "电量", "Battery", 0, 100, 1),
     ),
     senses=("manhole_open_since",),
-    alarms=("井盖开启/位移 manhole cover open or displaced",
-            "井下水位高 chamber water high (surcharge)", "电量低 battery low"),
+    alarms=(
+        "井盖开启/位移 manhole cover open or displaced",
+        "井下水位高 chamber water high (surcharge)",
+        "电量低 battery low",
+    ),
 )
 
 
@@ -53,13 +56,17 @@ class ManholeCoverFleet(Fleet):
         self.drain = float(self.param("battery_drain_pct_day", 0.03)) / 86400.0
         self.battery0 = self.rng.uniform(60.0, 100.0, self.n)
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
-        target = (self.base_water[idx] * (0.6 + 0.8 * np.clip(cond["activity"], 0, 1))
-                  + self.gain[idx] * (self.rain_gain * np.maximum(cond["rain_mm_h"], 0.0)
-                                      + self.runoff_gain * np.maximum(cond["rain_6h_mm"], 0.0)))
+        target = self.base_water[idx] * (0.6 + 0.8 * np.clip(cond["activity"], 0, 1)) + self.gain[
+            idx
+        ] * (
+            self.rain_gain * np.maximum(cond["rain_mm_h"], 0.0)
+            + self.runoff_gain * np.maximum(cond["rain_6h_mm"], 0.0)
+        )
         water = self.water[idx]
         water = water + (target - water) * (1.0 - np.exp(-dt / self.tau))
         water = np.minimum(water, self.depth[idx])
@@ -67,8 +74,11 @@ class ManholeCoverFleet(Fleet):
 
         opened = is_active(cond["manhole_open_since"], t)
         vibration = np.abs(self.noise(1.0, size)) * 0.4 * np.clip(cond["traffic"], 0, 1)
-        tilt = np.where(opened, self.open_tilt[idx] + self.noise(2.0, size),
-                        self.rest_tilt[idx] + vibration + self.noise(0.1, size))
+        tilt = np.where(
+            opened,
+            self.open_tilt[idx] + self.noise(2.0, size),
+            self.rest_tilt[idx] + vibration + self.noise(0.1, size),
+        )
         return {
             "tilt_deg": np.abs(tilt),
             "open": opened.astype(float),

@@ -58,8 +58,9 @@ class ParkingSpaceFleet(Fleet):
         self.battery = self.rng.uniform(60.0, 100.0, self.n)
         self.occupied = np.zeros(self.n, dtype=bool)
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         first = np.isnan(self.last_t[idx])
         dt = self.elapsed(idx, t)

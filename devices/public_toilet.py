@@ -26,8 +26,7 @@ KIND = DeviceKind(
         Metric("h2s_ppm", "ppm", "硫化氢", "Hydrogen sulphide (H2S)", 0, 10, 3),
     ),
     senses=("crowd",),
-    alarms=("公厕异味 toilet odour over limit (cleaning task)",
-            "公厕客流过大 toilet crowded"),
+    alarms=("公厕异味 toilet odour over limit (cleaning task)", "公厕客流过大 toilet crowded"),
 )
 
 
@@ -50,14 +49,20 @@ class PublicToiletFleet(Fleet):
         self.background = self.rng.uniform(0.05, 0.2, self.n)
         self.odour = np.zeros(self.n)  # NH3 above background, ppm
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
         wet = np.clip(cond["rain_mm_h"] / 10.0, 0.0, 1.0)
-        expected = (self.peak[idx] * np.clip(cond["activity"], 0.0, None)
-                    * (1.0 + np.maximum(cond["crowd"], 0.0)) * (1.0 - 0.3 * wet)
-                    * self.interval[idx] / 3600.0)
+        expected = (
+            self.peak[idx]
+            * np.clip(cond["activity"], 0.0, None)
+            * (1.0 + np.maximum(cond["crowd"], 0.0))
+            * (1.0 - 0.3 * wet)
+            * self.interval[idx]
+            / 3600.0
+        )
         people = self.rng.poisson(np.maximum(expected, 0.0))
         warm = np.clip(1.0 + 0.04 * (cond["ambient_temp_c"] - 20.0), 0.5, 2.0)
         added = people * self.per_visit * warm
@@ -69,5 +74,8 @@ class PublicToiletFleet(Fleet):
         self.odour[idx] = odour
         nh3 = self.background[idx] + odour + self.noise(0.02, size)
         h2s = 0.001 + self.h2s_ratio * odour + self.noise(0.0005, size)
-        return {"people_count": people.astype(float), "nh3_ppm": np.maximum(nh3, 0.0),
-                "h2s_ppm": np.maximum(h2s, 0.0)}
+        return {
+            "people_count": people.astype(float),
+            "nh3_ppm": np.maximum(nh3, 0.0),
+            "h2s_ppm": np.maximum(h2s, 0.0),
+        }

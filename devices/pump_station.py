@@ -71,16 +71,19 @@ class PumpStationFleet(Fleet):
         self.level = self.rng.uniform(0.8, start - 0.2, self.n)
         self.running = np.zeros(self.n, dtype=np.int64)
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = np.minimum(self.elapsed(idx, t), 6 * 3600.0)
         steps = int(np.clip(np.ceil(dt.max(initial=0.0) / 60.0), 1, _MAX_STEPS))
         h = dt / steps / 3600.0  # hours per sub-step
-        inflow = (self.dry * (0.6 + 0.8 * np.clip(cond["activity"], 0, 1))
-                  + self.catchment[idx] * np.exp(0.1 * cond["area_noise"])
-                  * (self.rain_gain * np.maximum(cond["rain_mm_h"], 0.0)
-                     + self.runoff_gain * np.maximum(cond["rain_6h_mm"], 0.0)))
+        inflow = self.dry * (0.6 + 0.8 * np.clip(cond["activity"], 0, 1)) + self.catchment[
+            idx
+        ] * np.exp(0.1 * cond["area_noise"]) * (
+            self.rain_gain * np.maximum(cond["rain_mm_h"], 0.0)
+            + self.runoff_gain * np.maximum(cond["rain_6h_mm"], 0.0)
+        )
         failed = is_active(cond["pump_failed_since"], t)
         pumps = self.pumps[idx]
         available = np.where(failed, pumps - self.fault_units[idx], pumps)

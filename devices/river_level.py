@@ -51,8 +51,9 @@ class RiverLevelFleet(Fleet):
         self.rise = np.zeros(self.n)  # metres above base now
         self.catch = self.rng.lognormal(0.0, 0.05, self.n)  # rain-gauge catch efficiency
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
         rain6 = np.maximum(cond["rain_6h_mm"], 0.0)

@@ -24,15 +24,40 @@ SCENE_KINDS = ("street", "square", "river", "forest", "farmland", "rail")
 
 # What each object kind is: targets produce a ground-truth label, distractors never do.
 OBJECT_KINDS = (
-    "car", "red_car", "person", "crowd", "stall", "garbage", "debris", "flame", "smoke", "fire",
-    "red_sign", "lantern", "steam", "cloud", "building", "intruder", "train", "shadow",
-    "reflection", "dog",
+    "car",
+    "red_car",
+    "person",
+    "crowd",
+    "stall",
+    "garbage",
+    "debris",
+    "flame",
+    "smoke",
+    "fire",
+    "red_sign",
+    "lantern",
+    "steam",
+    "cloud",
+    "building",
+    "intruder",
+    "train",
+    "shadow",
+    "reflection",
+    "dog",
 )
 # A `crowd` object with fewer people than this is "a few people", not a crowd (no label).
 CROWD_MIN_PEOPLE = 12
-_LABEL_OF = {"fire": "fire_smoke", "flame": "fire_smoke", "smoke": "fire_smoke",
-             "stall": "stall", "garbage": "garbage", "debris": "debris",
-             "building": "land_change", "intruder": "intrusion", "crowd": "crowd"}
+_LABEL_OF = {
+    "fire": "fire_smoke",
+    "flame": "fire_smoke",
+    "smoke": "fire_smoke",
+    "stall": "stall",
+    "garbage": "garbage",
+    "debris": "debris",
+    "building": "land_change",
+    "intruder": "intrusion",
+    "crowd": "crowd",
+}
 
 BGR = tuple[int, int, int]
 Polygon = tuple[tuple[float, float], ...]
@@ -135,14 +160,22 @@ def layout(kind: str, width: int = 320, height: int = 240) -> dict[str, tuple[fl
     road, sidewalks, water, sky or track are, so that callers place objects and zones."""
     h, w = float(height), float(width)
     if kind == "street":
-        return {"sky": (0, 0.30 * h), "upper_walk": (0.30 * h, 0.42 * h),
-                "road": (0.42 * h, 0.84 * h), "lane_a": (0.46 * h, 0.62 * h),
-                "lane_b": (0.66 * h, 0.82 * h), "lower_walk": (0.84 * h, h)}
+        return {
+            "sky": (0, 0.30 * h),
+            "upper_walk": (0.30 * h, 0.42 * h),
+            "road": (0.42 * h, 0.84 * h),
+            "lane_a": (0.46 * h, 0.62 * h),
+            "lane_b": (0.66 * h, 0.82 * h),
+            "lower_walk": (0.84 * h, h),
+        }
     if kind == "square":
         return {"plaza": (0.0, h), "edge": (0.80 * h, h)}
     if kind == "river":
-        return {"far_bank": (0, 0.32 * h), "water": (0.32 * h, 0.80 * h),
-                "near_bank": (0.80 * h, h)}
+        return {
+            "far_bank": (0, 0.32 * h),
+            "water": (0.32 * h, 0.80 * h),
+            "near_bank": (0.80 * h, h),
+        }
     if kind == "forest":
         return {"sky": (0, 0.38 * h), "ridge": (0.30 * h, 0.45 * h), "canopy": (0.42 * h, h)}
     if kind == "farmland":
@@ -162,9 +195,11 @@ def default_zones(kind: str, width: int = 320, height: int = 240) -> dict[str, P
     lay, w = layout(kind, width, height), float(width)
     if kind == "street":
         y0, y1 = lay["lane_b"]
-        return {"no_parking": band_polygon(0.05 * w, y0, 0.95 * w, lay["road"][1]),
-                "vending": band_polygon(0.0, lay["lower_walk"][0], w, height),
-                "garbage": band_polygon(0.0, lay["upper_walk"][0], w, height)}
+        return {
+            "no_parking": band_polygon(0.05 * w, y0, 0.95 * w, lay["road"][1]),
+            "vending": band_polygon(0.0, lay["lower_walk"][0], w, height),
+            "garbage": band_polygon(0.0, lay["upper_walk"][0], w, height),
+        }
     if kind == "square":
         return {"vending": band_polygon(0.0, lay["edge"][0], w, height)}
     if kind == "river":
@@ -226,14 +261,24 @@ def _day_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
         while x < w:  # building fronts of varied colours with window grids
             bw = float(rng.uniform(40, 80)) * s
             top = float(rng.uniform(0.0, 0.12)) * h
-            palette = [(170, 190, 205), (150, 150, 155), (60, 75, 140), (190, 200, 200),
-                       (120, 140, 160)]
+            palette = [
+                (170, 190, 205),
+                (150, 150, 155),
+                (60, 75, 140),
+                (190, 200, 200),
+                (120, 140, 160),
+            ]
             c = palette[int(rng.integers(len(palette)))]
             cv2.rectangle(img, (int(x), int(top)), (int(x + bw), int(lay["sky"][1])), c, -1)
             for wy in np.arange(top + 6 * s, lay["sky"][1] - 8 * s, 12 * s):
                 for wx in np.arange(x + 5 * s, x + bw - 8 * s, 11 * s):
-                    cv2.rectangle(img, (int(wx), int(wy)), (int(wx + 6 * s), int(wy + 6 * s)),
-                                  (110, 95, 80), -1)
+                    cv2.rectangle(
+                        img,
+                        (int(wx), int(wy)),
+                        (int(wx + 6 * s), int(wy + 6 * s)),
+                        (110, 95, 80),
+                        -1,
+                    )
             x += bw
         _fill(img, *lay["upper_walk"], (160, 165, 170), tex)
         _fill(img, *lay["road"], (85, 85, 88), tex * 0.8)
@@ -254,25 +299,36 @@ def _day_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
             cv2.line(img, (x, 0), (x, h), (150, 156, 160), 1)
         for _ in range(3):  # planters
             px, py = rng.uniform(0.1, 0.9) * w, rng.uniform(0.1, 0.6) * h
-            cv2.rectangle(img, (int(px), int(py)), (int(px + 22 * s), int(py + 10 * s)),
-                          (90, 100, 110), -1)
-            cv2.ellipse(img, (int(px + 11 * s), int(py + 2 * s)), (int(12 * s), int(6 * s)), 0,
-                        0, 360, (50, 120, 60), -1)
+            cv2.rectangle(
+                img, (int(px), int(py)), (int(px + 22 * s), int(py + 10 * s)), (90, 100, 110), -1
+            )
+            cv2.ellipse(
+                img,
+                (int(px + 11 * s), int(py + 2 * s)),
+                (int(12 * s), int(6 * s)),
+                0,
+                0,
+                360,
+                (50, 120, 60),
+                -1,
+            )
     elif kind == "river":
         _fill(img, *lay["far_bank"], (70, 135, 80), tex * 1.5)
         _fill(img, *lay["water"], (125, 110, 80), tex * 0.5)
         _fill(img, *lay["near_bank"], (130, 140, 145), tex)
         for tx in rng.uniform(0, w, 7):  # trees on the far bank
-            cv2.circle(img, (int(tx), int(lay["far_bank"][1] - 14 * s)), int(10 * s),
-                       (40, 95, 45), -1)
+            cv2.circle(
+                img, (int(tx), int(lay["far_bank"][1] - 14 * s)), int(10 * s), (40, 95, 45), -1
+            )
         y0 = int(lay["water"][0])
         cv2.line(img, (0, y0), (w, y0), (110, 120, 120), max(1, int(2 * s)))
     elif kind == "forest":
         _sky(img, lay["canopy"][0])  # behind the ridge too
         ys = lay["ridge"]
         xs = np.arange(w + 1)
-        ridge = ys[0] + (ys[1] - ys[0]) * (0.5 + 0.5 * np.sin(xs / (37 * s) + seed)
-                                           * np.cos(xs / (91 * s)))
+        ridge = ys[0] + (ys[1] - ys[0]) * (
+            0.5 + 0.5 * np.sin(xs / (37 * s) + seed) * np.cos(xs / (91 * s))
+        )
         pts = np.stack([xs, ridge], 1).astype(np.int32)
         poly = np.concatenate([pts, [[w, h], [0, h]]]).astype(np.int32)
         cv2.fillPoly(img, [poly], (115, 135, 120))  # hazy distant ridge
@@ -282,8 +338,10 @@ def _day_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
         img[y0:] = np.clip(canopy[y0:], 0, 255).astype(np.uint8)
     elif kind == "farmland":
         _sky(img, lay["sky"][1])
-        y, colours = lay["fields"][0], [(70, 150, 90), (80, 175, 195), (60, 100, 130),
-                                        (60, 140, 80), (90, 170, 180)]
+        y, colours = (
+            lay["fields"][0],
+            [(70, 150, 90), (80, 175, 195), (60, 100, 130), (60, 140, 80), (90, 170, 180)],
+        )
         i = int(rng.integers(len(colours)))
         while y < h:  # strips of fields, wider toward the camera
             dh = (6 + 0.2 * (y - lay["fields"][0])) * float(rng.uniform(0.8, 1.3))
@@ -296,11 +354,12 @@ def _day_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
         x0, x1 = lay["track_x"]
         gravel = np.full((h, int(x1 - x0), 3), (120, 125, 130), np.float32)
         gravel += _texture(rng, h, int(x1 - x0), 18.0, 1)[:, :, None]
-        img[:, int(x0):int(x0) + gravel.shape[1]] = np.clip(gravel, 0, 255).astype(np.uint8)
+        img[:, int(x0) : int(x0) + gravel.shape[1]] = np.clip(gravel, 0, 255).astype(np.uint8)
         r0, r1 = x0 + 0.25 * (x1 - x0), x0 + 0.75 * (x1 - x0)
         for y in range(0, h, int(9 * s)):  # sleepers
-            cv2.rectangle(img, (int(r0 - 8 * s), y), (int(r1 + 8 * s), y + int(3 * s)),
-                          (60, 75, 95), -1)
+            cv2.rectangle(
+                img, (int(r0 - 8 * s), y), (int(r1 + 8 * s), y + int(3 * s)), (60, 75, 95), -1
+            )
         for rx in (r0, r1):
             cv2.line(img, (int(rx), 0), (int(rx), h), (175, 180, 185), max(1, int(2 * s)))
         for fx in (x0 - 12 * s, x1 + 12 * s):  # fences beside the line
@@ -330,9 +389,9 @@ def _thermal_background(kind: str, seed: int, w: int, h: int) -> np.ndarray:
     if "sky" in lay:
         grey[: round(lay["sky"][1])] = 25.0
     if kind == "river":
-        grey[round(lay["water"][0]):round(lay["water"][1])] = 55.0
+        grey[round(lay["water"][0]) : round(lay["water"][1])] = 55.0
     if kind == "street":
-        grey[round(lay["road"][0]):round(lay["road"][1])] = 95.0
+        grey[round(lay["road"][0]) : round(lay["road"][1])] = 95.0
     grey += _texture(rng, h, w, 5.0, int(5 * w / 320))
     g = np.clip(grey, 0, 255).astype(np.uint8)
     return cv2.cvtColor(g, cv2.COLOR_GRAY2BGR)
@@ -402,25 +461,36 @@ def _pt(x: float, y: float) -> tuple[int, int]:
     return round(x), round(y)
 
 
-_CAR_COLOURS: tuple[BGR, ...] = ((200, 200, 200), (60, 60, 60), (140, 140, 145), (150, 80, 30),
-                                 (40, 40, 40), (90, 110, 70), (220, 225, 230))
+_CAR_COLOURS: tuple[BGR, ...] = (
+    (200, 200, 200),
+    (60, 60, 60),
+    (140, 140, 145),
+    (150, 80, 30),
+    (40, 40, 40),
+    (90, 110, 70),
+    (220, 225, 230),
+)
 _RED_COLOURS: tuple[BGR, ...] = ((30, 30, 200), (40, 30, 170), (20, 110, 235), (10, 160, 240))
 
 
-def _draw_car(img: np.ndarray, box: tuple[float, ...], colour: BGR, ctx: _Ctx,
-              moving: bool) -> None:
+def _draw_car(
+    img: np.ndarray, box: tuple[float, ...], colour: BGR, ctx: _Ctx, moving: bool
+) -> None:
     x, y, w, h = box
     body = ctx.col(colour, 130)
     cv2.rectangle(img, _pt(x, y), _pt(x + w, y + h), body, -1)
     glass = ctx.col((70, 55, 45), 90)
     if w >= h:  # side/top view of a car going left-right: windscreens at both ends of the roof
-        cv2.rectangle(img, _pt(x + 0.22 * w, y + 0.18 * h), _pt(x + 0.42 * w, y + 0.82 * h),
-                      glass, -1)
-        cv2.rectangle(img, _pt(x + 0.62 * w, y + 0.18 * h), _pt(x + 0.78 * w, y + 0.82 * h),
-                      glass, -1)
+        cv2.rectangle(
+            img, _pt(x + 0.22 * w, y + 0.18 * h), _pt(x + 0.42 * w, y + 0.82 * h), glass, -1
+        )
+        cv2.rectangle(
+            img, _pt(x + 0.62 * w, y + 0.18 * h), _pt(x + 0.78 * w, y + 0.82 * h), glass, -1
+        )
     else:
-        cv2.rectangle(img, _pt(x + 0.18 * w, y + 0.22 * h), _pt(x + 0.82 * w, y + 0.42 * h),
-                      glass, -1)
+        cv2.rectangle(
+            img, _pt(x + 0.18 * w, y + 0.22 * h), _pt(x + 0.82 * w, y + 0.42 * h), glass, -1
+        )
     if ctx.night and not ctx.thermal and moving:  # lights: head (white) and tail (red)
         r = max(1, round(0.1 * h))
         cv2.circle(img, _pt(x + w, y + 0.25 * h), r, (230, 240, 245), -1)
@@ -429,12 +499,21 @@ def _draw_car(img: np.ndarray, box: tuple[float, ...], colour: BGR, ctx: _Ctx,
         cv2.circle(img, _pt(x, y + 0.75 * h), r, (40, 40, 200), -1)
 
 
-_CLOTHES: tuple[BGR, ...] = ((40, 40, 40), (180, 60, 40), (200, 200, 200), (60, 60, 150),
-                             (50, 120, 160), (120, 60, 120), (90, 140, 60), (30, 150, 220))
+_CLOTHES: tuple[BGR, ...] = (
+    (40, 40, 40),
+    (180, 60, 40),
+    (200, 200, 200),
+    (60, 60, 150),
+    (50, 120, 160),
+    (120, 60, 120),
+    (90, 140, 60),
+    (30, 150, 220),
+)
 
 
-def _draw_person(img: np.ndarray, x: float, y: float, w: float, h: float, clothes: BGR,
-                 step: int, ctx: _Ctx) -> None:
+def _draw_person(
+    img: np.ndarray, x: float, y: float, w: float, h: float, clothes: BGR, step: int, ctx: _Ctx
+) -> None:
     """Upright person in a (w, h) box: head, torso, legs (apart when walking)."""
     head = ctx.col((60, 90, 140), 155)
     cloth = ctx.col(clothes, 145)
@@ -443,10 +522,20 @@ def _draw_person(img: np.ndarray, x: float, y: float, w: float, h: float, clothe
     cv2.circle(img, _pt(x + w / 2, y + r), round(r), head, -1)
     cv2.rectangle(img, _pt(x + 0.1 * w, y + 2 * r), _pt(x + 0.9 * w, y + 0.62 * h), cloth, -1)
     spread = 0.25 * w if step % 2 else 0.0
-    cv2.line(img, _pt(x + 0.35 * w, y + 0.62 * h), _pt(x + 0.35 * w - spread, y + h), legs,
-             max(1, round(0.22 * w)))
-    cv2.line(img, _pt(x + 0.65 * w, y + 0.62 * h), _pt(x + 0.65 * w + spread, y + h), legs,
-             max(1, round(0.22 * w)))
+    cv2.line(
+        img,
+        _pt(x + 0.35 * w, y + 0.62 * h),
+        _pt(x + 0.35 * w - spread, y + h),
+        legs,
+        max(1, round(0.22 * w)),
+    )
+    cv2.line(
+        img,
+        _pt(x + 0.65 * w, y + 0.62 * h),
+        _pt(x + 0.65 * w + spread, y + h),
+        legs,
+        max(1, round(0.22 * w)),
+    )
 
 
 def _person_size(ctx: _Ctx) -> tuple[float, float]:
@@ -479,13 +568,20 @@ def _blend_mask(img: np.ndarray, x0: int, y0: int, alpha: np.ndarray, colour: BG
     bx1, by1 = min(W, x0 + w), min(H, y0 + h)
     if bx1 <= bx0 or by1 <= by0:
         return
-    a = alpha[ay0:ay0 + by1 - by0, ax0:ax0 + bx1 - bx0, None]
+    a = alpha[ay0 : ay0 + by1 - by0, ax0 : ax0 + bx1 - bx0, None]
     roi = img[by0:by1, bx0:bx1].astype(np.float32)
     img[by0:by1, bx0:bx1] = (roi + a * (np.array(colour, np.float32) - roi)).astype(np.uint8)
 
 
-def _draw_plume(img: np.ndarray, box: tuple[float, ...], colour: BGR, opacity: float,
-                rng: np.random.Generator, t: float, fade_top: bool) -> None:
+def _draw_plume(
+    img: np.ndarray,
+    box: tuple[float, ...],
+    colour: BGR,
+    opacity: float,
+    rng: np.random.Generator,
+    t: float,
+    fade_top: bool,
+) -> None:
     """Billowing smoke or steam: puffs along a wavering axis, widening upward, re-drawn with
     jitter every frame and blurred into a soft, semi-transparent mask."""
     x, y, w, h = box
@@ -512,8 +608,9 @@ def _draw_plume(img: np.ndarray, box: tuple[float, ...], colour: BGR, opacity: f
     _blend_mask(img, round(x) - pad, round(y) - pad, mask, colour)
 
 
-def _draw_flame(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator,
-                ctx: _Ctx) -> None:
+def _draw_flame(
+    img: np.ndarray, box: tuple[float, ...], rng: np.random.Generator, ctx: _Ctx
+) -> None:
     """Flickering flame: tongues of random height every frame, red-orange outside, orange,
     then a yellow-white core; self-luminous, so not darkened at night."""
     x, y, w, h = box
@@ -531,16 +628,25 @@ def _draw_flame(img: np.ndarray, box: tuple[float, ...], rng: np.random.Generato
         for i in range(n):
             fx = (i + 0.5) / n
             tip = h * shrink * float(rng.uniform(0.45, 1.0)) * (1.0 - 0.5 * abs(fx - 0.5))
-            pts.append(_pt(x + w * ((1 - shrink) / 2 + shrink * fx) + rng.uniform(-1, 1) * 0.1 * w,
-                           base_y - tip))
-            pts.append(_pt(x + w * ((1 - shrink) / 2 + shrink * (i + 1) / n), base_y
-                           - h * shrink * 0.35 * float(rng.uniform(0.6, 1.0))))
+            pts.append(
+                _pt(
+                    x + w * ((1 - shrink) / 2 + shrink * fx) + rng.uniform(-1, 1) * 0.1 * w,
+                    base_y - tip,
+                )
+            )
+            pts.append(
+                _pt(
+                    x + w * ((1 - shrink) / 2 + shrink * (i + 1) / n),
+                    base_y - h * shrink * 0.35 * float(rng.uniform(0.6, 1.0)),
+                )
+            )
         pts.append(_pt(x + w * (1 + shrink) / 2, base_y))
         cv2.fillPoly(img, [np.array(pts, np.int32)], colour, cv2.LINE_AA)
 
 
-def _draw_fire(img: np.ndarray, obj: SceneObject, box: tuple[float, ...], idx: int,
-               ctx: _Ctx) -> None:
+def _draw_fire(
+    img: np.ndarray, obj: SceneObject, box: tuple[float, ...], idx: int, ctx: _Ctx
+) -> None:
     rng = _rng(ctx.spec.seed, 7300 + idx, ctx.t)
     x, y, w, h = box
     shade = 95 + (ctx.spec.seed * 37 + idx * 11) % 60  # smoke from dark to light grey
@@ -561,8 +667,11 @@ def _draw_stall(img: np.ndarray, box: tuple[float, ...], idx: int, ctx: _Ctx) ->
     """Vendor's cart: a table of goods under a striped awning."""
     x, y, w, h = box
     rng = _rng(ctx.spec.seed, 7400 + idx)
-    stripes = [((40, 40, 200), (240, 240, 240)), ((170, 90, 30), (240, 240, 240)),
-               ((40, 160, 60), (230, 230, 100))][int(rng.integers(3))]
+    stripes = [
+        ((40, 40, 200), (240, 240, 240)),
+        ((170, 90, 30), (240, 240, 240)),
+        ((40, 160, 60), (230, 230, 100)),
+    ][int(rng.integers(3))]
     cv2.rectangle(img, _pt(x, y + 0.45 * h), _pt(x + w, y + h), ctx.col((40, 80, 120), 110), -1)
     n = 6
     for i in range(n):
@@ -578,8 +687,15 @@ def _draw_garbage(img: np.ndarray, box: tuple[float, ...], idx: int, ctx: _Ctx) 
     """A heap of bags and boxes: many small patches of mixed colours."""
     x, y, w, h = box
     rng = _rng(ctx.spec.seed, 7500 + idx)
-    colours = [(30, 30, 30), (230, 230, 230), (160, 90, 40), (60, 120, 60), (60, 110, 150),
-               (200, 200, 120), (80, 80, 160)]
+    colours = [
+        (30, 30, 30),
+        (230, 230, 230),
+        (160, 90, 40),
+        (60, 120, 60),
+        (60, 110, 150),
+        (200, 200, 120),
+        (80, 80, 160),
+    ]
     n = max(6, round(w * h / (20 * ctx.s * ctx.s)))
     for _ in range(n):
         cx, cy = rng.uniform(x, x + w), rng.uniform(y + 0.2 * h, y + h)
@@ -601,25 +717,46 @@ def _draw_debris(img: np.ndarray, box: tuple[float, ...], idx: int, ctx: _Ctx) -
         cx, cy = rng.uniform(x + 0.2 * w, x + 0.8 * w), rng.uniform(y + 0.3 * h, y + 0.7 * h)
         ax, ay = rng.uniform(0.2, 0.5) * w, rng.uniform(0.25, 0.5) * h
         c = colours[int(rng.integers(len(colours)))]
-        cv2.ellipse(img, _pt(cx, cy + bob), (max(1, round(ax)), max(1, round(ay))),
-                    float(rng.uniform(0, 180)), 0, 360, ctx.col(c, 75), -1)
+        cv2.ellipse(
+            img,
+            _pt(cx, cy + bob),
+            (max(1, round(ax)), max(1, round(ay))),
+            float(rng.uniform(0, 180)),
+            0,
+            360,
+            ctx.col(c, 75),
+            -1,
+        )
 
 
-def _draw_building(img: np.ndarray, obj: SceneObject, box: tuple[float, ...], idx: int,
-                   ctx: _Ctx) -> None:
+def _draw_building(
+    img: np.ndarray, obj: SceneObject, box: tuple[float, ...], idx: int, ctx: _Ctx
+) -> None:
     """A new structure (e.g. an unpermitted steel shed): walls, a blue roof, door, windows."""
     x, y, w, h = box
     rng = _rng(ctx.spec.seed, 7700 + idx)
     roof = [(170, 110, 40), (200, 140, 60), (60, 60, 170)][int(rng.integers(3))]
     cv2.rectangle(img, _pt(x, y + 0.3 * h), _pt(x + w, y + h), ctx.col((215, 220, 225), 100), -1)
-    roof_pts = np.array([_pt(x - 0.05 * w, y + 0.32 * h), _pt(x + 0.5 * w, y),
-                         _pt(x + 1.05 * w, y + 0.32 * h)], np.int32)
+    roof_pts = np.array(
+        [_pt(x - 0.05 * w, y + 0.32 * h), _pt(x + 0.5 * w, y), _pt(x + 1.05 * w, y + 0.32 * h)],
+        np.int32,
+    )
     cv2.fillPoly(img, [roof_pts], ctx.col(roof, 110))
-    cv2.rectangle(img, _pt(x + 0.42 * w, y + 0.6 * h), _pt(x + 0.58 * w, y + h),
-                  ctx.col((70, 70, 80), 100), -1)
+    cv2.rectangle(
+        img,
+        _pt(x + 0.42 * w, y + 0.6 * h),
+        _pt(x + 0.58 * w, y + h),
+        ctx.col((70, 70, 80), 100),
+        -1,
+    )
     for fx in (0.15, 0.72):
-        cv2.rectangle(img, _pt(x + fx * w, y + 0.45 * h), _pt(x + (fx + 0.13) * w, y + 0.6 * h),
-                      ctx.col((110, 90, 70), 100), -1)
+        cv2.rectangle(
+            img,
+            _pt(x + fx * w, y + 0.45 * h),
+            _pt(x + (fx + 0.13) * w, y + 0.6 * h),
+            ctx.col((110, 90, 70), 100),
+            -1,
+        )
 
 
 def _draw_object(img: np.ndarray, obj: SceneObject, idx: int, ctx: _Ctx) -> None:
@@ -645,48 +782,101 @@ def _draw_object(img: np.ndarray, obj: SceneObject, idx: int, ctx: _Ctx) -> None
     elif k == "steam":
         if not ctx.thermal:
             rng = _rng(ctx.spec.seed, 7310 + idx, t)
-            cv2.rectangle(img, _pt(x + 0.3 * w, y + h - 2 * ctx.s), _pt(x + 0.7 * w, y + h),
-                          ctx.col((60, 60, 60), 120), -1)
-            _draw_plume(img, (x, y, w, h - 2 * ctx.s), ctx.col((245, 245, 245), 110), 0.9, rng,
-                        t, True)
+            cv2.rectangle(
+                img,
+                _pt(x + 0.3 * w, y + h - 2 * ctx.s),
+                _pt(x + 0.7 * w, y + h),
+                ctx.col((60, 60, 60), 120),
+                -1,
+            )
+            _draw_plume(
+                img, (x, y, w, h - 2 * ctx.s), ctx.col((245, 245, 245), 110), 0.9, rng, t, True
+            )
     elif k == "cloud":
         if not ctx.thermal:
             mask = np.zeros((round(h) + 2, round(w) + 2), np.float32)
             rng = _rng(ctx.spec.seed, 7320 + idx)
             for _ in range(5):
                 cx, cy = rng.uniform(0.25, 0.75) * w, rng.uniform(0.35, 0.65) * h
-                cv2.ellipse(mask, _pt(cx, cy), (max(1, round(0.3 * w)), max(1, round(0.3 * h))),
-                            0, 0, 360, 1.0, -1)
+                cv2.ellipse(
+                    mask,
+                    _pt(cx, cy),
+                    (max(1, round(0.3 * w)), max(1, round(0.3 * h))),
+                    0,
+                    0,
+                    360,
+                    1.0,
+                    -1,
+                )
             kk = max(3, round(0.2 * w)) | 1
             mask = cv2.GaussianBlur(mask, (kk, kk), 0) * 0.85
             _blend_mask(img, round(x), round(y), mask, ctx.col((250, 250, 250), 30))
     elif k == "red_sign":
-        cv2.line(img, _pt(x + w / 2, y + h), _pt(x + w / 2, y + 1.6 * h),
-                 ctx.col((120, 120, 120), 80), max(1, round(ctx.s)))
+        cv2.line(
+            img,
+            _pt(x + w / 2, y + h),
+            _pt(x + w / 2, y + 1.6 * h),
+            ctx.col((120, 120, 120), 80),
+            max(1, round(ctx.s)),
+        )
         cv2.rectangle(img, _pt(x, y), _pt(x + w, y + h), ctx.col((35, 35, 215), 80), -1)
         for fy in (0.3, 0.6):
-            cv2.line(img, _pt(x + 0.15 * w, y + fy * h), _pt(x + 0.85 * w, y + fy * h),
-                     ctx.col((235, 235, 235), 80), max(1, round(ctx.s)))
+            cv2.line(
+                img,
+                _pt(x + 0.15 * w, y + fy * h),
+                _pt(x + 0.85 * w, y + fy * h),
+                ctx.col((235, 235, 235), 80),
+                max(1, round(ctx.s)),
+            )
     elif k == "lantern":
         sway = 0.6 * ctx.s * math.sin(1.7 * t + idx)
         cx, cy = x + w / 2 + sway, y + h / 2
         body = (40, 40, 215) if not ctx.night else (60, 70, 240)
-        cv2.ellipse(img, _pt(cx, cy), (max(1, round(w / 2)), max(1, round(h / 2))), 0, 0, 360,
-                    (150, 150, 150) if ctx.thermal else body, -1)
+        cv2.ellipse(
+            img,
+            _pt(cx, cy),
+            (max(1, round(w / 2)), max(1, round(h / 2))),
+            0,
+            0,
+            360,
+            (150, 150, 150) if ctx.thermal else body,
+            -1,
+        )
         if not ctx.thermal:  # lit from inside: an orange-yellow glow
-            cv2.ellipse(img, _pt(cx, cy), (max(1, round(w / 4)), max(1, round(h / 3))), 0, 0,
-                        360, (70, 170, 255), -1)
+            cv2.ellipse(
+                img,
+                _pt(cx, cy),
+                (max(1, round(w / 4)), max(1, round(h / 3))),
+                0,
+                0,
+                360,
+                (70, 170, 255),
+                -1,
+            )
         cv2.line(img, _pt(cx - w / 4, y), _pt(cx + w / 4, y), ctx.col((40, 170, 220), 120), 1)
     elif k == "train":
         cv2.rectangle(img, _pt(x, y), _pt(x + w, y + h), ctx.col((200, 200, 205), 130), -1)
         for wy in np.arange(y + 6 * ctx.s, y + h - 6 * ctx.s, 14 * ctx.s):
-            cv2.rectangle(img, _pt(x + 0.15 * w, wy), _pt(x + 0.85 * w, wy + 6 * ctx.s),
-                          ctx.col((90, 70, 50), 110), -1)
+            cv2.rectangle(
+                img,
+                _pt(x + 0.15 * w, wy),
+                _pt(x + 0.85 * w, wy + 6 * ctx.s),
+                ctx.col((90, 70, 50), 110),
+                -1,
+            )
         cv2.line(img, _pt(x, y), _pt(x, y + h), ctx.col((40, 40, 180), 120), max(1, round(ctx.s)))
     elif k == "shadow":  # a cloud's shadow: a soft darkening that drifts
         mask = np.zeros((round(h) + 2, round(w) + 2), np.float32)
-        cv2.ellipse(mask, _pt(w / 2, h / 2), (max(1, round(0.45 * w)), max(1, round(0.45 * h))),
-                    0, 0, 360, 0.4, -1)
+        cv2.ellipse(
+            mask,
+            _pt(w / 2, h / 2),
+            (max(1, round(0.45 * w)), max(1, round(0.45 * h))),
+            0,
+            0,
+            360,
+            0.4,
+            -1,
+        )
         kk = max(3, round(0.3 * w)) | 1
         mask = cv2.GaussianBlur(mask, (kk, kk), 0)
         _blend_mask(img, round(x), round(y), mask, (0, 0, 0))
@@ -699,10 +889,23 @@ def _draw_object(img: np.ndarray, obj: SceneObject, idx: int, ctx: _Ctx) -> None
             cv2.line(img, _pt(cx - half, yy), _pt(cx + half, yy), colour, 1)
     elif k == "dog":  # a stray dog: long and low
         c = ctx.col((40, 80, 130), 150)
-        cv2.ellipse(img, _pt(x + w / 2, y + 0.45 * h), (max(1, round(0.4 * w)),
-                    max(1, round(0.3 * h))), 0, 0, 360, c, -1)
-        cv2.circle(img, _pt(x + (0.9 * w if obj.vx >= 0 else 0.1 * w), y + 0.3 * h),
-                   max(1, round(0.25 * h)), c, -1)
+        cv2.ellipse(
+            img,
+            _pt(x + w / 2, y + 0.45 * h),
+            (max(1, round(0.4 * w)), max(1, round(0.3 * h))),
+            0,
+            0,
+            360,
+            c,
+            -1,
+        )
+        cv2.circle(
+            img,
+            _pt(x + (0.9 * w if obj.vx >= 0 else 0.1 * w), y + 0.3 * h),
+            max(1, round(0.25 * h)),
+            c,
+            -1,
+        )
         for fx in (0.25, 0.75):
             cv2.line(img, _pt(x + fx * w, y + 0.6 * h), _pt(x + fx * w, y + h), c, 1)
     elif k == "stall":
@@ -759,8 +962,9 @@ def _draw_traffic(img: np.ndarray, ctx: _Ctx) -> None:
             # walkers leave on one side and come back on the other
             x = (x0 + vx * t) % (W + pw) - pw if vx else x0
             y = (y0 + vy * t) % (H + ph) - ph if vy else y0
-            _draw_person(img, x, y, pw, ph, _CLOTHES[int(rng.integers(len(_CLOTHES)))],
-                         int(t * 2), ctx)
+            _draw_person(
+                img, x, y, pw, ph, _CLOTHES[int(rng.integers(len(_CLOTHES)))], int(t * 2), ctx
+            )
 
 
 def _draw_water(img: np.ndarray, ctx: _Ctx) -> None:
@@ -770,7 +974,7 @@ def _draw_water(img: np.ndarray, ctx: _Ctx) -> None:
     amp = (3.0 + 9.0 * spec.waves) * (0.4 if ctx.night or ctx.thermal else 1.0)
     tex = _wave_texture(spec.width, y1 - y0, spec.seed)
     off = int(6 * ctx.s * ctx.t) % spec.width
-    ripple = (tex[:, off:off + spec.width] * amp).astype(np.int16)
+    ripple = (tex[:, off : off + spec.width] * amp).astype(np.int16)
     region = img[y0:y1].astype(np.int16) + ripple[:, :, None]
     img[y0:y1] = np.clip(region, 0, 255).astype(np.uint8)
     if ctx.thermal:
@@ -798,13 +1002,15 @@ def _occluders(img: np.ndarray, ctx: _Ctx) -> None:
         colour = ctx.col(colour, 60)
         x, y, w, h = obj.x, obj.y, obj.w, obj.h
         if obj.kind in ("fire", "flame", "smoke"):
-            cv2.rectangle(img, _pt(x - 0.2 * w, y + h * (1 - f)), _pt(x + 1.2 * w, y + h + 2),
-                          colour, -1)
+            cv2.rectangle(
+                img, _pt(x - 0.2 * w, y + h * (1 - f)), _pt(x + 1.2 * w, y + h + 2), colour, -1
+            )
         elif obj.vx == 0 and obj.vy == 0:
             cv2.rectangle(img, _pt(x - 1, y - 0.1 * h), _pt(x + f * w, y + 1.1 * h), colour, -1)
         else:  # a moving target passes behind a pole/hedge at its starting place
-            cv2.rectangle(img, _pt(x + w, y - 0.1 * h), _pt(x + w + f * 2 * w, y + 1.1 * h),
-                          colour, -1)
+            cv2.rectangle(
+                img, _pt(x + w, y - 0.1 * h), _pt(x + w + f * 2 * w, y + 1.1 * h), colour, -1
+            )
 
 
 # ---------------------------------------------------------------------------------- labels
@@ -870,8 +1076,9 @@ def _fog(img: np.ndarray, fog: float, thermal: bool) -> np.ndarray:
 
 def render(spec: SceneSpec, t: float) -> Frame:
     """The frame of `spec` at clip time t (seconds) with its ground-truth labels."""
-    img = _background(spec.kind, spec.seed, spec.width, spec.height, spec.night,
-                      spec.thermal).copy()
+    img = _background(
+        spec.kind, spec.seed, spec.width, spec.height, spec.night, spec.thermal
+    ).copy()
     ctx = _Ctx(spec, t)
     if spec.kind == "river":
         _draw_water(img, ctx)
@@ -912,9 +1119,19 @@ def apparent_size_px(size_m: float, distance_m: float, hfov_deg: float, width: i
     return size_m / (2.0 * distance_m * math.tan(math.radians(hfov_deg) / 2.0)) * width
 
 
-def tower_view(distance_m: float, plume_height_m: float, *, hfov_deg: float = 8.0,
-               width: int = 320, height: int = 240, scene: str = "forest", night: bool = False,
-               fog: float = 0.0, seed: int = 0, distractors: bool = False) -> SceneSpec:
+def tower_view(
+    distance_m: float,
+    plume_height_m: float,
+    *,
+    hfov_deg: float = 8.0,
+    width: int = 320,
+    height: int = 240,
+    scene: str = "forest",
+    night: bool = False,
+    fog: float = 0.0,
+    seed: int = 0,
+    distractors: bool = False,
+) -> SceneSpec:
     """A tower (high-point) camera zoomed onto a far fire: a plume of plume_height_m at
     distance_m appears plume_height_m / (2 d tan(hfov/2)) * width pixels tall. Contrast falls
     as exp(-3.912 d / V) with the visibility V of the haze (Koschmieder); at night the camera
@@ -934,15 +1151,49 @@ def tower_view(distance_m: float, plume_height_m: float, *, hfov_deg: float = 8.
         horizon = lay["canopy"][0] if scene == "forest" else lay["fields"][0]
         ground = horizon + float(rng.uniform(0.05, 0.25)) * height
         x = float(rng.uniform(0.2, 0.8)) * width
-        objects.append(SceneObject("fire", x, ground - ph, pw, ph, t0=float(rng.uniform(1, 3)),
-                                   grow_s=float(rng.uniform(4, 10)), contrast=contrast))
+        objects.append(
+            SceneObject(
+                "fire",
+                x,
+                ground - ph,
+                pw,
+                ph,
+                t0=float(rng.uniform(1, 3)),
+                grow_s=float(rng.uniform(4, 10)),
+                contrast=contrast,
+            )
+        )
     if distractors:
         cy = float(rng.uniform(0.02, 0.15)) * height
-        objects.append(SceneObject("cloud", float(rng.uniform(0, 0.6)) * width, cy,
-                                   0.3 * width, 0.1 * height, vx=1.5 * width / 320,
-                                   contrast=contrast))
-        objects.append(SceneObject("steam", float(rng.uniform(0.1, 0.9)) * width,
-                                   lay["sky"][1] + 0.05 * height, 0.04 * width, 0.1 * height,
-                                   t0=float(rng.uniform(1, 3)), contrast=contrast))
-    return SceneSpec(scene, seed, width, height, night=night, fog=0.3 * fog, thermal=night,
-                     objects=tuple(objects))
+        objects.append(
+            SceneObject(
+                "cloud",
+                float(rng.uniform(0, 0.6)) * width,
+                cy,
+                0.3 * width,
+                0.1 * height,
+                vx=1.5 * width / 320,
+                contrast=contrast,
+            )
+        )
+        objects.append(
+            SceneObject(
+                "steam",
+                float(rng.uniform(0.1, 0.9)) * width,
+                lay["sky"][1] + 0.05 * height,
+                0.04 * width,
+                0.1 * height,
+                t0=float(rng.uniform(1, 3)),
+                contrast=contrast,
+            )
+        )
+    return SceneSpec(
+        scene,
+        seed,
+        width,
+        height,
+        night=night,
+        fog=0.3 * fog,
+        thermal=night,
+        objects=tuple(objects),
+    )

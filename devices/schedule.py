@@ -17,8 +17,9 @@ def clock_s(text: str | int | float) -> float:
     return float(parts[0] * 3600 + parts[1] * 60 + (parts[2] if len(parts) == 3 else 0))
 
 
-def in_daily_window(tod: np.ndarray, start: float | np.ndarray,
-                    end: float | np.ndarray) -> np.ndarray:
+def in_daily_window(
+    tod: np.ndarray, start: float | np.ndarray, end: float | np.ndarray
+) -> np.ndarray:
     """True where time of day lies in [start, end), windows may wrap past midnight; start and
     end may be per-reading arrays."""
     start = np.asarray(start, dtype=float)

@@ -26,8 +26,11 @@ KIND = DeviceKind(
         Metric("temp_c", "°C", "桶内温度", "Temperature inside", -40, 200, 1),
     ),
     senses=("bin_overflow_since", "crowd", "heat_c"),
-    alarms=("垃圾桶满溢 bin overflowing", "垃圾桶将满 bin nearly full (collect now)",
-            "垃圾桶高温 bin temperature high (fire)"),
+    alarms=(
+        "垃圾桶满溢 bin overflowing",
+        "垃圾桶将满 bin nearly full (collect now)",
+        "垃圾桶高温 bin temperature high (fire)",
+    ),
 )
 
 
@@ -49,16 +52,21 @@ class SmartBinFleet(Fleet):
         self.fill = self.rng.uniform(0.0, 40.0, self.n)
         self.shade = self.rng.uniform(0.3, 1.0, self.n)  # sun exposure
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
-        rate = (self.rate[idx] * np.clip(cond["activity"], 0.0, None)
-                * (1.0 + np.maximum(cond["crowd"], 0.0)))
+        rate = (
+            self.rate[idx]
+            * np.clip(cond["activity"], 0.0, None)
+            * (1.0 + np.maximum(cond["crowd"], 0.0))
+        )
         ago = last_event(cond["tod_s"], dt, self.collect)  # seconds since a collection
         emptied = ~np.isnan(ago)
-        fill = np.where(emptied, self.residue[idx] + rate * np.nan_to_num(ago),
-                        self.fill[idx] + rate * dt)
+        fill = np.where(
+            emptied, self.residue[idx] + rate * np.nan_to_num(ago), self.fill[idx] + rate * dt
+        )
         fill = np.minimum(fill, self.max_fill)
         self.fill[idx] = fill
         reading = fill + self.noise(1.0, size)

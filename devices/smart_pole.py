@@ -40,10 +40,20 @@ KIND = DeviceKind(
         Metric("screen_on", "", "LED屏状态", "LED screen on", 0, 1, 0),
         Metric("broadcast_on", "", "广播状态", "Broadcast on", 0, 1, 0),
     ),
-    senses=("lamp_failed_since", "pm25_extra", "dust_extra", "noise_extra_db", "crowd",
-            "sos_since"),
-    alarms=("路灯故障 street-lamp fault", "一键求助 help button pressed (SOS)",
-            "PM2.5超标 PM2.5 over limit", "噪声超标 street noise over limit"),
+    senses=(
+        "lamp_failed_since",
+        "pm25_extra",
+        "dust_extra",
+        "noise_extra_db",
+        "crowd",
+        "sos_since",
+    ),
+    alarms=(
+        "路灯故障 street-lamp fault",
+        "一键求助 help button pressed (SOS)",
+        "PM2.5超标 PM2.5 over limit",
+        "噪声超标 street noise over limit",
+    ),
 )
 
 _SCHEDULE_KEYS = ("lamp_on_at", "lamp_off_at", "dim_at", "dim_pct")
@@ -64,11 +74,11 @@ def _number(params: Mapping[str, Any], key: str, lo: float, hi: float) -> float:
 def _clock(params: Mapping[str, Any], key: str) -> float:
     value = params[key]
     if not isinstance(value, str):
-        raise ValueError(f"{key} must be a clock time \"HH:MM\", got {value!r}")
+        raise ValueError(f'{key} must be a clock time "HH:MM", got {value!r}')
     try:
         return clock_s(value)
     except ValueError:
-        raise ValueError(f"{key} must be a clock time \"HH:MM\", got {value!r}") from None
+        raise ValueError(f'{key} must be a clock time "HH:MM", got {value!r}') from None
 
 
 def _only(params: Mapping[str, Any], allowed: tuple[str, ...], action: str) -> None:
@@ -91,7 +101,7 @@ class SmartPoleFleet(Fleet):
         "off": "强制关灯 force the lamp off until 'auto'",
         "auto": "恢复自动 return to the lighting schedule",
         "dim": "调光 manual brightness: pct 0-100 until 'auto' (0 = off)",
-        "schedule": "设置时间表 set any of lamp_on_at, lamp_off_at, dim_at (\"HH:MM\"), dim_pct",
+        "schedule": '设置时间表 set any of lamp_on_at, lamp_off_at, dim_at ("HH:MM"), dim_pct',
         "led_text": "LED屏发布 show text on the LED screen (empty text switches it off)",
         "broadcast": "广播 start (on: true, message) or stop (on: false) the speaker",
     }
@@ -129,8 +139,9 @@ class SmartPoleFleet(Fleet):
         """Rated lamp power per pole, W (read-only)."""
         return self._rated_w
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         dt = self.elapsed(idx, t)
         tod = cond["tod_s"]
@@ -194,16 +205,22 @@ class SmartPoleFleet(Fleet):
 
     def _wifi(self, idx: np.ndarray, cond: Mapping[str, np.ndarray]) -> np.ndarray:
         wet = np.clip(cond["rain_mm_h"] / 10.0, 0.0, 1.0)
-        expected = (self.wifi_peak[idx] * np.clip(cond["activity"], 0.0, None)
-                    * (1.0 + cond["crowd"]) * (1.0 - 0.6 * wet))
+        expected = (
+            self.wifi_peak[idx]
+            * np.clip(cond["activity"], 0.0, None)
+            * (1.0 + cond["crowd"])
+            * (1.0 - 0.6 * wet)
+        )
         return np.minimum(self.rng.poisson(np.maximum(expected, 0.0)), self.wifi_max)
 
     # ------------------------------------------------------------------ commands
-    def command(self, idx: np.ndarray, action: str, params: Mapping[str, Any],
-                t: float) -> tuple[str, str]:
+    def command(
+        self, idx: np.ndarray, action: str, params: Mapping[str, Any], t: float
+    ) -> tuple[str, str]:
         if action not in self.COMMANDS:
-            return "unsupported", (f"smart_pole has no command {action!r}; "
-                                   f"known: {', '.join(self.COMMANDS)}")
+            return "unsupported", (
+                f"smart_pole has no command {action!r}; known: {', '.join(self.COMMANDS)}"
+            )
         idx = np.asarray(idx, dtype=np.int64).ravel()
         if idx.size == 0 or idx.min() < 0 or idx.max() >= self.n:
             return "rejected", f"device index out of range 0..{self.n - 1}"
@@ -242,8 +259,12 @@ class SmartPoleFleet(Fleet):
             new = {k: _clock(params, k) for k in _SCHEDULE_KEYS[:3] if k in params}
             if "dim_pct" in params:
                 new["dim_pct"] = _number(params, "dim_pct", 0.0, 100.0)
-            arrays = {"lamp_on_at": self.on_s, "lamp_off_at": self.off_s, "dim_at": self.dim_s,
-                      "dim_pct": self.dim_level}
+            arrays = {
+                "lamp_on_at": self.on_s,
+                "lamp_off_at": self.off_s,
+                "dim_at": self.dim_s,
+                "dim_pct": self.dim_level,
+            }
 
             def schedule(idx: np.ndarray) -> str:
                 for key, value in new.items():

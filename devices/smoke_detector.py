@@ -43,11 +43,13 @@ class SmokeDetectorFleet(Fleet):
         self.battery0 = self.rng.uniform(50.0, 100.0, self.n)
         self.indoor_offset = self.rng.normal(2.0, 1.0, self.n)
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         start = (self.nuisance_left[idx] == 0) & (
-            self.rng.random(size) < self.nuisance_rate * self.interval[idx])
+            self.rng.random(size) < self.nuisance_rate * self.interval[idx]
+        )
         lengths = self.rng.choice(_NUISANCE_LENGTHS, size=size, p=_NUISANCE_P)
         self.nuisance_left[idx] = np.where(start, lengths, self.nuisance_left[idx])
         active = self.nuisance_left[idx] > 0

@@ -54,16 +54,23 @@ class TrafficDetectorFleet(Fleet):
         self.jam = self.uniform("jam_speed_kmh", [5.0, 10.0])
         self.site = self.rng.lognormal(0.0, 0.2, self.n)  # busier or quieter than the city
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         size = idx.size
         wet = np.clip(cond["rain_mm_h"] / 10.0, 0.0, 1.0)
         capacity = self.lane_capacity * (1.0 - 0.1 * wet)
-        demand = (capacity * self.peak_vc * np.clip(cond["traffic"], 0.0, 1.0) * self.site[idx]
-                  * np.exp(0.08 * cond["area_noise"]))
+        demand = (
+            capacity
+            * self.peak_vc
+            * np.clip(cond["traffic"], 0.0, 1.0)
+            * self.site[idx]
+            * np.exp(0.08 * cond["area_noise"])
+        )
         q_free = np.minimum(demand, capacity)  # per lane
-        v_free = (self.free_flow_kmh[idx] * (1.0 - 0.1 * wet)
-                  * (1.0 - 0.25 * (q_free / capacity) ** 2))
+        v_free = (
+            self.free_flow_kmh[idx] * (1.0 - 0.1 * wet) * (1.0 - 0.25 * (q_free / capacity) ** 2)
+        )
         v_jam = self.jam[idx]
         q_jam = 0.8 * np.minimum(_JAM_DENSITY * v_jam, q_free)
         c = np.clip(cond["congestion"], 0.0, 1.0)
@@ -76,9 +83,13 @@ class TrafficDetectorFleet(Fleet):
         count = self.rng.poisson(q * lanes * hours)
         flow = count / hours
         seen = count > 0
-        speed = np.where(seen, v * (1.0 + self.noise(1.0, size) * 0.15 / np.sqrt(
-            np.maximum(count, 1))), v) + self.noise(0.8, size)
+        speed = np.where(
+            seen, v * (1.0 + self.noise(1.0, size) * 0.15 / np.sqrt(np.maximum(count, 1))), v
+        ) + self.noise(0.8, size)
         occupancy = occupancy * np.where(seen, count / np.maximum(q * lanes * hours, 1e-9), 0.0)
         occupancy = occupancy + np.abs(self.noise(0.2, size)) * seen
-        return {"flow_vph": flow, "speed_kmh": np.maximum(speed, 0.0),
-                "occupancy_pct": np.clip(occupancy, 0.0, 100.0)}
+        return {
+            "flow_vph": flow,
+            "speed_kmh": np.maximum(speed, 0.0),
+            "occupancy_pct": np.clip(occupancy, 0.0, 100.0),
+        }

@@ -34,8 +34,9 @@ class WaterLevelFleet(Fleet):
         self.battery0 = self.rng.uniform(60.0, 100.0, self.n)
         self.zero_offset = self.rng.normal(0.0, 0.2, self.n)  # mounting calibration error
 
-    def measure(self, idx: np.ndarray, t: np.ndarray,
-                cond: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    def measure(
+        self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
+    ) -> dict[str, np.ndarray]:
         depth = cond["water_depth_cm"] + self.zero_offset[idx] + self.noise(self.noise_cm, idx.size)
         return {
             "water_cm": np.maximum(depth, 0.0),

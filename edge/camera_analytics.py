@@ -29,8 +29,7 @@ import numpy as np
 from edge.vision import Analytic, EventFilter, Polygon, VisionEvent, make_analytic
 
 Frame = tuple[float, np.ndarray]  # (time in seconds, BGR image)
-DWELL_ANALYTICS = frozenset({"illegal_parking", "street_vending", "exposed_garbage",
-                             "land_change"})
+DWELL_ANALYTICS = frozenset({"illegal_parking", "street_vending", "exposed_garbage", "land_change"})
 DWELL_STRIDE = 4
 # Analytics that learn the view again after a pause: every look needs lead-in frames.
 LEAD_IN_ANALYTICS = frozenset({"floating_debris"})
@@ -60,8 +59,9 @@ class ViewAnalytics:
     events: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        self.analytics = [make_analytic(n, self.zones, **self.params.get(n, {}))
-                          for n in self.names]
+        self.analytics = [
+            make_analytic(n, self.zones, **self.params.get(n, {})) for n in self.names
+        ]
 
     def prime(self, frames: Sequence[Frame]) -> None:
         """Show the analytics what the view looked like before (a preset's reference frames
@@ -80,8 +80,9 @@ class ViewAnalytics:
         for analytic in self.analytics:
             seen = frames[::DWELL_STRIDE] if analytic.name in DWELL_ANALYTICS else frames
             need = min(self.raise_after, max(1, len(seen) - 1))
-            flt = EventFilter(need, max(need, min(self.window, len(seen))),
-                              clear_after=len(seen) + 1)
+            flt = EventFilter(
+                need, max(need, min(self.window, len(seen))), clear_after=len(seen) + 1
+            )
             raised: VisionEvent | None = None
             last: Frame | None = None
             for t, image in seen:
@@ -102,8 +103,9 @@ class ViewAnalytics:
                 held.misses += 1
                 if held.misses >= self.clear_looks and last is not None:
                     del self.open[name]
-                    out.append((VisionEvent(name, "cleared", 0.0, (0, 0, 0, 0), last[0]),
-                                held.serial))
+                    out.append(
+                        (VisionEvent(name, "cleared", 0.0, (0, 0, 0, 0), last[0]), held.serial)
+                    )
         self.frames += len(frames)
         return out
 
@@ -153,8 +155,9 @@ class TowerOptics:
         return (azimuth_deg + (x / self.width - 0.5) * self.hfov_deg) % 360.0
 
 
-def offset_lonlat(lon: float, lat: float, bearing_deg: float, range_m: float
-                  ) -> tuple[float, float]:
+def offset_lonlat(
+    lon: float, lat: float, bearing_deg: float, range_m: float
+) -> tuple[float, float]:
     """The point `range_m` away along `bearing_deg` (equirectangular: fine within tens of km)."""
     k = math.pi * EARTH_RADIUS_M / 180.0
     dx = range_m * math.sin(math.radians(bearing_deg))
@@ -236,8 +239,13 @@ class CameraEdge:
         view = self.views.get(look.view)
         if view is None:
             view = self.views[look.view] = ViewAnalytics(
-                s.analytics, s.view_zones.get(scene, s.zones), s.params, raise_after=3,
-                window=5, clear_looks=self.clear_looks)
+                s.analytics,
+                s.view_zones.get(scene, s.zones),
+                s.params,
+                raise_after=3,
+                window=5,
+                clear_looks=self.clear_looks,
+            )
         if look.history:
             view.prime(look.history)
         self.looks += 1
@@ -253,10 +261,18 @@ class CameraEdge:
                     lon, lat = offset_lonlat(s.lon, s.lat, bearing, rng)
                     where.update(lon=round(lon, 7), lat=round(lat, 7), range_m=round(rng, 1))
             raised = ev.state == "raised"
-            out.append(CameraEvent(
-                event_id=f"{s.device_id}-{look.view}-{serial}", device_id=s.device_id,
-                kind=ev.kind, scene=scene, state=ev.state, t=ev.t,
-                confidence=round(ev.confidence, 3) if raised else None,
-                bbox=tuple(int(v) for v in ev.bbox) if raised else None,  # type: ignore[arg-type]
-                snapshot=ev.snapshot if raised else None, **where))
+            out.append(
+                CameraEvent(
+                    event_id=f"{s.device_id}-{look.view}-{serial}",
+                    device_id=s.device_id,
+                    kind=ev.kind,
+                    scene=scene,
+                    state=ev.state,
+                    t=ev.t,
+                    confidence=round(ev.confidence, 3) if raised else None,
+                    bbox=tuple(int(v) for v in ev.bbox) if raised else None,  # type: ignore[arg-type]
+                    snapshot=ev.snapshot if raised else None,
+                    **where,
+                )
+            )
         return out

@@ -30,9 +30,15 @@ from ioc.contract import (
 class Gateway:
     """Batches readings (size limit `max_batch`); `flush` publishes what is pending."""
 
-    def __init__(self, gateway_id: str, link: Link, sequences: SourceSequences,
-                 max_batch: int = 500, status_every_s: float = 600.0,
-                 local_rules: LocalRules | None = None):
+    def __init__(
+        self,
+        gateway_id: str,
+        link: Link,
+        sequences: SourceSequences,
+        max_batch: int = 500,
+        status_every_s: float = 600.0,
+        local_rules: LocalRules | None = None,
+    ):
         self.gateway_id = gateway_id
         self.link = link
         self.sequences = sequences
@@ -51,10 +57,10 @@ class Gateway:
         sequences.restore(gateway_id, link.outbox.last_seq(gateway_id))
 
     @staticmethod
-    def status_payload(gateway_id: str, status: str, ts: int | None = None,
-                       counters: dict[str, int] | None = None) -> bytes:
-        return encode(GatewayStatus(gateway_id=gateway_id, status=status, ts=ts,
-                                    counters=counters))
+    def status_payload(
+        gateway_id: str, status: str, ts: int | None = None, counters: dict[str, int] | None = None
+    ) -> bytes:
+        return encode(GatewayStatus(gateway_id=gateway_id, status=status, ts=ts, counters=counters))
 
     def announce(self, devices: Iterable[DeviceInfo], ts: int) -> None:
         """Register the gateway's devices with the IOC (before any reading)."""
@@ -62,17 +68,24 @@ class Gateway:
         devices = list(devices)
         self.kinds.update((d.device_id, d.kind) for d in devices)
         for i in range(0, len(devices), self.max_batch):
-            msg = DeviceAnnouncement(source=self.gateway_id, msg_seq=self._seq(),
-                                     ts=ts, devices=devices[i : i + self.max_batch])
+            msg = DeviceAnnouncement(
+                source=self.gateway_id,
+                msg_seq=self._seq(),
+                ts=ts,
+                devices=devices[i : i + self.max_batch],
+            )
             self._send(Topics.devices(self.gateway_id), encode(msg), ts)
 
     def status(self, ts: int) -> None:
         """Publish the retained status: online, with the link's counters (queued, sent,
         retried, dropped, pending, reconnections)."""
         self._next_status = ts + self.status_every_ms
-        self.link.publish(Topics.gateway_status(self.gateway_id),
-                          self.status_payload(self.gateway_id, "online", ts,
-                                              self.link.counters()), ts=ts, retain=True)
+        self.link.publish(
+            Topics.gateway_status(self.gateway_id),
+            self.status_payload(self.gateway_id, "online", ts, self.link.counters()),
+            ts=ts,
+            retain=True,
+        )
 
     def heartbeat(self, ts: int) -> None:
         """The status, when it is due."""
@@ -91,8 +104,11 @@ class Gateway:
         sent = 0
         for i in range(0, len(pending), self.max_batch):
             chunk = pending[i : i + self.max_batch]
-            self._send(Topics.telemetry(self.gateway_id),
-                       telemetry_payload(self.gateway_id, self._seq(), chunk), chunk[0]["ts"])
+            self._send(
+                Topics.telemetry(self.gateway_id),
+                telemetry_payload(self.gateway_id, self._seq(), chunk),
+                chunk[0]["ts"],
+            )
             self.readings_sent += len(chunk)
             sent += 1
         if self.local_rules:
@@ -102,9 +118,16 @@ class Gateway:
         return sent
 
     def _local_event(self, ev: LocalEvent) -> None:
-        msg = EdgeEvent(source=self.gateway_id, msg_seq=self._seq(), event_id=ev.event_id,
-                        device_id=ev.device_id, kind=ev.rule, state=ev.state, ts=ev.ts,
-                        value=ev.value)
+        msg = EdgeEvent(
+            source=self.gateway_id,
+            msg_seq=self._seq(),
+            event_id=ev.event_id,
+            device_id=ev.device_id,
+            kind=ev.rule,
+            state=ev.state,
+            ts=ev.ts,
+            value=ev.value,
+        )
         self._send(Topics.events(self.gateway_id), encode(msg), ev.ts)
         self.events_sent += 1
 
@@ -123,21 +146,36 @@ class Gateway:
         events = self.cameras[look.device_id].look(look)
         for ev in events:
             ts = round(ev.t * 1000)
-            msg = EdgeEvent(source=self.gateway_id, msg_seq=self._seq(), event_id=ev.event_id,
-                            device_id=ev.device_id, kind=ev.kind, scene=ev.scene,
-                            state=ev.state, ts=ts, confidence=ev.confidence, bbox=ev.bbox,
-                            lon=ev.lon, lat=ev.lat, bearing_deg=ev.bearing_deg,
-                            range_m=ev.range_m, snapshot_jpeg=ev.snapshot)
+            msg = EdgeEvent(
+                source=self.gateway_id,
+                msg_seq=self._seq(),
+                event_id=ev.event_id,
+                device_id=ev.device_id,
+                kind=ev.kind,
+                scene=ev.scene,
+                state=ev.state,
+                ts=ts,
+                confidence=ev.confidence,
+                bbox=ev.bbox,
+                lon=ev.lon,
+                lat=ev.lat,
+                bearing_deg=ev.bearing_deg,
+                range_m=ev.range_m,
+                snapshot_jpeg=ev.snapshot,
+            )
             self._send(Topics.events(self.gateway_id), encode(msg), ts)
             self.events_sent += 1
         return len(events)
 
     def ack(self, command: Command, results: list[tuple[str, str, str]], ts: int) -> None:
         """Answer a command with each device's (id, status, detail)."""
-        msg = CommandAck(source=self.gateway_id, msg_seq=self._seq(),
-                         ts=ts, command_id=command.command_id,
-                         results=[CommandOutcome(device_id=d, status=s, detail=x)
-                                  for d, s, x in results])
+        msg = CommandAck(
+            source=self.gateway_id,
+            msg_seq=self._seq(),
+            ts=ts,
+            command_id=command.command_id,
+            results=[CommandOutcome(device_id=d, status=s, detail=x) for d, s, x in results],
+        )
         self._send(Topics.command_ack(self.gateway_id), encode(msg), ts)
 
     def power_loss(self) -> None:
@@ -156,9 +194,12 @@ class Gateway:
 
     def close(self, ts: int | None = None) -> None:
         self.flush()
-        self.link.close(final=(Topics.gateway_status(self.gateway_id),
-                               self.status_payload(self.gateway_id, "offline", ts,
-                                                   self.link.counters())))
+        self.link.close(
+            final=(
+                Topics.gateway_status(self.gateway_id),
+                self.status_payload(self.gateway_id, "offline", ts, self.link.counters()),
+            )
+        )
 
     def _seq(self) -> int:
         # Saved before use: after a restart a number must never be reused for new data

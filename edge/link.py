@@ -36,9 +36,15 @@ class Link:
     """An MQTT client connection. `will` is (topic, payload), published retained on loss;
     `outbox` holds unacknowledged messages (in memory unless given one on disk)."""
 
-    def __init__(self, broker: BrokerAddress, client_id: str,
-                 will: tuple[str, bytes] | None = None, max_inflight: int = 200,
-                 outbox: Outbox | None = None, persistent: bool = False):
+    def __init__(
+        self,
+        broker: BrokerAddress,
+        client_id: str,
+        will: tuple[str, bytes] | None = None,
+        max_inflight: int = 200,
+        outbox: Outbox | None = None,
+        persistent: bool = False,
+    ):
         self.broker = broker
         self.client_id = client_id
         self.outbox = outbox if outbox is not None else Outbox()
@@ -64,8 +70,12 @@ class Link:
         self._client = self._new_client()
 
     def _new_client(self) -> mqtt.Client:
-        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                             protocol=mqtt.MQTTv311, clean_session=not self.persistent)
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=self.client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=not self.persistent,
+        )
         client.max_inflight_messages_set(self._max_inflight)
         client.reconnect_delay_set(min_delay=1, max_delay=5)
         if self._will:
@@ -88,7 +98,8 @@ class Link:
             self._client.loop_stop()
             raise ConnectionError(
                 f"{self.client_id}: no connection to MQTT broker {self.broker.url} "
-                f"within {timeout:.0f} s (is it running and reachable?)")
+                f"within {timeout:.0f} s (is it running and reachable?)"
+            )
 
     def subscribe(self, topic_filter: str, handler: Handler) -> None:
         """Deliver messages matching `topic_filter` to `handler(topic, payload)` (paho thread)."""
@@ -96,8 +107,9 @@ class Link:
         if self._connected.is_set():
             self._client.subscribe(topic_filter, qos=1)
 
-    def publish(self, topic: str, payload: bytes, ts: int | None = None,
-                retain: bool = False) -> None:
+    def publish(
+        self, topic: str, payload: bytes, ts: int | None = None, retain: bool = False
+    ) -> None:
         """Send with QoS 1 through the outbox. `ts` (event time, ms) orders a drain after an
         outage; without it the message keeps its place after the previous one."""
         with self._lock:
@@ -169,8 +181,14 @@ class Link:
         self._map.notify_all()
 
     # paho callbacks (network thread)
-    def _on_connect(self, client: mqtt.Client, userdata: object, flags: object,
-                    reason_code: mqtt.ReasonCode, properties: object) -> None:
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason_code: mqtt.ReasonCode,
+        properties: object,
+    ) -> None:
         if reason_code.is_failure:
             return
         for topic_filter, _ in self._handlers:
@@ -190,12 +208,24 @@ class Link:
                 self.outbox.retried(held + len(backlog))
             self._connected.set()
 
-    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object,
-                       reason_code: object, properties: object) -> None:
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason_code: object,
+        properties: object,
+    ) -> None:
         self._connected.clear()
 
-    def _on_publish(self, client: mqtt.Client, userdata: object, mid: int,
-                    reason_code: object, properties: object) -> None:
+    def _on_publish(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_code: object,
+        properties: object,
+    ) -> None:
         with self._map:
             row = self._inflight.pop(mid, None)
             if row is None:
@@ -203,8 +233,7 @@ class Link:
             else:
                 self._acknowledged(row)
 
-    def _on_message(self, client: mqtt.Client, userdata: object,
-                    message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         self.received += 1
         for topic_filter, handler in self._handlers:
             if mqtt.topic_matches_sub(topic_filter, message.topic):
@@ -214,8 +243,9 @@ class Link:
 def _end_session(broker: BrokerAddress, client_id: str) -> None:
     """Remove a persistent session from the broker (connect clean, then leave), so a
     finished run leaves no queue behind on a shared broker."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                         protocol=mqtt.MQTTv311, clean_session=True)
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv311, clean_session=True
+    )
     with contextlib.suppress(OSError):
         client.connect(broker.host, broker.port, keepalive=10)
         client.loop(timeout=1.0)

@@ -29,8 +29,10 @@ class LocalRule:
 
     def __post_init__(self) -> None:
         if self.clear_below > self.above:
-            raise ValueError(f"rule {self.id}: clear_below {self.clear_below} is above "
-                             f"the raise threshold {self.above}")
+            raise ValueError(
+                f"rule {self.id}: clear_below {self.clear_below} is above "
+                f"the raise threshold {self.above}"
+            )
         if self.raise_after < 1 or self.clear_after < 1:
             raise ValueError(f"rule {self.id}: raise_after and clear_after must be >= 1")
 
@@ -85,7 +87,14 @@ class LocalRules:
                 st.open, st.run = not st.open, 0
                 if st.open:
                     st.serial += 1
-                out.append(LocalEvent(rule.id, reading["device_id"],
-                                      "raised" if st.open else "cleared", reading["ts"],
-                                      float(value), st.serial))
+                out.append(
+                    LocalEvent(
+                        rule.id,
+                        reading["device_id"],
+                        "raised" if st.open else "cleared",
+                        reading["ts"],
+                        float(value),
+                        st.serial,
+                    )
+                )
         return out

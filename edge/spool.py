@@ -53,8 +53,9 @@ class Outbox:
         self.capacity = capacity
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(":memory:" if path is None else str(path),
-                                   check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(
+            ":memory:" if path is None else str(path), check_same_thread=False, isolation_level=None
+        )
         self._db.execute("PRAGMA journal_mode=WAL")
         # NORMAL: a power cut may lose the last commits, never corrupt the file.
         self._db.execute("PRAGMA synchronous=NORMAL")
@@ -70,13 +71,15 @@ class Outbox:
         """Keep a message until it is acknowledged; returns its row id."""
         with self._lock:
             if self._size >= self.capacity:
-                self._db.execute("DELETE FROM outbox WHERE id = (SELECT id FROM outbox "
-                                 "ORDER BY ts, id LIMIT 1)")
+                self._db.execute(
+                    "DELETE FROM outbox WHERE id = (SELECT id FROM outbox ORDER BY ts, id LIMIT 1)"
+                )
                 self._size -= 1
                 self._bump("dropped")
             cur = self._db.execute(
                 "INSERT INTO outbox (ts, topic, payload, retain) VALUES (?, ?, ?, ?)",
-                (ts, topic, payload, int(retain)))
+                (ts, topic, payload, int(retain)),
+            )
             self._size += 1
             self._bump("queued")
             return int(cur.lastrowid or 0)
@@ -90,7 +93,8 @@ class Outbox:
             for i in range(0, len(rows), 500):
                 chunk = rows[i : i + 500]
                 cur = self._db.execute(
-                    f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+                    f"DELETE FROM outbox WHERE id IN ({','.join('?' * len(chunk))})", chunk
+                )
                 deleted += cur.rowcount
             self._size -= deleted
             self._bump("sent", deleted)
@@ -99,9 +103,11 @@ class Outbox:
         """Unacknowledged messages in event-time order, less those in `exclude`."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, ts, topic, payload, retain FROM outbox ORDER BY ts, id").fetchall()
-        return [Spooled(r[0], r[1], r[2], bytes(r[3]), bool(r[4]))
-                for r in rows if r[0] not in exclude]
+                "SELECT id, ts, topic, payload, retain FROM outbox ORDER BY ts, id"
+            ).fetchall()
+        return [
+            Spooled(r[0], r[1], r[2], bytes(r[3]), bool(r[4])) for r in rows if r[0] not in exclude
+        ]
 
     def retried(self, n: int) -> None:
         with self._lock:
@@ -118,20 +124,24 @@ class Outbox:
 
     def last_seq(self, source: str) -> int:
         with self._lock:
-            row = self._db.execute("SELECT last FROM sequences WHERE source = ?",
-                                   (source,)).fetchone()
+            row = self._db.execute(
+                "SELECT last FROM sequences WHERE source = ?", (source,)
+            ).fetchone()
         return int(row[0]) if row else 0
 
     def save_seq(self, source: str, seq: int) -> None:
         with self._lock:
-            self._db.execute("INSERT INTO sequences (source, last) VALUES (?, ?) "
-                             "ON CONFLICT (source) DO UPDATE SET last = excluded.last",
-                             (source, seq))
+            self._db.execute(
+                "INSERT INTO sequences (source, last) VALUES (?, ?) "
+                "ON CONFLICT (source) DO UPDATE SET last = excluded.last",
+                (source, seq),
+            )
 
     def close(self) -> None:
         with self._lock:
-            self._db.executemany("INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)",
-                                 self._counts.items())
+            self._db.executemany(
+                "INSERT OR REPLACE INTO counters (name, value) VALUES (?, ?)", self._counts.items()
+            )
             self._db.close()
 
     def _bump(self, name: str, n: int = 1) -> None:

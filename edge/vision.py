@@ -165,10 +165,18 @@ class DualBackground:
     dimmer but so is the noise, and real cameras' noise and compression differ.
     """
 
-    def __init__(self, tau_short_s: float = 4.0, tau_long_s: float = 120.0,
-                 tau_absorb_s: float = 1800.0, thr_min: float = 9.0, k_noise: float = 5.0,
-                 blur: int = 5, warmup_s: float = 6.0, tau_static_s: float | None = None,
-                 static_age_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        tau_short_s: float = 4.0,
+        tau_long_s: float = 120.0,
+        tau_absorb_s: float = 1800.0,
+        thr_min: float = 9.0,
+        k_noise: float = 5.0,
+        blur: int = 5,
+        warmup_s: float = 6.0,
+        tau_static_s: float | None = None,
+        static_age_s: float = 10.0,
+    ) -> None:
         self.tau_short_s, self.tau_long_s, self.tau_absorb_s = tau_short_s, tau_long_s, tau_absorb_s
         self.tau_static_s = tau_absorb_s if tau_static_s is None else tau_static_s
         self.static_age_s = static_age_s
@@ -230,13 +238,16 @@ class DualBackground:
             self.static_since = np.where(static, np.minimum(self.static_since, t), np.inf)
             old_static = static & (t - self.static_since >= self.static_age_s)
             smask = old_static.astype(np.uint8)
-            cv2.accumulateWeighted(f, self.long, _alpha(dt, self.tau_absorb_s),
-                                   mask=(fg & ~old_static).astype(np.uint8))
+            cv2.accumulateWeighted(
+                f,
+                self.long,
+                _alpha(dt, self.tau_absorb_s),
+                mask=(fg & ~old_static).astype(np.uint8),
+            )
             cv2.accumulateWeighted(f, self.long, _alpha(dt, self.tau_static_s), mask=smask)
         else:
             cv2.accumulateWeighted(f, self.long, _alpha(dt, self.tau_absorb_s), mask=1 - bgmask)
         return fg, moving, static
-
 
     def absorb(self, mask: np.ndarray) -> None:
         """Take the current frame into both models where mask is set (a ghost found)."""
@@ -275,11 +286,13 @@ def _grad(img: np.ndarray) -> np.ndarray:
 def _clean(mask: np.ndarray, open_k: int, close_k: int) -> np.ndarray:
     m = mask.astype(np.uint8) * 255
     if open_k > 1:
-        m = cv2.morphologyEx(m, cv2.MORPH_OPEN, cv2.getStructuringElement(
-            cv2.MORPH_ELLIPSE, (open_k, open_k)))
+        m = cv2.morphologyEx(
+            m, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (open_k, open_k))
+        )
     if close_k > 1:
-        m = cv2.morphologyEx(m, cv2.MORPH_CLOSE, cv2.getStructuringElement(
-            cv2.MORPH_ELLIPSE, (close_k, close_k)))
+        m = cv2.morphologyEx(
+            m, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (close_k, close_k))
+        )
     return m
 
 
@@ -402,17 +415,35 @@ class FireSmoke:
 
     name = "fire_smoke"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *,
-                 flame_hue: tuple[int, int] = (6, 35), flame_s_min: int = 80,
-                 flame_v_min: int = 170, flame_core_v: int = 225, flame_min_area: float = 4.0,
-                 flicker_min: float = 0.12, flicker_count: float = 2.5,
-                 flicker_tau_s: float = 2.0, max_speed: float = 6.0,
-                 smoke_s_max: int = 64, smoke_v: tuple[int, int] = (60, 250),
-                 smoke_active: float = 1.5, smoke_min_area: float = 45.0,
-                 billow_min: float = 2.0, smoke_sharp_max: float = 3.6,
-                 plume_alpha: float = 0.7, smoke_dark: float = 60.0, smoke_white: float = 200.0,
-                 dark_v: float = 70.0, hot_thr: int = 200, hot_min_area: float = 2.0,
-                 min_frames: int = 2, min_age_s: float = 1.0, tau_long_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        flame_hue: tuple[int, int] = (6, 35),
+        flame_s_min: int = 80,
+        flame_v_min: int = 170,
+        flame_core_v: int = 225,
+        flame_min_area: float = 4.0,
+        flicker_min: float = 0.12,
+        flicker_count: float = 2.5,
+        flicker_tau_s: float = 2.0,
+        max_speed: float = 6.0,
+        smoke_s_max: int = 64,
+        smoke_v: tuple[int, int] = (60, 250),
+        smoke_active: float = 1.5,
+        smoke_min_area: float = 45.0,
+        billow_min: float = 2.0,
+        smoke_sharp_max: float = 3.6,
+        plume_alpha: float = 0.7,
+        smoke_dark: float = 60.0,
+        smoke_white: float = 200.0,
+        dark_v: float = 70.0,
+        hot_thr: int = 200,
+        hot_min_area: float = 2.0,
+        min_frames: int = 2,
+        min_age_s: float = 1.0,
+        tau_long_s: float = 60.0,
+    ) -> None:
         self.zone = (zones or {}).get("fire")
         self.flame_hue, self.flame_s_min, self.flame_v_min = flame_hue, flame_s_min, flame_v_min
         self.flame_core_v, self.flame_min_area = flame_core_v, flame_min_area
@@ -427,9 +458,17 @@ class FireSmoke:
         # fire flickers and smoke billows: what stands still is background (a parked red
         # car, the ghost of a car seen while learning), hence the quick absorption of static
         # foreground
-        self.bg = DualBackground(tau_short_s=2.0, tau_long_s=tau_long_s, tau_absorb_s=120.0,
-                                 tau_static_s=2.0, static_age_s=0.5, thr_min=8.0,
-                                 k_noise=4.0, blur=3, warmup_s=6.0)
+        self.bg = DualBackground(
+            tau_short_s=2.0,
+            tau_long_s=tau_long_s,
+            tau_absorb_s=120.0,
+            tau_static_s=2.0,
+            static_age_s=0.5,
+            thr_min=8.0,
+            k_noise=4.0,
+            blur=3,
+            warmup_s=6.0,
+        )
         self.flames = _Tracker(grace_s=1.5, max_jump=12.0)
         self.smokes = _Tracker(grace_s=2.0, max_jump=12.0)
         self.prev_colour: np.ndarray | None = None
@@ -450,8 +489,11 @@ class FireSmoke:
             return self._thermal(image, t, self.scale)
         fg, moving, _ = self.bg.update(image, t)
         hsv = cv2.cvtColor(image, cv2.COLOR_BGR2HSV)
-        colour = cv2.inRange(hsv, (self.flame_hue[0], self.flame_s_min, self.flame_v_min),
-                             (self.flame_hue[1], 255, 255))
+        colour = cv2.inRange(
+            hsv,
+            (self.flame_hue[0], self.flame_s_min, self.flame_v_min),
+            (self.flame_hue[1], 255, 255),
+        )
         grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
         prev_colour, prev_grey = self.prev_colour, self.prev_grey
         self.prev_colour, self.prev_grey = colour, grey
@@ -476,13 +518,22 @@ class FireSmoke:
             out += self._smoke(image, t, hsv, colour, grey, prev_grey, bg_grey, fg & zone)
         return out
 
-    def _flames(self, image: np.ndarray, t: float, hsv: np.ndarray, colour: np.ndarray,
-                prev_colour: np.ndarray, fg: np.ndarray) -> list[Detection]:
+    def _flames(
+        self,
+        image: np.ndarray,
+        t: float,
+        hsv: np.ndarray,
+        colour: np.ndarray,
+        prev_colour: np.ndarray,
+        fg: np.ndarray,
+    ) -> list[Detection]:
         assert self.scale is not None
         sc, W = self.scale, image.shape[1]
         # dilated so that a fire's tongues form one blob
-        cand = cv2.dilate(((colour > 0) & fg).astype(np.uint8) * 255,
-                          cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+        cand = cv2.dilate(
+            ((colour > 0) & fg).astype(np.uint8) * 255,
+            cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)),
+        )
         out = []
         for tr, b in self.flames.update(_blobs(cand, self.flame_min_area * sc.area), t):
             x, y, w, h = b.bbox
@@ -497,17 +548,38 @@ class FireSmoke:
             tr.score = float(busy.mean()) if busy.size else 0.0
             speed = _speed(tr, 2.0)
             if self.trace is not None:
-                self.trace.append({"t": t, "cue": "flame", "bbox": b.bbox, "hits": tr.hits,
-                                   "score": tr.score, "speed": speed})
-            if (tr.hits > self.min_frames and t - tr.first_t >= self.min_age_s
-                    and tr.score >= self.flicker_min and speed <= self.max_speed * sc.lin):
-                out.append(Detection(self.name, round(min(1.0, 0.5 + tr.score), 3), b.bbox, t,
-                                     "flame"))
+                self.trace.append(
+                    {
+                        "t": t,
+                        "cue": "flame",
+                        "bbox": b.bbox,
+                        "hits": tr.hits,
+                        "score": tr.score,
+                        "speed": speed,
+                    }
+                )
+            if (
+                tr.hits > self.min_frames
+                and t - tr.first_t >= self.min_age_s
+                and tr.score >= self.flicker_min
+                and speed <= self.max_speed * sc.lin
+            ):
+                out.append(
+                    Detection(self.name, round(min(1.0, 0.5 + tr.score), 3), b.bbox, t, "flame")
+                )
         return out
 
-    def _smoke(self, image: np.ndarray, t: float, hsv: np.ndarray, colour: np.ndarray,
-               grey: np.ndarray, prev_grey: np.ndarray, bg_grey: np.ndarray,
-               fg: np.ndarray) -> list[Detection]:
+    def _smoke(
+        self,
+        image: np.ndarray,
+        t: float,
+        hsv: np.ndarray,
+        colour: np.ndarray,
+        grey: np.ndarray,
+        prev_grey: np.ndarray,
+        bg_grey: np.ndarray,
+        fg: np.ndarray,
+    ) -> list[Detection]:
         assert self.scale is not None and self.bg.long is not None
         sc = self.scale
         H, W = grey.shape
@@ -515,10 +587,17 @@ class FireSmoke:
         # grey, or greyer than the background was: a thin plume over a green field or a red
         # roof is still coloured, but less so
         s_bg = cv2.cvtColor(self.bg.long.astype(np.uint8), cv2.COLOR_BGR2HSV)[:, :, 1]
-        greyish = (s <= self.smoke_s_max) | ((4 * s <= 3 * s_bg.astype(np.int16))
-                                            & (s <= 2 * self.smoke_s_max))
-        smoke = (fg & (self.active >= self.smoke_active) & greyish & (v >= self.smoke_v[0])
-                 & (v <= self.smoke_v[1]) & (colour == 0))
+        greyish = (s <= self.smoke_s_max) | (
+            (4 * s <= 3 * s_bg.astype(np.int16)) & (s <= 2 * self.smoke_s_max)
+        )
+        smoke = (
+            fg
+            & (self.active >= self.smoke_active)
+            & greyish
+            & (v >= self.smoke_v[0])
+            & (v <= self.smoke_v[1])
+            & (colour == 0)
+        )
         smask = _clean(smoke, 3, 7)
         out = []
         for tr, b in self.smokes.update(_blobs(smask, self.smoke_min_area * sc.area), t):
@@ -529,8 +608,11 @@ class FireSmoke:
                 continue  # slivers: the edge of a car, a lane of traffic
             roi = (slice(y, y + h), slice(x, x + w))
             inside = smask[roi] > 0
-            billow = tr.ema("billow", self._billow(grey, prev_grey, b.bbox, inside, tr)
-                            / max(1.0, self.bg.noise), 0.75)
+            billow = tr.ema(
+                "billow",
+                self._billow(grey, prev_grey, b.bbox, inside, tr) / max(1.0, self.bg.noise),
+                0.75,
+            )
             sharp = tr.ema("sharp", self._sharpness(grey[roi], bg_grey[roi], inside), 0.75)
             plume_now = self._plume_grey(grey[roi][inside], bg_grey[roi][inside])
             # steam shows its whiteness in its densest puffs, not in every frame: judge the
@@ -538,28 +620,44 @@ class FireSmoke:
             plume = float(np.percentile(tr.recent("plume", plume_now), 80))
             speed = _speed(tr, 3.0)
             if self.trace is not None:
-                self.trace.append({"t": t, "cue": "smoke", "bbox": b.bbox, "hits": tr.hits,
-                                   "billow": billow, "plume": plume, "plume_now": plume_now,
-                                   "sharp": sharp, "speed": speed})
-            if (tr.hits > self.min_frames and t - tr.first_t >= 1.5 * self.min_age_s
-                    and billow >= self.billow_min and sharp <= self.smoke_sharp_max
-                    and self.smoke_dark <= plume <= self.smoke_white
-                    and speed <= self.max_speed * sc.lin):
-                out.append(Detection(self.name, round(min(1.0, 0.4 + 0.1 * billow), 3), b.bbox,
-                                     t, "smoke"))
+                self.trace.append(
+                    {
+                        "t": t,
+                        "cue": "smoke",
+                        "bbox": b.bbox,
+                        "hits": tr.hits,
+                        "billow": billow,
+                        "plume": plume,
+                        "plume_now": plume_now,
+                        "sharp": sharp,
+                        "speed": speed,
+                    }
+                )
+            if (
+                tr.hits > self.min_frames
+                and t - tr.first_t >= 1.5 * self.min_age_s
+                and billow >= self.billow_min
+                and sharp <= self.smoke_sharp_max
+                and self.smoke_dark <= plume <= self.smoke_white
+                and speed <= self.max_speed * sc.lin
+            ):
+                out.append(
+                    Detection(self.name, round(min(1.0, 0.4 + 0.1 * billow), 3), b.bbox, t, "smoke")
+                )
         return out
 
     @staticmethod
-    def _billow(grey: np.ndarray, prev: np.ndarray, bbox: BBox, inside: np.ndarray,
-                tr: _Track) -> float:
+    def _billow(
+        grey: np.ndarray, prev: np.ndarray, bbox: BBox, inside: np.ndarray, tr: _Track
+    ) -> float:
         """Mean change inside the blob since the last frame, after undoing the blob's own
         shift: a vehicle moving through (rigid) scores the noise level, smoke billows."""
         x, y, w, h = bbox
         dx, dy = _shift(tr)
         H, W = grey.shape
         px0, py0 = min(max(0, x - dx), W - w), min(max(0, y - dy), H - h)
-        cur = grey[y:y + h, x:x + w].astype(np.int16)
-        old = prev[py0:py0 + h, px0:px0 + w].astype(np.int16)
+        cur = grey[y : y + h, x : x + w].astype(np.int16)
+        old = prev[py0 : py0 + h, px0 : px0 + w].astype(np.int16)
         return float(np.abs(cur - old)[inside].mean()) if inside.any() else 0.0
 
     @staticmethod
@@ -569,10 +667,15 @@ class FireSmoke:
         if not inside.any():
             return 0.0
         d = np.abs(grey.astype(np.float32) - bg_grey)
-        g = cv2.magnitude(cv2.Sobel(d, cv2.CV_32F, 1, 0, ksize=3, scale=0.125),
-                          cv2.Sobel(d, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
-        return 10.0 * float(np.percentile(g[inside], 90)) / max(
-            1.0, float(np.percentile(d[inside], 90)))
+        g = cv2.magnitude(
+            cv2.Sobel(d, cv2.CV_32F, 1, 0, ksize=3, scale=0.125),
+            cv2.Sobel(d, cv2.CV_32F, 0, 1, ksize=3, scale=0.125),
+        )
+        return (
+            10.0
+            * float(np.percentile(g[inside], 90))
+            / max(1.0, float(np.percentile(d[inside], 90)))
+        )
 
     def _plume_grey(self, frame: np.ndarray, background: np.ndarray) -> float:
         """Grey level of the plume itself: a semi-transparent plume shows F = B + a (C - B)
@@ -595,7 +698,7 @@ class FireSmoke:
         for tr, b in self.flames.update(_blobs(hot, self.hot_min_area * sc.area), t):
             if tr.hits >= self.min_frames:
                 x, y, w, h = b.bbox
-                peak = float(grey[y:y + h, x:x + w].max())
+                peak = float(grey[y : y + h, x : x + w].max())
                 conf = min(1.0, 0.5 + (peak - self.hot_thr) / 110.0)
                 out.append(Detection(self.name, round(conf, 3), b.bbox, t, "hotspot"))
         return out
@@ -614,9 +717,16 @@ class _Stationary:
     name = ""
     zone_name = ""
 
-    def __init__(self, zones: dict[str, Polygon] | None, dwell_s: float, min_area: float,
-                 max_area: float, tau_short_s: float, tau_long_s: float,
-                 grace_s: float) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None,
+        dwell_s: float,
+        min_area: float,
+        max_area: float,
+        tau_short_s: float,
+        tau_long_s: float,
+        grace_s: float,
+    ) -> None:
         self.zone = (zones or {}).get(self.zone_name)
         self.dwell_s, self.min_area, self.max_area = dwell_s, min_area, max_area
         self.bg = DualBackground(tau_short_s=tau_short_s, tau_long_s=tau_long_s)
@@ -625,8 +735,7 @@ class _Stationary:
         self.zmask: np.ndarray | None = None
         self.image: np.ndarray | None = None
 
-    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale,
-               tr: _Track) -> float | None:
+    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale, tr: _Track) -> float | None:
         """Confidence (0..1) that the stationary blob is the target, or None."""
         return 0.8
 
@@ -645,7 +754,7 @@ class _Stationary:
             if self.bg.is_ghost(b.bbox, mask):
                 x, y, w, h = b.bbox
                 sub = np.zeros_like(mask)
-                sub[y:y + h, x:x + w] = mask[y:y + h, x:x + w]
+                sub[y : y + h, x : x + w] = mask[y : y + h, x : x + w]
                 self.bg.absorb(sub)
                 continue
             blobs.append(b)
@@ -672,15 +781,22 @@ class IllegalParking(_Stationary):
     name = "illegal_parking"
     zone_name = "no_parking"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *, dwell_s: float = 60.0,
-                 min_area: float = 260.0, max_area: float = 4000.0, min_width: float = 22.0,
-                 tau_short_s: float = 4.0, tau_long_s: float = 300.0,
-                 grace_s: float = 8.0) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        dwell_s: float = 60.0,
+        min_area: float = 260.0,
+        max_area: float = 4000.0,
+        min_width: float = 22.0,
+        tau_short_s: float = 4.0,
+        tau_long_s: float = 300.0,
+        grace_s: float = 8.0,
+    ) -> None:
         super().__init__(zones, dwell_s, min_area, max_area, tau_short_s, tau_long_s, grace_s)
         self.min_width = min_width
 
-    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale,
-               tr: _Track) -> float | None:
+    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale, tr: _Track) -> float | None:
         _, _, w, h = blob.bbox
         if max(w, h) < self.min_width * sc.lin:
             return None
@@ -695,15 +811,23 @@ class StreetVending(_Stationary):
     name = "street_vending"
     zone_name = "vending"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *, dwell_s: float = 60.0,
-                 min_area: float = 380.0, max_area: float = 5000.0, min_width: float = 22.0,
-                 max_aspect: float = 1.3, tau_short_s: float = 4.0, tau_long_s: float = 300.0,
-                 grace_s: float = 8.0) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        dwell_s: float = 60.0,
+        min_area: float = 380.0,
+        max_area: float = 5000.0,
+        min_width: float = 22.0,
+        max_aspect: float = 1.3,
+        tau_short_s: float = 4.0,
+        tau_long_s: float = 300.0,
+        grace_s: float = 8.0,
+    ) -> None:
         super().__init__(zones, dwell_s, min_area, max_area, tau_short_s, tau_long_s, grace_s)
         self.min_width, self.max_aspect = min_width, max_aspect
 
-    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale,
-               tr: _Track) -> float | None:
+    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale, tr: _Track) -> float | None:
         _, _, w, h = blob.bbox
         if w < self.min_width * sc.lin or h > self.max_aspect * w:
             return None
@@ -718,20 +842,28 @@ class ExposedGarbage(_Stationary):
     name = "exposed_garbage"
     zone_name = "garbage"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *, dwell_s: float = 20.0,
-                 min_area: float = 120.0, max_area: float = 2500.0, max_aspect: float = 1.2,
-                 edge_min: float = 0.24, tau_short_s: float = 4.0, tau_long_s: float = 300.0,
-                 grace_s: float = 8.0) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        dwell_s: float = 20.0,
+        min_area: float = 120.0,
+        max_area: float = 2500.0,
+        max_aspect: float = 1.2,
+        edge_min: float = 0.24,
+        tau_short_s: float = 4.0,
+        tau_long_s: float = 300.0,
+        grace_s: float = 8.0,
+    ) -> None:
         super().__init__(zones, dwell_s, min_area, max_area, tau_short_s, tau_long_s, grace_s)
         self.max_aspect, self.edge_min = max_aspect, edge_min
 
-    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale,
-               tr: _Track) -> float | None:
+    def accept(self, blob: _Blob, mask: np.ndarray, sc: _Scale, tr: _Track) -> float | None:
         x, y, w, h = blob.bbox
         if h > self.max_aspect * w or self.image is None:
             return None
-        roi = cv2.cvtColor(self.image[y:y + h, x:x + w], cv2.COLOR_BGR2GRAY)
-        inside = mask[y:y + h, x:x + w] > 0
+        roi = cv2.cvtColor(self.image[y : y + h, x : x + w], cv2.COLOR_BGR2GRAY)
+        inside = mask[y : y + h, x : x + w] > 0
         # edge thresholds follow the scene's brightness, so clutter still shows at night
         assert self.bg.long is not None
         k = min(1.0, max(0.25, float(self.bg.long.mean()) / 128.0))
@@ -755,9 +887,15 @@ class Crowd:
 
     name = "crowd"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *, density_thr: float = 0.24,
-                 window: tuple[float, float] = (0.25, 0.25), occ_tau_s: float = 6.0,
-                 tau_long_s: float = 600.0) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        density_thr: float = 0.24,
+        window: tuple[float, float] = (0.25, 0.25),
+        occ_tau_s: float = 6.0,
+        tau_long_s: float = 600.0,
+    ) -> None:
         self.zone = (zones or {}).get("crowd")
         self.density_thr, self.window, self.occ_tau_s = density_thr, window, occ_tau_s
         self.bg = DualBackground(tau_short_s=4.0, tau_long_s=tau_long_s, tau_absorb_s=3600.0)
@@ -791,8 +929,11 @@ class Crowd:
             return []
         bx, by, bw, bh = cv2.boundingRect(pts)
         conf = min(1.0, 0.5 + (peak - self.density_thr) * 2.0)
-        return [Detection(self.name, round(conf, 3), (x0 + bx, y0 + by, bw, bh), t,
-                          f"density={peak:.2f}")]
+        return [
+            Detection(
+                self.name, round(conf, 3), (x0 + bx, y0 + by, bw, bh), t, f"density={peak:.2f}"
+            )
+        ]
 
 
 # --------------------------------------------------------------------------- floating debris
@@ -810,15 +951,33 @@ class FloatingDebris:
 
     name = "floating_debris"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *, k_sigma: float = 3.5,
-                 thr_min: float = 14.0, min_area: float = 14.0, max_area: float = 1500.0,
-                 tau_s: float = 10.0, warmup_s: float = 6.0, min_hits: int = 3,
-                 min_age_s: float = 1.5, rewarm_gap_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        k_sigma: float = 3.5,
+        thr_min: float = 14.0,
+        min_area: float = 14.0,
+        max_area: float = 1500.0,
+        tau_s: float = 10.0,
+        warmup_s: float = 6.0,
+        min_hits: int = 3,
+        min_age_s: float = 1.5,
+        rewarm_gap_s: float = 5.0,
+    ) -> None:
         self.zone = (zones or {}).get("water")
-        self.k_sigma, self.thr_min, self.min_area, self.max_area = (k_sigma, thr_min, min_area,
-                                                                    max_area)
-        self.tau_s, self.warmup_s, self.min_hits, self.min_age_s = (tau_s, warmup_s, min_hits,
-                                                                    min_age_s)
+        self.k_sigma, self.thr_min, self.min_area, self.max_area = (
+            k_sigma,
+            thr_min,
+            min_area,
+            max_area,
+        )
+        self.tau_s, self.warmup_s, self.min_hits, self.min_age_s = (
+            tau_s,
+            warmup_s,
+            min_hits,
+            min_age_s,
+        )
         self.rewarm_gap_s = rewarm_gap_s
         self.mean: np.ndarray | None = None
         self.var: np.ndarray | None = None
@@ -830,7 +989,7 @@ class FloatingDebris:
     def process(self, image: np.ndarray, t: float) -> list[Detection]:
         f = cv2.GaussianBlur(image, (3, 3), 0).astype(np.float32)
         if self.mean is None or self.var is None or self.mean.shape != f.shape:
-            self.mean, self.var = f.copy(), np.full(f.shape[:2], self.thr_min ** 2 / 4, np.float32)
+            self.mean, self.var = f.copy(), np.full(f.shape[:2], self.thr_min**2 / 4, np.float32)
             self.t0 = self.t = t
             self.zmask = _zone_mask(image.shape[:2], self.zone)
             self.scale = _Scale(image.shape)
@@ -843,7 +1002,7 @@ class FloatingDebris:
             # Frames after a pause (a camera that looks now and then): the water has changed
             # meanwhile, and one frame must not teach the variance what is floating now.
             # Learn the view again from here, keeping the mean as a start.
-            self.var.fill(self.thr_min ** 2 / 4)
+            self.var.fill(self.thr_min**2 / 4)
             self.t0 = t
             self.tracker = _Tracker(grace_s=2.0, max_jump=14.0 * sc.lin)
         d = _max_abs_diff(f, self.mean)
@@ -881,8 +1040,15 @@ class Intrusion:
 
     name = "intrusion"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *, min_area: float = 40.0,
-                 max_area: float = 700.0, min_aspect: float = 1.3, min_hits: int = 2) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        min_area: float = 40.0,
+        max_area: float = 700.0,
+        min_aspect: float = 1.3,
+        min_hits: int = 2,
+    ) -> None:
         self.zone = (zones or {}).get("rail")
         self.min_area, self.max_area = min_area, max_area
         self.min_aspect, self.min_hits = min_aspect, min_hits
@@ -899,14 +1065,16 @@ class Intrusion:
         sc = self.scale
         fg, _, _ = self.bg.update(image, t)
         mask = _clean(fg, 3, 5)
-        people = [b for b in _blobs(mask, self.min_area * sc.area, self.max_area * sc.area)
-                  if b.bbox[3] >= self.min_aspect * b.bbox[2]]
+        people = [
+            b
+            for b in _blobs(mask, self.min_area * sc.area, self.max_area * sc.area)
+            if b.bbox[3] >= self.min_aspect * b.bbox[2]
+        ]
         out: list[Detection] = []
         for tr, b in self.tracker.update(people, t):
             x, y, w, h = b.bbox
             if tr.hits >= self.min_hits and _inside(self.zmask, x + w / 2, y + h - 1):
-                out.append(Detection(self.name, round(min(1.0, 0.6 + 0.1 * tr.hits), 3),
-                                     b.bbox, t))
+                out.append(Detection(self.name, round(min(1.0, 0.6 + 0.1 * tr.hits), 3), b.bbox, t))
         return out
 
 
@@ -925,9 +1093,16 @@ class LandChange:
 
     name = "land_change"
 
-    def __init__(self, zones: dict[str, Polygon] | None = None, *, thr: float = 30.0,
-                 light_ratio: tuple[float, float] = (0.35, 2.9), stable_s: float = 12.0,
-                 min_area: float = 150.0, ref_s: float = 8.0) -> None:
+    def __init__(
+        self,
+        zones: dict[str, Polygon] | None = None,
+        *,
+        thr: float = 30.0,
+        light_ratio: tuple[float, float] = (0.35, 2.9),
+        stable_s: float = 12.0,
+        min_area: float = 150.0,
+        ref_s: float = 8.0,
+    ) -> None:
         self.zone = (zones or {}).get("fields")
         self.thr, self.light_ratio, self.stable_s = thr, light_ratio, stable_s
         self.min_area, self.ref_s = min_area, ref_s
@@ -968,8 +1143,9 @@ class LandChange:
         dh = np.abs(hsv[:, :, 0] - self.ref_hsv[:, :, 0])
         dh = np.minimum(dh, 180 - dh)
         ds = np.abs(hsv[:, :, 1] - self.ref_hsv[:, :, 1])
-        light = ((ratio >= self.light_ratio[0]) & (ratio <= self.light_ratio[1]) & (dh <= 8)
-                 & (ds <= 45))
+        light = (
+            (ratio >= self.light_ratio[0]) & (ratio <= self.light_ratio[1]) & (dh <= 8) & (ds <= 45)
+        )
         change = changed & ~light & (self.zmask > 0)
         self.since = np.where(change, np.minimum(self.since, t), np.inf).astype(np.float32)
         stable = _clean((t - self.since) >= self.stable_s, 3, 5)
@@ -978,7 +1154,7 @@ class LandChange:
             x, y, w, h = b.bbox
             if self._left(f32, stable, b.bbox):
                 m = np.zeros(stable.shape, bool)
-                m[y:y + h, x:x + w] = stable[y:y + h, x:x + w] > 0
+                m[y : y + h, x : x + w] = stable[y : y + h, x : x + w] > 0
                 self.ref[m] = f32[m]
                 self.ref_hsv[m] = hsv[m]
                 self.since[m] = np.inf
@@ -1022,8 +1198,9 @@ def make_analytic(name: str, zones: dict[str, Polygon] | None = None, **params: 
     try:
         factory = ANALYTICS[name]
     except KeyError:
-        raise ValueError(f"unknown analytic {name!r}; known analytics: "
-                         f"{', '.join(sorted(ANALYTICS))}") from None
+        raise ValueError(
+            f"unknown analytic {name!r}; known analytics: {', '.join(sorted(ANALYTICS))}"
+        ) from None
     return factory(zones, **params)
 
 
@@ -1049,10 +1226,10 @@ def snapshot_jpeg(image: np.ndarray, boxes: list[tuple[str, BBox]], quality: int
     for label, (x, y, w, bh) in boxes:
         cv2.rectangle(img, (x, y), (x + w, y + bh), (0, 0, 255), 2)
         ty = y - 4 if y > 12 else min(h - 2, y + bh + 12)
-        cv2.putText(img, label, (x, ty), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3,
-                    cv2.LINE_AA)
-        cv2.putText(img, label, (x, ty), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1,
-                    cv2.LINE_AA)
+        cv2.putText(img, label, (x, ty), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)
+        cv2.putText(
+            img, label, (x, ty), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA
+        )
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
@@ -1096,8 +1273,9 @@ class EventFilter:
                 if not st.open and sum(st.recent) >= self.raise_after:
                     st.open = True
                     conf = round(sum(st.confs) / len(st.confs), 3)
-                    snap = snapshot_jpeg(image, [(f"{kind} {d.confidence:.2f}", d.bbox)
-                                                 for d in dets])
+                    snap = snapshot_jpeg(
+                        image, [(f"{kind} {d.confidence:.2f}", d.bbox) for d in dets]
+                    )
                     events.append(VisionEvent(kind, "raised", conf, best.bbox, t, snap))
             else:
                 st.misses += 1
@@ -1105,8 +1283,9 @@ class EventFilter:
                     st.open = False
                     st.confs.clear()
                     st.recent.clear()  # a new event needs fresh evidence
-                    events.append(VisionEvent(kind, "cleared", st.last.confidence,
-                                              st.last.bbox, t, None))
+                    events.append(
+                        VisionEvent(kind, "cleared", st.last.confidence, st.last.bbox, t, None)
+                    )
         return events
 
     def open_kinds(self) -> list[str]:
@@ -1125,8 +1304,14 @@ class RenderedSource:
     optional pre-roll (`preroll_s` seconds before t = 0 at `preroll_fps`) that lets background
     models start from a steady state, as on a camera that has been running for a while."""
 
-    def __init__(self, spec: SceneSpec, fps: float, duration_s: float, preroll_s: float = 0.0,
-                 preroll_fps: float = 1.0) -> None:
+    def __init__(
+        self,
+        spec: SceneSpec,
+        fps: float,
+        duration_s: float,
+        preroll_s: float = 0.0,
+        preroll_fps: float = 1.0,
+    ) -> None:
         from devices.scenes import render  # edge stays importable without the scene renderer
 
         self._render = render
@@ -1165,8 +1350,10 @@ class CaptureSource:
             self.cap.release()
             if self.is_stream:
                 raise ConnectionError(f"cannot open video stream {text}")
-            raise ValueError(f"cannot decode video file {text} (codec or container not "
-                             f"supported by this OpenCV build)")
+            raise ValueError(
+                f"cannot decode video file {text} (codec or container not "
+                f"supported by this OpenCV build)"
+            )
         self.uri, self.fps, self.max_width = text, fps, max_width
         native = self.cap.get(cv2.CAP_PROP_FPS)
         self.native_fps = native if native and 0 < native < 1000 else 25.0
@@ -1206,8 +1393,9 @@ class CaptureSource:
             return None
         h, w = img.shape[:2]
         if w > self.max_width:
-            img = cv2.resize(img, (self.max_width, round(h * self.max_width / w)),
-                             interpolation=cv2.INTER_AREA)
+            img = cv2.resize(
+                img, (self.max_width, round(h * self.max_width / w)), interpolation=cv2.INTER_AREA
+            )
         return ft, img
 
     def close(self) -> None:
@@ -1226,8 +1414,12 @@ class CaptureSource:
 class VisionPipeline:
     """Frames from a source through each analytic and its own EventFilter."""
 
-    def __init__(self, source: FrameSource, analytics: list[Analytic],
-                 event_filter_factory: Callable[[], EventFilter] = EventFilter) -> None:
+    def __init__(
+        self,
+        source: FrameSource,
+        analytics: list[Analytic],
+        event_filter_factory: Callable[[], EventFilter] = EventFilter,
+    ) -> None:
         self.source, self.analytics = source, analytics
         self.filters = [event_filter_factory() for _ in analytics]
         self.frames = 0

@@ -34,15 +34,21 @@ def create_app(service: IocService) -> FastAPI:
         yield
         service.stop()
 
-    app = FastAPI(title="citysim IOC 城市运行中心",
-                  description="一网统管 case flow, KPIs and device registry.", lifespan=lifespan)
+    app = FastAPI(
+        title="citysim IOC 城市运行中心",
+        description="一网统管 case flow, KPIs and device registry.",
+        lifespan=lifespan,
+    )
     engine = service.engine
 
     @app.get("/health")
     def health() -> dict[str, Any]:
-        return {**engine.health(), "mqtt_connected": service.ready,
-                "broker": service.settings.broker.url,
-                "data_dir": str(service.settings.data_dir)}
+        return {
+            **engine.health(),
+            "mqtt_connected": service.ready,
+            "broker": service.settings.broker.url,
+            "data_dir": str(service.settings.data_dir),
+        }
 
     @app.get("/cases")
     def cases(stage: Stage | None = None) -> list[dict[str, Any]]:
@@ -58,8 +64,9 @@ def create_app(service: IocService) -> FastAPI:
     @app.get("/kpis")
     def kpis(
         as_of: int | None = Query(None, description="event time, epoch ms (default: now)"),
-        from_ts: int | None = Query(None, alias="from",
-                                    description="only cases reported at or after (epoch ms)"),
+        from_ts: int | None = Query(
+            None, alias="from", description="only cases reported at or after (epoch ms)"
+        ),
         by: str | None = Query(None, description=f"group by: {', '.join(GROUPS)}"),
     ) -> dict[str, Any]:
         if by is not None and by not in GROUPS:
@@ -67,8 +74,9 @@ def create_app(service: IocService) -> FastAPI:
         return {"kpis": engine.kpis(as_of, from_ts, by), "names_zh": KPI_NAMES_ZH}
 
     @app.get("/indicators")
-    def indicators(as_of: int | None = Query(None, description="event time, epoch ms")
-                   ) -> dict[str, Any]:
+    def indicators(
+        as_of: int | None = Query(None, description="event time, epoch ms"),
+    ) -> dict[str, Any]:
         return engine.indicator_view(as_of)
 
     @app.get("/commands")
@@ -78,8 +86,9 @@ def create_app(service: IocService) -> FastAPI:
     @app.post("/commands")
     def command(body: CommandRequest) -> dict[str, Any]:
         try:
-            return engine.issue_command(body.action, body.params, body.devices, body.kind,
-                                        body.grid, body.issued_by)
+            return engine.issue_command(
+                body.action, body.params, body.devices, body.kind, body.grid, body.issued_by
+            )
         except ValueError as err:
             raise HTTPException(422, str(err)) from None
 
@@ -108,8 +117,11 @@ def create_app(service: IocService) -> FastAPI:
         return engine.alarms()
 
     @app.get("/events")
-    def events(device_id: str | None = None, kind: str | None = None,
-               limit: int = Query(200, ge=1, le=10_000)) -> list[dict[str, Any]]:
+    def events(
+        device_id: str | None = None,
+        kind: str | None = None,
+        limit: int = Query(200, ge=1, le=10_000),
+    ) -> list[dict[str, Any]]:
         """Edge events (video detections) newest first, with links to their snapshots."""
         rows = service.store.edge_events(device_id, kind, limit)
         for r in rows:
@@ -126,8 +138,10 @@ def create_app(service: IocService) -> FastAPI:
 
     @app.get("/deadletters")
     def deadletters(limit: int = Query(100, ge=1, le=10_000)) -> dict[str, Any]:
-        return {"counts": service.store.dead_letter_counts(),
-                "items": service.store.dead_letters(limit)}
+        return {
+            "counts": service.store.dead_letter_counts(),
+            "items": service.store.dead_letters(limit),
+        }
 
     @app.get("/catalogue")
     def catalogue() -> dict[str, Any]:
@@ -136,7 +150,11 @@ def create_app(service: IocService) -> FastAPI:
     @app.get("/config")
     def config() -> dict[str, Any]:
         cfg = service.config
-        return {"name": cfg.name, "flow": cfg.flow.model_dump(),
-                "rules": cfg.rules.model_dump(), "calendar": str(cfg.calendar_path)}
+        return {
+            "name": cfg.name,
+            "flow": cfg.flow.model_dump(),
+            "rules": cfg.rules.model_dump(),
+            "calendar": str(cfg.calendar_path),
+        }
 
     return app

@@ -23,16 +23,25 @@ log = logging.getLogger("ioc.bus")
 
 
 class IocBus:
-    def __init__(self, broker: BrokerAddress, client_id: str, clean_start: bool,
-                 on_message: Callable[[str, bytes], None]):
+    def __init__(
+        self,
+        broker: BrokerAddress,
+        client_id: str,
+        clean_start: bool,
+        on_message: Callable[[str, bytes], None],
+    ):
         self.broker = broker
         self.on_message = on_message
         self.client_id = client_id
         self.clean_start = clean_start
         self.connected = threading.Event()
         self._stopping = threading.Event()
-        self._client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                                   protocol=mqtt.MQTTv311, clean_session=False)
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv311,
+            clean_session=False,
+        )
         self._client.max_inflight_messages_set(200)
         self._client.reconnect_delay_set(min_delay=1, max_delay=10)
         self._client.on_connect = self._on_connect
@@ -44,8 +53,9 @@ class IocBus:
     def start(self) -> None:
         """Connect in the background (retrying) so the IOC may start before the broker."""
         if self.clean_start:
-            threading.Thread(target=self._clean_then_connect, name="ioc-bus-start",
-                             daemon=True).start()
+            threading.Thread(
+                target=self._clean_then_connect, name="ioc-bus-start", daemon=True
+            ).start()
         else:
             self._connect()
 
@@ -57,8 +67,12 @@ class IocBus:
         # MQTT 3.1.1 has no "clean on first connect only": connect once with a clean
         # session (dropping stale state), leave, then connect for good with a lasting one.
         while not self._stopping.is_set():
-            wiper = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.client_id,
-                                protocol=mqtt.MQTTv311, clean_session=True)
+            wiper = mqtt.Client(
+                CallbackAPIVersion.VERSION2,
+                client_id=self.client_id,
+                protocol=mqtt.MQTTv311,
+                clean_session=True,
+            )
             try:
                 wiper.connect(self.broker.host, self.broker.port, keepalive=10)
                 wiper.loop(timeout=1.0)
@@ -78,26 +92,43 @@ class IocBus:
         self._client.disconnect()
         self._client.loop_stop()
 
-    def _on_connect(self, client: mqtt.Client, userdata: object, flags: object,
-                    reason_code: mqtt.ReasonCode, properties: object) -> None:
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason_code: mqtt.ReasonCode,
+        properties: object,
+    ) -> None:
         if reason_code.is_failure:
             log.error("broker %s refused the connection: %s", self.broker.url, reason_code)
             return
         client.subscribe([(t, 1) for t in Topics.IOC_INPUTS])
 
-    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int,
-                      reason_codes: list[mqtt.ReasonCode], properties: object) -> None:
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_codes: list[mqtt.ReasonCode],
+        properties: object,
+    ) -> None:
         # Ready only once the broker has confirmed the subscriptions.
         log.info("connected to %s, subscribed to %d topics", self.broker.url, len(reason_codes))
         self.connected.set()
 
-    def _on_disconnect(self, client: mqtt.Client, userdata: object, flags: object,
-                       reason_code: object, properties: object) -> None:
+    def _on_disconnect(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason_code: object,
+        properties: object,
+    ) -> None:
         self.connected.clear()
         log.warning("disconnected from %s (%s); reconnecting", self.broker.url, reason_code)
 
-    def _on_message(self, client: mqtt.Client, userdata: object,
-                    message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         self.on_message(message.topic, message.payload)
 
 

@@ -47,13 +47,17 @@ def _clock_hint(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         # YAML 1.1 reads unquoted 13:30 as the base-60 number 810.
         h, m = divmod(value, 60)
-        raise ValueError(f"quote clock times: YAML reads unquoted {h}:{m:02d} as the number "
-                         f"{value}")
+        raise ValueError(
+            f"quote clock times: YAML reads unquoted {h}:{m:02d} as the number {value}"
+        )
     return value
 
 
-Clock = Annotated[str, BeforeValidator(_clock_hint),
-                  StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+Clock = Annotated[
+    str,
+    BeforeValidator(_clock_hint),
+    StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"),
+]
 
 
 class _Conf(BaseModel):
@@ -95,8 +99,13 @@ def calendar_problems(spec: CalendarFile) -> list[tuple[str, str]]:
         if start >= end:
             problems.append((f"work_periods[{i}]", f"{a}-{b}: the end must be after the start"))
         elif prev_end is not None and start < prev_end:
-            problems.append((f"work_periods[{i}]", f"{a}-{b} overlaps or precedes "
-                             f"work_periods[{i - 1}]: periods must be in order, not overlapping"))
+            problems.append(
+                (
+                    f"work_periods[{i}]",
+                    f"{a}-{b} overlaps or precedes "
+                    f"work_periods[{i - 1}]: periods must be in order, not overlapping",
+                )
+            )
         prev_end = end if prev_end is None else max(end, prev_end)
     for i, day in enumerate(spec.weekend):
         if day in spec.weekend[:i]:
@@ -111,16 +120,26 @@ def calendar_problems(spec: CalendarFile) -> list[tuple[str, str]]:
         for i, day in enumerate(getattr(spec, key)):
             where = f"{key}[{i}].date"
             if day.date.year not in spec.years:
-                problems.append((where, f"{day.date} is not in years {spec.years}: add the year "
-                                 "(with all of its official dates) or remove the date"))
+                problems.append(
+                    (
+                        where,
+                        f"{day.date} is not in years {spec.years}: add the year "
+                        "(with all of its official dates) or remove the date",
+                    )
+                )
             if day.date in seen:
                 problems.append((where, f"{day.date} is also {seen[day.date]}"))
             else:
                 seen[day.date] = where
             weekday = WEEKDAYS[day.date.weekday()]
             if key == "workdays" and weekday not in spec.weekend:
-                problems.append((where, f"{day.date} is a {weekday}, not a weekend day: "
-                                 "make-up working days are weekend days"))
+                problems.append(
+                    (
+                        where,
+                        f"{day.date} is a {weekday}, not a weekend day: "
+                        "make-up working days are weekend days",
+                    )
+                )
     return problems
 
 

@@ -61,17 +61,37 @@ class Note(StrEnum):
 
 
 ACTION_ZH: dict[str, str] = {
-    "reported": "上报", "accepted": "受理", "verified": "核实", "filed": "立案",
-    "dispatched": "派遣", "handled": "处置", "feedback": "反馈", "checked": "核查",
-    "closed": "结案", "voided": "作废", "parked": "挂账",
-    "assigned": "分派", "merged": "合并上报", "recategorised": "改类", "returned": "回退",
-    "check_failed": "核查未通过(返工)", "extension_requested": "申请延期",
-    "extension_approved": "延期批准", "extension_denied": "延期驳回",
-    "park_requested": "申请挂账", "park_denied": "挂账驳回", "warning": "红灯预警",
-    "overdue": "超期", "escalated": "督办",
+    "reported": "上报",
+    "accepted": "受理",
+    "verified": "核实",
+    "filed": "立案",
+    "dispatched": "派遣",
+    "handled": "处置",
+    "feedback": "反馈",
+    "checked": "核查",
+    "closed": "结案",
+    "voided": "作废",
+    "parked": "挂账",
+    "assigned": "分派",
+    "merged": "合并上报",
+    "recategorised": "改类",
+    "returned": "回退",
+    "check_failed": "核查未通过(返工)",
+    "extension_requested": "申请延期",
+    "extension_approved": "延期批准",
+    "extension_denied": "延期驳回",
+    "park_requested": "申请挂账",
+    "park_denied": "挂账驳回",
+    "warning": "红灯预警",
+    "overdue": "超期",
+    "escalated": "督办",
 }
-CLOSURE_ZH = {"normal": "正常结案", "overdue": "超时结案", "error": "差错结案",
-              "special": "特殊结案"}
+CLOSURE_ZH = {
+    "normal": "正常结案",
+    "overdue": "超时结案",
+    "error": "差错结案",
+    "special": "特殊结案",
+}
 
 TERMINAL = {Stage.CLOSED, Stage.VOIDED}
 PRE_DISPATCH = (Stage.REPORTED, Stage.ACCEPTED, Stage.VERIFIED, Stage.FILED)
@@ -96,10 +116,11 @@ class FlowRules:
             return set()
         if stage in PRE_DISPATCH:
             i = PRE_DISPATCH.index(stage)
-            later = [s for s in PRE_DISPATCH[i + 1:] if s in self.stages]
+            later = [s for s in PRE_DISPATCH[i + 1 :] if s in self.stages]
             # optional stages before filing may be skipped: any later one up to filed
-            return {*later, Stage.VOIDED} if stage != Stage.FILED else {
-                Stage.DISPATCHED, Stage.VOIDED}
+            return (
+                {*later, Stage.VOIDED} if stage != Stage.FILED else {Stage.DISPATCHED, Stage.VOIDED}
+            )
         if stage == Stage.DISPATCHED:
             return {Stage.HANDLED, Note.RETURNED, Stage.PARKED}
         if stage == Stage.PARKED:
@@ -126,9 +147,15 @@ class CaseEvent:
     detail: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "case_id": self.case_id, "ts": self.ts, "action": self.action,
-                "action_zh": ACTION_ZH.get(self.action, ""), "actor": self.actor,
-                "detail": self.detail}
+        return {
+            "seq": self.seq,
+            "case_id": self.case_id,
+            "ts": self.ts,
+            "action": self.action,
+            "action_zh": ACTION_ZH.get(self.action, ""),
+            "actor": self.actor,
+            "detail": self.detail,
+        }
 
 
 @dataclass
@@ -205,18 +232,23 @@ class Case:
     def check(self, rules: FlowRules, action: str, ts: int) -> None:
         """Raise InvalidTransition unless `action` may be appended at `ts`."""
         if self.events and ts < self.events[-1].ts:
-            raise InvalidTransition(f"{self.case_id}: {action} at {ts} is earlier than the "
-                                    f"case's last event ({self.events[-1].ts})")
+            raise InvalidTransition(
+                f"{self.case_id}: {action} at {ts} is earlier than the "
+                f"case's last event ({self.events[-1].ts})"
+            )
         if action in _NOTES and action != Note.RETURNED:
             if not self.is_open:
-                raise InvalidTransition(f"{self.case_id}: cannot note {action} on a "
-                                        f"{self.stage or 'new'} case")
+                raise InvalidTransition(
+                    f"{self.case_id}: cannot note {action} on a {self.stage or 'new'} case"
+                )
             return
         allowed = rules.allowed(self.stage)
         if action not in allowed:
             names = ", ".join(sorted(allowed)) or "nothing (closed)"
-            raise InvalidTransition(f"{self.case_id}: {self.stage or 'new'} -> {action} is not "
-                                    f"allowed; next may be {names}")
+            raise InvalidTransition(
+                f"{self.case_id}: {self.stage or 'new'} -> {action} is not "
+                f"allowed; next may be {names}"
+            )
 
     def apply(self, ev: CaseEvent) -> None:
         """Fold one event into the state (after `check`)."""
@@ -257,8 +289,11 @@ class Case:
             if d.get("rework"):
                 self.rework += 1
             self.handled_ts = self.handled_outcome = None
-            self.open_tasks[d["task_id"]] = {"kind": "handle", "role": "dept",
-                                             "unit": d["department"]}
+            self.open_tasks[d["task_id"]] = {
+                "kind": "handle",
+                "role": "dept",
+                "unit": d["department"],
+            }
             self.tasks_issued += 1
         elif action == Stage.HANDLED:
             self.handled_ts = ev.ts
@@ -302,8 +337,15 @@ class Case:
 
     def _add_report(self, ev: CaseEvent) -> None:
         d = ev.detail
-        self.reports.append({"channel": d.get("channel"), "ref": d.get("ref"), "ts": ev.ts,
-                             "lon": d.get("lon"), "lat": d.get("lat")})
+        self.reports.append(
+            {
+                "channel": d.get("channel"),
+                "ref": d.get("ref"),
+                "ts": ev.ts,
+                "lon": d.get("lon"),
+                "lat": d.get("lat"),
+            }
+        )
         if d.get("alarm_id"):
             self.alarm_ids.append(d["alarm_id"])
         if d.get("device_id") and d["device_id"] not in self.device_ids:
@@ -322,8 +364,7 @@ class CaseLog:
     def new_case_id(self) -> str:
         return f"C{len(self.cases) + 1:06d}"
 
-    def append(self, case_id: str, action: str, ts: int, actor: str,
-               **detail: Any) -> CaseEvent:
+    def append(self, case_id: str, action: str, ts: int, actor: str, **detail: Any) -> CaseEvent:
         case = self.cases.get(case_id) or Case(case_id)
         case.check(self.rules, action, ts)
         ev = CaseEvent(len(self.events) + 1, case_id, ts, str(action), actor, detail)
@@ -335,8 +376,12 @@ class CaseLog:
         return ev
 
     @classmethod
-    def replay(cls, events: Iterable[CaseEvent], rules: FlowRules,
-               on_append: Callable[[CaseEvent], None] | None = None) -> CaseLog:
+    def replay(
+        cls,
+        events: Iterable[CaseEvent],
+        rules: FlowRules,
+        on_append: Callable[[CaseEvent], None] | None = None,
+    ) -> CaseLog:
         """Rebuild cases from stored events, checking every transition again."""
         log = cls(rules)
         for ev in events:

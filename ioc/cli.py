@@ -14,8 +14,11 @@ import uvicorn
 from ioc.config import DEFAULT_IOC_CONFIG
 from ioc.contract import InputFileError, parse_broker_url
 
-app = typer.Typer(help="citysim IOC (城市运行中心): ingest, alarms, 一网统管 cases, KPIs.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="citysim IOC (城市运行中心): ingest, alarms, 一网统管 cases, KPIs.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 
 @app.callback()
@@ -25,28 +28,41 @@ def main() -> None:
 
 @app.command()
 def serve(
-    broker: Annotated[str, typer.Option(help="MQTT broker, mqtt://host:port")] = "mqtt://127.0.0.1:1883",
+    broker: Annotated[
+        str, typer.Option(help="MQTT broker, mqtt://host:port")
+    ] = "mqtt://127.0.0.1:1883",
     data: Annotated[Path, typer.Option(help="data directory (embedded store)")] = Path("ioc-data"),
     host: Annotated[str, typer.Option(help="HTTP bind address")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP port")] = 8000,
-    config: Annotated[Path, typer.Option(
-        help="ioc.yaml: catalogue (事项清单), rules, flow, calendar, overrides",
-    )] = DEFAULT_IOC_CONFIG,
-    clock: Annotated[str, typer.Option(
-        help="sim: follow simulator clock ticks; wall: real time")] = "sim",
-    client_id: Annotated[str, typer.Option(
-        help="MQTT client id (its session is kept across restarts)")] = "citysim-ioc",
-    registry: Annotated[Path | None, typer.Option(
-        help="provision devices from a registry CSV/GeoJSON (citysim devices export)",
-    )] = None,
+    config: Annotated[
+        Path,
+        typer.Option(
+            help="ioc.yaml: catalogue (事项清单), rules, flow, calendar, overrides",
+        ),
+    ] = DEFAULT_IOC_CONFIG,
+    clock: Annotated[
+        str, typer.Option(help="sim: follow simulator clock ticks; wall: real time")
+    ] = "sim",
+    client_id: Annotated[
+        str, typer.Option(help="MQTT client id (its session is kept across restarts)")
+    ] = "citysim-ioc",
+    registry: Annotated[
+        Path | None,
+        typer.Option(
+            help="provision devices from a registry CSV/GeoJSON (citysim devices export)",
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run the IOC: MQTT ingest plus the HTTP API (/health, /cases, /kpis, /docs)."""
     from ioc.api import create_app
     from ioc.service import IocService, IocSettings
 
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     if clock not in ("sim", "wall"):
         raise typer.BadParameter("must be sim or wall", param_hint="--clock")
     try:
@@ -54,9 +70,16 @@ def serve(
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--broker") from None
     try:
-        service = IocService(IocSettings(broker=address, data_dir=data, config=config,
-                                         clock=clock,  # type: ignore[arg-type]
-                                         client_id=client_id, registry=registry))
+        service = IocService(
+            IocSettings(
+                broker=address,
+                data_dir=data,
+                config=config,
+                clock=clock,  # type: ignore[arg-type]
+                client_id=client_id,
+                registry=registry,
+            )
+        )
     except InputFileError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -76,15 +99,18 @@ VALIDATE_HELP = (
 
 @app.command(help=VALIDATE_HELP)
 def validate(
-    commitments: Annotated[Path, typer.Option(
-        help="commitments YAML (format: docs/commitments.md)")],
+    commitments: Annotated[
+        Path, typer.Option(help="commitments YAML (format: docs/commitments.md)")
+    ],
     run: Annotated[Path | None, typer.Option(help="run folder (`citysim run --out DIR`)")] = None,
-    out: Annotated[Path | None, typer.Option(
-        help="folder for report.json and report.html")] = None,
-    store: Annotated[Path | None, typer.Option(
-        help="the IOC store ioc.sqlite3, when the run kept it elsewhere (--data)")] = None,
-    check_only: Annotated[bool, typer.Option(
-        "--check-only", help="only check the commitments file (exit 0 or 2)")] = False,
+    out: Annotated[Path | None, typer.Option(help="folder for report.json and report.html")] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(help="the IOC store ioc.sqlite3, when the run kept it elsewhere (--data)"),
+    ] = None,
+    check_only: Annotated[
+        bool, typer.Option("--check-only", help="only check the commitments file (exit 0 or 2)")
+    ] = False,
 ) -> None:
     from ioc.commitments import load_commitments
     from ioc.evidence import load_run
@@ -100,8 +126,10 @@ def validate(
     try:
         spec = load_commitments(commitments)
         if check_only:
-            typer.echo(f"{commitments}: {len(spec.commitments)} commitments of "
-                       f"{spec.pilot.name_zh or spec.pilot.name}")
+            typer.echo(
+                f"{commitments}: {len(spec.commitments)} commitments of "
+                f"{spec.pilot.name_zh or spec.pilot.name}"
+            )
             return
         if run is None or out is None:
             typer.echo("error: --run and --out are needed (or --check-only)", err=True)
@@ -113,27 +141,37 @@ def validate(
     rows = build_rows(spec, evidence.data)
     try:
         json_path, html_path = write_report(
-            out, spec.pilot, rows, evidence.data,
-            ReportExtra(run=evidence.run_info(), commitments=spec, source=str(commitments)))
+            out,
+            spec.pilot,
+            rows,
+            evidence.data,
+            ReportExtra(run=evidence.run_info(), commitments=spec, source=str(commitments)),
+        )
     except OSError as err:
         typer.echo(f"error: cannot write the report into {out}: {err.strerror}", err=True)
         raise typer.Exit(2) from None
-    tags = {v: f"{v.upper() if v != 'not_evaluable' else 'N/A':4} {VERDICT_ZH[v]}"
-            for v in VERDICT_EN}
+    tags = {
+        v: f"{v.upper() if v != 'not_evaluable' else 'N/A':4} {VERDICT_ZH[v]}" for v in VERDICT_EN
+    }
     for row in rows:
         typer.echo(f"{tags[row['verdict']]}  {row['id']}: {row['why']}")
     counts = summarise(rows)
-    typer.echo(f"{counts['pass']} pass 通过, {counts['fail']} fail 未通过, "
-               f"{counts['not_evaluable']} not evaluable 无法评估 (of {counts['total']}); "
-               f"report: {html_path} and {json_path.name}")
+    typer.echo(
+        f"{counts['pass']} pass 通过, {counts['fail']} fail 未通过, "
+        f"{counts['not_evaluable']} not evaluable 无法评估 (of {counts['total']}); "
+        f"report: {html_path} and {json_path.name}"
+    )
     if counts["fail"]:
         failed = ", ".join(r["id"] for r in rows if r["verdict"] == "fail")
         typer.echo(f"failed 未通过: {failed}", err=True)
         raise typer.Exit(1)
 
 
-plan_app = typer.Typer(help="Planning: where to put towers for a coverage target.",
-                       no_args_is_help=True, add_completion=False)
+plan_app = typer.Typer(
+    help="Planning: where to put towers for a coverage target.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 app.add_typer(plan_app, name="plan")
 
 
@@ -142,14 +180,20 @@ def plan_coverage(
     area: Annotated[Path, typer.Option(help="the area: GeoJSON polygon(s), lon/lat")],
     radius_km: Annotated[float, typer.Option(help="each tower's view radius, km")],
     target: Annotated[float, typer.Option(help="coverage target in percent, e.g. 95")],
-    stated: Annotated[int | None, typer.Option(
-        help="the count a task book states (shows the gap to it)")] = None,
-    max_sites: Annotated[int | None, typer.Option(
-        help="stop after this many towers (default 3 × area/πr² + 10)")] = None,
-    json_path: Annotated[Path | None, typer.Option(
-        "--json", help="write the plan (sites, fractions, bounds) as JSON")] = None,
-    map_path: Annotated[Path | None, typer.Option(
-        "--map", help="write a PNG map of the placed towers and blind spots")] = None,
+    stated: Annotated[
+        int | None, typer.Option(help="the count a task book states (shows the gap to it)")
+    ] = None,
+    max_sites: Annotated[
+        int | None, typer.Option(help="stop after this many towers (default 3 × area/πr² + 10)")
+    ] = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="write the plan (sites, fractions, bounds) as JSON"),
+    ] = None,
+    map_path: Annotated[
+        Path | None,
+        typer.Option("--map", help="write a PNG map of the placed towers and blind spots"),
+    ] = None,
 ) -> None:
     """How many towers of a radius, and where (greedy), reach a target coverage of an area;
     with --stated, the gap to a pilot's stated count. Exit 2 on bad input."""
@@ -165,8 +209,14 @@ def plan_coverage(
         raise typer.Exit(2)
     try:
         geom = read_geojson(area)
-        result = plan(geom, radius_km * 1000, target / 100, stated_count=stated,
-                      max_sites=max_sites, area_label=area.stem)
+        result = plan(
+            geom,
+            radius_km * 1000,
+            target / 100,
+            stated_count=stated,
+            max_sites=max_sites,
+            area_label=area.stem,
+        )
     except InputFileError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
@@ -178,13 +228,18 @@ def plan_coverage(
         if json_path is not None:
             import orjson
 
-            json_path.write_bytes(orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2)
-                                  + b"\n")
+            json_path.write_bytes(
+                orjson.dumps(result.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+            )
         if map_path is not None:
-            save_coverage_map(map_path, geom, result.sites,
-                              blind_spots=result.coverage.blind_spots,
-                              title=f"{len(result.sites)} sites of r = {radius_km:g} km: "
-                                    f"{100 * result.coverage.fraction:.1f} % covered")
+            save_coverage_map(
+                map_path,
+                geom,
+                result.sites,
+                blind_spots=result.coverage.blind_spots,
+                title=f"{len(result.sites)} sites of r = {radius_km:g} km: "
+                f"{100 * result.coverage.fraction:.1f} % covered",
+            )
     except OSError as err:
         typer.echo(f"error: cannot write {err.filename}: {err.strerror}", err=True)
         raise typer.Exit(2) from None

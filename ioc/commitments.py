@@ -109,13 +109,38 @@ DAY_MS = 24 * HOUR_MS
 
 Verdict = Literal["pass", "fail", "not_evaluable"]
 Comparison = Literal[">=", "<=", "==", ">", "<"]
-MetricName = Literal["device_count", "coverage_area", "coverage_corridor", "coverage_points",
-                     "online_rate", "data_completeness", "patrol_24h", "kpi",
-                     "detection_latency", "aqi_days", "lighting_saving"]
+MetricName = Literal[
+    "device_count",
+    "coverage_area",
+    "coverage_corridor",
+    "coverage_points",
+    "online_rate",
+    "data_completeness",
+    "patrol_24h",
+    "kpi",
+    "detection_latency",
+    "aqi_days",
+    "lighting_saving",
+]
 # The domains of shared/reference/pilot-commitments-sample.yaml.
-Domain = Literal["lighting", "environment", "water", "fire", "traffic", "parking", "video",
-                 "emergency", "city-management", "hotline-12345", "community", "tourism",
-                 "agriculture", "infrastructure-network", "data-platform", "other"]
+Domain = Literal[
+    "lighting",
+    "environment",
+    "water",
+    "fire",
+    "traffic",
+    "parking",
+    "video",
+    "emergency",
+    "city-management",
+    "hotline-12345",
+    "community",
+    "tourism",
+    "agriculture",
+    "infrastructure-network",
+    "data-platform",
+    "other",
+]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")]
 Lon = Annotated[float, Field(ge=-180, le=180)]
@@ -150,20 +175,28 @@ class AreaSpec(_Spec):
     polygon: list[LonLat] | None = Field(default=None, min_length=3)
     line: list[LonLat] | None = Field(default=None, min_length=2)
     lines: list[Annotated[list[LonLat], Field(min_length=2)]] | None = Field(
-        default=None, min_length=1)
+        default=None, min_length=1
+    )
     points: dict[Name, LonLat] | None = Field(default=None, min_length=1)
     buffer_m: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _one_shape(self) -> AreaSpec:
-        given = [k for k in ("file", "polygon", "line", "lines", "points")
-                 if getattr(self, k) is not None]
+        given = [
+            k
+            for k in ("file", "polygon", "line", "lines", "points")
+            if getattr(self, k) is not None
+        ]
         if len(given) != 1:
-            raise ValueError("give exactly one of file, polygon, line, lines, points "
-                             f"(got {', '.join(given) or 'none'})")
+            raise ValueError(
+                "give exactly one of file, polygon, line, lines, points "
+                f"(got {', '.join(given) or 'none'})"
+            )
         if self.buffer_m is not None and (self.polygon is not None or self.points is not None):
-            raise ValueError("buffer_m is a line's corridor half-width; it does not apply to "
-                             "a polygon or to points")
+            raise ValueError(
+                "buffer_m is a line's corridor half-width; it does not apply to "
+                "a polygon or to points"
+            )
         return self
 
 
@@ -186,8 +219,9 @@ def _window(value: Any) -> Any:
     """`last_24h`/`last_7d` text, or a from/to mapping; a clear message otherwise."""
     if isinstance(value, str):
         if not LAST_WINDOW.match(value) or int(LAST_WINDOW.match(value).group(1)) == 0:
-            raise ValueError("expected last_<N>h or last_<N>d (e.g. last_24h), or a mapping "
-                             "with from/to")
+            raise ValueError(
+                "expected last_<N>h or last_<N>d (e.g. last_24h), or a mapping with from/to"
+            )
         return value
     if isinstance(value, dict):
         return WindowSpec.model_validate(value)
@@ -425,8 +459,9 @@ class EvaluationData:
     utc_offset_min: int = 480
 
 
-def status_from_heartbeats(device_id: str, heartbeats_ms: Sequence[int], interval_s: float,
-                           missed_intervals: float = 3.0) -> list[StatusSample]:
+def status_from_heartbeats(
+    device_id: str, heartbeats_ms: Sequence[int], interval_s: float, missed_intervals: float = 3.0
+) -> list[StatusSample]:
     """Status samples from the times a device was heard: online at each, offline once
     `missed_intervals` intervals pass without hearing it (the IOC registry's rule)."""
     grace = int(missed_intervals * interval_s * 1000)
@@ -482,12 +517,14 @@ def _area_from_spec(name: str, spec: AreaSpec, base: Path) -> tuple[Area | None,
     if spec.line is not None:
         return Area(name, "line", LineString(spec.line), spec.buffer_m, name_zh=spec.name_zh), []
     if spec.lines is not None:
-        return Area(name, "line", MultiLineString(spec.lines), spec.buffer_m,
-                    name_zh=spec.name_zh), []
+        return Area(
+            name, "line", MultiLineString(spec.lines), spec.buffer_m, name_zh=spec.name_zh
+        ), []
     if spec.points is not None:
         pts = {k: (float(v[0]), float(v[1])) for k, v in spec.points.items()}
-        return Area(name, "points", MultiPoint(list(pts.values())), points=pts,
-                    name_zh=spec.name_zh), []
+        return Area(
+            name, "points", MultiPoint(list(pts.values())), points=pts, name_zh=spec.name_zh
+        ), []
     path = (base / str(spec.file)).resolve()
     try:
         data = orjson.loads(path.read_bytes())
@@ -499,8 +536,9 @@ def _area_from_spec(name: str, spec: AreaSpec, base: Path) -> tuple[Area | None,
     if points:
         if spec.buffer_m is not None:
             return None, ["buffer_m: the file holds points; buffer_m is for lines"]
-        return Area(name, "points", MultiPoint(list(points.values())), points=points,
-                    name_zh=spec.name_zh), []
+        return Area(
+            name, "points", MultiPoint(list(points.values())), points=points, name_zh=spec.name_zh
+        ), []
     try:
         geom = geojson_geometry(data)
     except (ValueError, TypeError, KeyError, AttributeError) as err:
@@ -595,9 +633,13 @@ class Evaluation:
 def _judge(goal: Goal, value: float, evidence: dict[str, Any], what: str) -> Evaluation:
     ok = goal.met(value)
     verdict: Verdict = "pass" if ok else "fail"
-    return Evaluation(value, verdict, evidence,
-                      f"{what}: {_num(value)}{_unit(goal.unit)} "
-                      f"{'meets' if ok else 'misses'} the target {goal.text()}")
+    return Evaluation(
+        value,
+        verdict,
+        evidence,
+        f"{what}: {_num(value)}{_unit(goal.unit)} "
+        f"{'meets' if ok else 'misses'} the target {goal.text()}",
+    )
 
 
 def _missing(what: str, evidence: dict[str, Any] | None = None) -> Evaluation:
@@ -615,8 +657,10 @@ def _pct(fraction: float) -> float:
 TimeWindow = tuple[int, int]  # [start_ms, end_ms)
 
 
-def resolve_window(spec: str | WindowSpec | None, data: EvaluationData,
-                   ) -> tuple[TimeWindow | None, str | None]:
+def resolve_window(
+    spec: str | WindowSpec | None,
+    data: EvaluationData,
+) -> tuple[TimeWindow | None, str | None]:
     """The window in epoch ms, clipped to the data's span when known, and a note when
     clipped or when it cannot be resolved (window None)."""
     if spec is None:
@@ -639,13 +683,16 @@ def resolve_window(spec: str | WindowSpec | None, data: EvaluationData,
     if hi <= lo:
         return None, "the window does not overlap the data's span"
     if (lo, hi) != (start, end):
-        note = (f"the data cover {(hi - lo) / HOUR_MS:.1f} h of the "
-                f"{(end - start) / HOUR_MS:.1f} h window")
+        note = (
+            f"the data cover {(hi - lo) / HOUR_MS:.1f} h of the "
+            f"{(end - start) / HOUR_MS:.1f} h window"
+        )
     return (lo, hi), note
 
 
-def _select(devices: Sequence[Device], kinds: Sequence[str] | None,
-            scope: Area | None) -> list[Device]:
+def _select(
+    devices: Sequence[Device], kinds: Sequence[str] | None, scope: Area | None
+) -> list[Device]:
     chosen = [d for d in devices if kinds is None or d.kind in kinds]
     if scope is not None and chosen:
         inside = scope.contains([d.lon for d in chosen], [d.lat for d in chosen])
@@ -663,8 +710,16 @@ def _sites(devices: Sequence[Device], p: SiteParams) -> tuple[list[Site], list[s
             continue
         az = d.attrs.get(p.azimuth_attr)
         width = float(d.attrs.get(p.width_attr, 360.0)) if az is not None else 360.0
-        sites.append(Site(d.lon, d.lat, float(r), None if az is None else float(az),
-                          min(max(width, 1e-6), 360.0), id=d.device_id))
+        sites.append(
+            Site(
+                d.lon,
+                d.lat,
+                float(r),
+                None if az is None else float(az),
+                min(max(width, 1e-6), 360.0),
+                id=d.device_id,
+            )
+        )
     return sites, missing
 
 
@@ -675,9 +730,11 @@ def viewshed_sites(devices: Sequence[Device], p: SiteParams) -> tuple[list[Site]
 
 
 def _no_radius(missing: list[str], p: SiteParams) -> Evaluation:
-    return _missing(f"{len(missing)} device(s) have no attrs[{p.radius_attr!r}] and "
-                    f"params.radius_m is not set (e.g. {', '.join(missing[:5])})",
-                    {"without_radius": missing[:50], "without_radius_count": len(missing)})
+    return _missing(
+        f"{len(missing)} device(s) have no attrs[{p.radius_attr!r}] and "
+        f"params.radius_m is not set (e.g. {', '.join(missing[:5])})",
+        {"without_radius": missing[:50], "without_radius_count": len(missing)},
+    )
 
 
 def _kinds_text(kinds: Sequence[str] | None) -> str:
@@ -688,22 +745,39 @@ def _kinds_text(kinds: Sequence[str] | None) -> str:
 # Each: (goal, params, data, scope area or None, window note source) -> Evaluation.
 
 
-def device_count(goal: Goal, p: DeviceCountParams, data: EvaluationData,
-                 scope: Area | None = None, window: Any = None) -> Evaluation:
+def device_count(
+    goal: Goal,
+    p: DeviceCountParams,
+    data: EvaluationData,
+    scope: Area | None = None,
+    window: Any = None,
+) -> Evaluation:
     """Devices of `kinds` (all when None) in the registry, inside `scope` if given."""
     if data.devices is None:
         return _missing("no device registry in the data (devices)")
     chosen = _select(data.devices, p.kinds, scope)
     by_kind = dict(sorted(Counter(d.kind for d in chosen).items()))
     where = f" in {scope.name}" if scope else ""
-    return _judge(goal, float(len(chosen)),
-                  {"count": len(chosen), "by_kind": by_kind, "kinds": p.kinds,
-                   "scope": scope.name if scope else None},
-                  f"{len(chosen)} device(s) of {_kinds_text(p.kinds)}{where}")
+    return _judge(
+        goal,
+        float(len(chosen)),
+        {
+            "count": len(chosen),
+            "by_kind": by_kind,
+            "kinds": p.kinds,
+            "scope": scope.name if scope else None,
+        },
+        f"{len(chosen)} device(s) of {_kinds_text(p.kinds)}{where}",
+    )
 
 
-def coverage_area(goal: Goal, p: CoverageAreaParams, data: EvaluationData,
-                  scope: Area | None = None, window: Any = None) -> Evaluation:
+def coverage_area(
+    goal: Goal,
+    p: CoverageAreaParams,
+    data: EvaluationData,
+    scope: Area | None = None,
+    window: Any = None,
+) -> Evaluation:
     """% of the scope polygon within the view-sheds of the devices of `kinds`.
 
     With `stated_count` the quote is also judged as written (that many discs of `radius_m`):
@@ -715,13 +789,20 @@ def coverage_area(goal: Goal, p: CoverageAreaParams, data: EvaluationData,
         return _missing("coverage_area needs a polygon area as its scope")
     label = f"{scope.name} area"
     area_km2 = coverage_of_area(scope.geometry, [], area_label=label).area_km2
-    evidence: dict[str, Any] = {"scope": scope.name, "area_km2": round(area_km2, 4),
-                                "kinds": p.kinds}
+    evidence: dict[str, Any] = {
+        "scope": scope.name,
+        "area_km2": round(area_km2, 4),
+        "kinds": p.kinds,
+    }
     as_written = None
     if p.stated_count is not None and p.radius_m is not None:
         bound, text = stated_arithmetic(p.stated_count, p.radius_m, area_km2, label)
-        evidence["as_written"] = {"count": p.stated_count, "radius_m": p.radius_m,
-                                  "upper_bound_pct": _pct(bound), "arithmetic": text}
+        evidence["as_written"] = {
+            "count": p.stated_count,
+            "radius_m": p.radius_m,
+            "upper_bound_pct": _pct(bound),
+            "arithmetic": text,
+        }
         if goal.unreachable_below(_pct(bound)):
             as_written = f"impossible as written: {text}, below the target {goal.text()}"
     if data.devices is None:
@@ -734,12 +815,15 @@ def coverage_area(goal: Goal, p: CoverageAreaParams, data: EvaluationData,
     cov = coverage_of_area(scope.geometry, sites, area_label=label)
     value = _pct(cov.fraction)
     evidence.update(cov.to_dict())
-    measured = (f"{len(sites)} site(s) of {_kinds_text(p.kinds)} cover {value:g} % of "
-                f"{scope.name}")
+    measured = f"{len(sites)} site(s) of {_kinds_text(p.kinds)} cover {value:g} % of {scope.name}"
     if goal.unreachable_below(_pct(cov.upper_bound_fraction)):
-        res = Evaluation(value, "fail", evidence,
-                         f"impossible with these sites: {cov.arithmetic}, below the target "
-                         f"{goal.text()}; measured: {measured}")
+        res = Evaluation(
+            value,
+            "fail",
+            evidence,
+            f"impossible with these sites: {cov.arithmetic}, below the target "
+            f"{goal.text()}; measured: {measured}",
+        )
         if as_written and evidence["as_written"]["arithmetic"] == cov.arithmetic:
             as_written = None  # the sites are the stated count and radius: said once
     else:
@@ -747,15 +831,21 @@ def coverage_area(goal: Goal, p: CoverageAreaParams, data: EvaluationData,
     return _with_note(res, as_written)
 
 
-def coverage_corridor(goal: Goal, p: CoverageCorridorParams, data: EvaluationData,
-                      scope: Area | None = None, window: Any = None) -> Evaluation:
+def coverage_corridor(
+    goal: Goal,
+    p: CoverageCorridorParams,
+    data: EvaluationData,
+    scope: Area | None = None,
+    window: Any = None,
+) -> Evaluation:
     """% of a corridor (the scope line ± half-width) covered, by area or by length."""
     if scope is None or scope.kind != "line":
         return _missing("coverage_corridor needs a line area as its scope")
     half = p.half_width_m or scope.buffer_m
     if not half:
-        return _missing(f"no corridor half-width: set params.half_width_m or "
-                        f"areas.{scope.name}.buffer_m")
+        return _missing(
+            f"no corridor half-width: set params.half_width_m or areas.{scope.name}.buffer_m"
+        )
     if data.devices is None:
         return _missing("no device registry in the data (devices)")
     sites, missing = _sites(_select(data.devices, p.kinds, None), p)
@@ -765,19 +855,29 @@ def coverage_corridor(goal: Goal, p: CoverageCorridorParams, data: EvaluationDat
     frac = cov.area_fraction if p.measure == "area" else cov.length_fraction
     value = _pct(frac)
     evidence = {"scope": scope.name, "measure": p.measure, "kinds": p.kinds, **cov.to_dict()}
-    return _judge(goal, value, evidence,
-                  f"{len(sites)} site(s) cover {value:g} % of the {scope.name} corridor's "
-                  f"{p.measure} (±{half:g} m, {cov.length_km:.1f} km)")
+    return _judge(
+        goal,
+        value,
+        evidence,
+        f"{len(sites)} site(s) cover {value:g} % of the {scope.name} corridor's "
+        f"{p.measure} (±{half:g} m, {cov.length_km:.1f} km)",
+    )
 
 
-def coverage_points(goal: Goal, p: CoveragePointsParams, data: EvaluationData,
-                    scope: Area | None = None, window: Any = None) -> Evaluation:
+def coverage_points(
+    goal: Goal,
+    p: CoveragePointsParams,
+    data: EvaluationData,
+    scope: Area | None = None,
+    window: Any = None,
+) -> Evaluation:
     """% of points within reach of a site: the scope's named points, or the devices of
     `point_kinds` (inside the scope if one is given)."""
     if p.point_kinds is None:
         if scope is None or scope.kind != "points":
-            return _missing("coverage_points needs params.point_kinds or a points area as "
-                            "its scope")
+            return _missing(
+                "coverage_points needs params.point_kinds or a points area as its scope"
+            )
         points = dict(scope.points)
     else:
         if data.devices is None:
@@ -793,8 +893,12 @@ def coverage_points(goal: Goal, p: CoveragePointsParams, data: EvaluationData,
         return _no_radius(missing, p)
     cov = coverage_of_points(points, sites)
     value = _pct(cov.fraction or 0.0)
-    evidence = {"scope": scope.name if scope else None, "kinds": p.kinds,
-                "point_kinds": p.point_kinds, **cov.to_dict()}
+    evidence = {
+        "scope": scope.name if scope else None,
+        "kinds": p.kinds,
+        "point_kinds": p.point_kinds,
+        **cov.to_dict(),
+    }
     evidence["uncovered_ids"] = cov.uncovered_ids[:50]
     why = f"{cov.covered} of {cov.total} point(s) within reach of {len(sites)} site(s)"
     if cov.uncovered_ids:
@@ -803,8 +907,13 @@ def coverage_points(goal: Goal, p: CoveragePointsParams, data: EvaluationData,
     return _judge(goal, value, evidence, why)
 
 
-def online_rate(goal: Goal, p: DeviceParams, data: EvaluationData, scope: Area | None,
-                window: tuple[TimeWindow | None, str | None]) -> Evaluation:
+def online_rate(
+    goal: Goal,
+    p: DeviceParams,
+    data: EvaluationData,
+    scope: Area | None,
+    window: tuple[TimeWindow | None, str | None],
+) -> Evaluation:
     """% of device-time online over the window: each status sample holds until the
     device's next one; time before a device's first sample counts as offline."""
     span, note = window
@@ -839,19 +948,32 @@ def online_rate(goal: Goal, p: DeviceParams, data: EvaluationData, scope: Area |
         per[d.device_id] = online_ms / (end - start)
     value = _pct(sum(per.values()) / len(per))
     worst = sorted(per.items(), key=lambda kv: (kv[1], kv[0]))[:10]
-    evidence = {"devices": len(per), "window_h": round((end - start) / HOUR_MS, 3),
-                "never_online": sorted(k for k, v in per.items() if v == 0)[:50],
-                "never_online_count": sum(1 for v in per.values() if v == 0),
-                "worst": {k: round(v, 6) for k, v in worst}, "kinds": p.kinds,
-                "scope": scope.name if scope else None}
-    res = _judge(goal, value, evidence,
-                 f"{len(per)} device(s) of {_kinds_text(p.kinds)} online {value:g} % of "
-                 f"{(end - start) / HOUR_MS:g} h")
+    evidence = {
+        "devices": len(per),
+        "window_h": round((end - start) / HOUR_MS, 3),
+        "never_online": sorted(k for k, v in per.items() if v == 0)[:50],
+        "never_online_count": sum(1 for v in per.values() if v == 0),
+        "worst": {k: round(v, 6) for k, v in worst},
+        "kinds": p.kinds,
+        "scope": scope.name if scope else None,
+    }
+    res = _judge(
+        goal,
+        value,
+        evidence,
+        f"{len(per)} device(s) of {_kinds_text(p.kinds)} online {value:g} % of "
+        f"{(end - start) / HOUR_MS:g} h",
+    )
     return _with_note(res, note)
 
 
-def data_completeness(goal: Goal, p: DeviceParams, data: EvaluationData, scope: Area | None,
-                      window: tuple[TimeWindow | None, str | None]) -> Evaluation:
+def data_completeness(
+    goal: Goal,
+    p: DeviceParams,
+    data: EvaluationData,
+    scope: Area | None,
+    window: tuple[TimeWindow | None, str | None],
+) -> Evaluation:
     """% of expected readings received: per device min(received, window / interval_s),
     summed, over the sum expected. Repeated event times count once (duplicates)."""
     span, note = window
@@ -881,17 +1003,32 @@ def data_completeness(goal: Goal, p: DeviceParams, data: EvaluationData, scope: 
         return _missing("the window is shorter than every device's interval")
     value = _pct(received / expected)
     worst = sorted(short.items(), key=lambda kv: (kv[1], kv[0]))[:10]
-    evidence = {"devices": len(devs), "expected": expected, "received": received,
-                "incomplete_devices": len(short), "worst": {k: round(v, 6) for k, v in worst},
-                "window_h": round((end - start) / HOUR_MS, 3), "kinds": p.kinds,
-                "scope": scope.name if scope else None}
-    res = _judge(goal, value, evidence, f"{received} of {expected} expected readings "
-                 f"from {len(devs)} device(s)")
+    evidence = {
+        "devices": len(devs),
+        "expected": expected,
+        "received": received,
+        "incomplete_devices": len(short),
+        "worst": {k: round(v, 6) for k, v in worst},
+        "window_h": round((end - start) / HOUR_MS, 3),
+        "kinds": p.kinds,
+        "scope": scope.name if scope else None,
+    }
+    res = _judge(
+        goal,
+        value,
+        evidence,
+        f"{received} of {expected} expected readings from {len(devs)} device(s)",
+    )
     return _with_note(res, note)
 
 
-def patrol_24h(goal: Goal, p: PatrolParams, data: EvaluationData, scope: Area | None,
-               window: tuple[TimeWindow | None, str | None]) -> Evaluation:
+def patrol_24h(
+    goal: Goal,
+    p: PatrolParams,
+    data: EvaluationData,
+    scope: Area | None,
+    window: tuple[TimeWindow | None, str | None],
+) -> Evaluation:
     """% of the window's whole hours in which each tower swept its sector; the value is the
     `min` (every tower must patrol) or `mean` over towers."""
     span, note = window
@@ -916,11 +1053,18 @@ def patrol_24h(goal: Goal, p: PatrolParams, data: EvaluationData, scope: Area | 
     pc = patrol_coverage(data.sweeps, towers, hours, p.min_swept)
     frac = pc.min_fraction if p.aggregate == "min" else pc.mean_fraction
     value = _pct(frac or 0.0)
-    evidence = {**pc.to_dict(), "aggregate": p.aggregate, "kinds": p.kinds,
-                "missed_hours": {k: len(v) for k, v in sorted(pc.missed_hours.items())[:50]}}
-    res = _judge(goal, value, evidence,
-                 f"{p.aggregate} over {len(towers)} tower(s) of the share of {len(hours)} "
-                 f"hour(s) swept")
+    evidence = {
+        **pc.to_dict(),
+        "aggregate": p.aggregate,
+        "kinds": p.kinds,
+        "missed_hours": {k: len(v) for k, v in sorted(pc.missed_hours.items())[:50]},
+    }
+    res = _judge(
+        goal,
+        value,
+        evidence,
+        f"{p.aggregate} over {len(towers)} tower(s) of the share of {len(hours)} hour(s) swept",
+    )
     return _with_note(_with_note(res, note), caveat)
 
 
@@ -937,14 +1081,20 @@ def _kpi_key(name: str, kpis: Mapping[str, Any], names_zh: Mapping[str, str]) ->
     if name in kpis:
         return name
     by_zh = {zh: key for key, zh in names_zh.items()}
-    by_zh.update({_UNIT_SUFFIX.sub("", zh): key for key, zh in names_zh.items()
-                  if _UNIT_SUFFIX.sub("", zh) not in by_zh})
+    by_zh.update(
+        {
+            _UNIT_SUFFIX.sub("", zh): key
+            for key, zh in names_zh.items()
+            if _UNIT_SUFFIX.sub("", zh) not in by_zh
+        }
+    )
     key = by_zh.get(name.strip()) or by_zh.get(_UNIT_SUFFIX.sub("", name.strip()))
     return key if key in kpis else None
 
 
-def kpi(goal: Goal, p: KpiParams, data: EvaluationData, scope: Area | None = None,
-        window: Any = None) -> Evaluation:
+def kpi(
+    goal: Goal, p: KpiParams, data: EvaluationData, scope: Area | None = None, window: Any = None
+) -> Evaluation:
     """A named KPI from `data.kpis` (key or Chinese name); rates as %."""
     if data.kpis is None:
         return _missing("no KPIs in the data (kpis)")
@@ -957,10 +1107,16 @@ def kpi(goal: Goal, p: KpiParams, data: EvaluationData, scope: Area | None = Non
         return _missing(f"KPI {key} is null (nothing to count: its denominator is 0)")
     as_percent = p.as_percent if p.as_percent is not None else key.endswith(("_rate", "_share"))
     value = _pct(float(raw)) if as_percent else float(raw)
-    evidence = {"kpi": key, "name_zh": names_zh.get(key), "raw": raw,
-                "as_percent": as_percent, **data.kpi_evidence.get(key, {})}
-    return _judge(goal, value, evidence, f"KPI {key}" +
-                  (f" ({names_zh[key]})" if key in names_zh else ""))
+    evidence = {
+        "kpi": key,
+        "name_zh": names_zh.get(key),
+        "raw": raw,
+        "as_percent": as_percent,
+        **data.kpi_evidence.get(key, {}),
+    }
+    return _judge(
+        goal, value, evidence, f"KPI {key}" + (f" ({names_zh[key]})" if key in names_zh else "")
+    )
 
 
 def _nearest_rank(values: Sequence[float], q: float) -> float:
@@ -969,8 +1125,13 @@ def _nearest_rank(values: Sequence[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-def detection_latency(goal: Goal, p: LatencyParams, data: EvaluationData,
-                      scope: Area | None = None, window: Any = None) -> Evaluation:
+def detection_latency(
+    goal: Goal,
+    p: LatencyParams,
+    data: EvaluationData,
+    scope: Area | None = None,
+    window: Any = None,
+) -> Evaluation:
     """The `percentile` (nearest rank) of detection latencies in seconds, over the detected
     incidents (of `kinds`, when given); undetected ones are counted in the evidence, and the
     slowest detections are listed with the case that detected each."""
@@ -979,25 +1140,42 @@ def detection_latency(goal: Goal, p: LatencyParams, data: EvaluationData,
     rows = [x for x in data.latencies if p.kinds is None or x.kind in p.kinds]
     if not rows:
         if p.kinds is not None and data.latencies:
-            return _missing(f"no incidents of kind {_kinds_text(p.kinds)} (the data hold "
-                            f"{_kinds_text(sorted({str(x.kind) for x in data.latencies}))})")
+            return _missing(
+                f"no incidents of kind {_kinds_text(p.kinds)} (the data hold "
+                f"{_kinds_text(sorted({str(x.kind) for x in data.latencies}))})"
+            )
         return _missing("no incidents to detect")
     found = [x for x in rows if x.latency_s is not None]
     detected = [x.latency_s for x in found if x.latency_s is not None]
     missed = [x.incident_id for x in rows if x.latency_s is None]
     slowest = sorted(found, key=lambda x: (-(x.latency_s or 0.0), x.incident_id))[:10]
     evidence: dict[str, Any] = {
-        "incidents": len(rows), "detected": len(detected), "undetected": len(missed),
+        "incidents": len(rows),
+        "detected": len(detected),
+        "undetected": len(missed),
         "undetected_ids": missed[:50],
-        "percentile": p.percentile, "kinds": p.kinds,
-        "slowest": [{"incident_id": x.incident_id, "kind": x.kind, "latency_s": x.latency_s,
-                     "case_id": x.case_id, "channel": x.channel} for x in slowest]}
+        "percentile": p.percentile,
+        "kinds": p.kinds,
+        "slowest": [
+            {
+                "incident_id": x.incident_id,
+                "kind": x.kind,
+                "latency_s": x.latency_s,
+                "case_id": x.case_id,
+                "channel": x.channel,
+            }
+            for x in slowest
+        ],
+    }
     if not detected:
-        return Evaluation(None, "fail", evidence,
-                          f"none of {len(rows)} incident(s) was detected")
+        return Evaluation(None, "fail", evidence, f"none of {len(rows)} incident(s) was detected")
     value = round(_nearest_rank(detected, p.percentile), 3)
-    evidence.update({q: round(_nearest_rank(detected, v), 3)
-                     for q, v in (("p50", 50), ("p90", 90), ("p95", 95), ("max", 100))})
+    evidence.update(
+        {
+            q: round(_nearest_rank(detected, v), 3)
+            for q, v in (("p50", 50), ("p90", 90), ("p95", 95), ("max", 100))
+        }
+    )
     of = "" if p.kinds is None else f" {_kinds_text(p.kinds)}"
     why = f"p{p.percentile:g} of {len(detected)} detected{of} incident(s)"
     if missed:
@@ -1005,8 +1183,13 @@ def detection_latency(goal: Goal, p: LatencyParams, data: EvaluationData,
     return _judge(goal, value, evidence, why)
 
 
-def aqi_days(goal: Goal, p: AqiDaysParams, data: EvaluationData, scope: Area | None,
-             window: tuple[TimeWindow | None, str | None]) -> Evaluation:
+def aqi_days(
+    goal: Goal,
+    p: AqiDaysParams,
+    data: EvaluationData,
+    scope: Area | None,
+    window: tuple[TimeWindow | None, str | None],
+) -> Evaluation:
     """Days whose daily AQI level is in `levels`: a count, or a % of the valid days. A day
     counts when it lies wholly inside the window (local dates, `data.utc_offset_min`)."""
     span, note = window
@@ -1031,19 +1214,35 @@ def aqi_days(goal: Goal, p: AqiDaysParams, data: EvaluationData, scope: Area | N
     hits = [d for d, lv in valid if lv in p.levels]
     names = "/".join(AQI_LEVELS[lv - 1][3] for lv in p.levels)
     by_level = dict(sorted(Counter(AQI_LEVELS[lv - 1][3] for _, lv in valid).items()))
-    evidence = {"days": len(valid), "invalid_days": len(rows) - len(valid), "hits": len(hits),
-                "levels": p.levels, "by_level": by_level, "mode": p.mode}
+    evidence = {
+        "days": len(valid),
+        "invalid_days": len(rows) - len(valid),
+        "hits": len(hits),
+        "levels": p.levels,
+        "by_level": by_level,
+        "mode": p.mode,
+    }
     if p.mode == "count":
-        res = _judge(goal, float(len(hits)), evidence, f"{len(hits)} {names} day(s) of "
-                     f"{len(valid)}")
+        res = _judge(
+            goal, float(len(hits)), evidence, f"{len(hits)} {names} day(s) of {len(valid)}"
+        )
     else:
-        res = _judge(goal, _pct(len(hits) / len(valid)), evidence,
-                     f"{len(hits)} {names} day(s) of {len(valid)} valid")
+        res = _judge(
+            goal,
+            _pct(len(hits) / len(valid)),
+            evidence,
+            f"{len(hits)} {names} day(s) of {len(valid)} valid",
+        )
     return _with_note(res, note if span is not None else None)
 
 
-def lighting_saving(goal: Goal, p: LightingParams, data: EvaluationData,
-                    scope: Area | None = None, window: Any = None) -> Evaluation:
+def lighting_saving(
+    goal: Goal,
+    p: LightingParams,
+    data: EvaluationData,
+    scope: Area | None = None,
+    window: Any = None,
+) -> Evaluation:
     """% of street-lighting energy saved against the always-full baseline."""
     light = data.lighting
     if light is None:
@@ -1051,20 +1250,24 @@ def lighting_saving(goal: Goal, p: LightingParams, data: EvaluationData,
     saving = light.saving
     if saving is None:
         if not light.baseline_kwh or light.energy_kwh is None:
-            return _missing("no lamp was lit (baseline 0): nothing to save against",
-                            {"energy_kwh": light.energy_kwh, "baseline_kwh": light.baseline_kwh})
+            return _missing(
+                "no lamp was lit (baseline 0): nothing to save against",
+                {"energy_kwh": light.energy_kwh, "baseline_kwh": light.baseline_kwh},
+            )
         saving = 1.0 - light.energy_kwh / light.baseline_kwh
     value = _pct(saving)
-    evidence = {"energy_kwh": light.energy_kwh, "baseline_kwh": light.baseline_kwh,
-                "saving": saving}
+    evidence = {
+        "energy_kwh": light.energy_kwh,
+        "baseline_kwh": light.baseline_kwh,
+        "saving": saving,
+    }
     return _judge(goal, value, evidence, "street-lighting saving against always-full")
 
 
 def _with_note(res: Evaluation, note: str | None) -> Evaluation:
     if not note:
         return res
-    return Evaluation(res.value, res.verdict, {**res.evidence, "note": note},
-                      f"{res.why} ({note})")
+    return Evaluation(res.value, res.verdict, {**res.evidence, "note": note}, f"{res.why} ({note})")
 
 
 # --------------------------------------------------------------------------- registry
@@ -1086,17 +1289,18 @@ class MetricInfo:
 
 DEVICE_SCOPES = ("polygon", "line")
 METRICS: dict[str, MetricInfo] = {
-    "device_count": MetricInfo(DeviceCountParams, device_count, DEVICE_SCOPES, False, False,
-                               False),
-    "coverage_area": MetricInfo(CoverageAreaParams, coverage_area, ("polygon",), True, False,
-                                True),
-    "coverage_corridor": MetricInfo(CoverageCorridorParams, coverage_corridor, ("line",), True,
-                                    False, True),
-    "coverage_points": MetricInfo(CoveragePointsParams, coverage_points,
-                                  ("points", "polygon", "line"), False, False, True),
+    "device_count": MetricInfo(DeviceCountParams, device_count, DEVICE_SCOPES, False, False, False),
+    "coverage_area": MetricInfo(CoverageAreaParams, coverage_area, ("polygon",), True, False, True),
+    "coverage_corridor": MetricInfo(
+        CoverageCorridorParams, coverage_corridor, ("line",), True, False, True
+    ),
+    "coverage_points": MetricInfo(
+        CoveragePointsParams, coverage_points, ("points", "polygon", "line"), False, False, True
+    ),
     "online_rate": MetricInfo(DeviceParams, online_rate, DEVICE_SCOPES, False, True, True),
-    "data_completeness": MetricInfo(DeviceParams, data_completeness, DEVICE_SCOPES, False,
-                                    True, True),
+    "data_completeness": MetricInfo(
+        DeviceParams, data_completeness, DEVICE_SCOPES, False, True, True
+    ),
     "patrol_24h": MetricInfo(PatrolParams, patrol_24h, DEVICE_SCOPES, False, True, True),
     "kpi": MetricInfo(KpiParams, kpi, (), False, False, None),
     "detection_latency": MetricInfo(LatencyParams, detection_latency, (), False, False, False),
@@ -1106,8 +1310,9 @@ METRICS: dict[str, MetricInfo] = {
 _WINDOWED = {"online_rate", "data_completeness", "patrol_24h", "aqi_days"}
 
 
-def evaluate_one(spec: CommitmentSpec, params: BaseModel, data: EvaluationData,
-                 areas: Mapping[str, Area]) -> Evaluation:
+def evaluate_one(
+    spec: CommitmentSpec, params: BaseModel, data: EvaluationData, areas: Mapping[str, Area]
+) -> Evaluation:
     """One commitment (its params already checked) against the data."""
     info = METRICS[spec.metric]
     goal = Goal(spec.comparison, spec.target, spec.unit)
@@ -1121,16 +1326,28 @@ def evaluate(commitments: CommitmentsFile, data: EvaluationData) -> list[dict[st
     """Every commitment against the data: rows {id, quote, domain, metric, comparison,
     target, unit, value, verdict, evidence, why}, in file order."""
     if not commitments._resolved:
-        raise ValueError("load the file with load_commitments/parse_commitments first (they "
-                         "resolve the areas and check the params)")
+        raise ValueError(
+            "load the file with load_commitments/parse_commitments first (they "
+            "resolve the areas and check the params)"
+        )
     rows = []
     for i, spec in enumerate(commitments.commitments):
         res = evaluate_one(spec, commitments.params_of(i), data, commitments._areas)
-        rows.append({"id": spec.id, "quote": spec.quote, "domain": spec.domain,
-                     "metric": spec.metric,
-                     "comparison": spec.comparison, "target": spec.target, "unit": spec.unit,
-                     "value": res.value, "verdict": res.verdict, "evidence": res.evidence,
-                     "why": res.why})
+        rows.append(
+            {
+                "id": spec.id,
+                "quote": spec.quote,
+                "domain": spec.domain,
+                "metric": spec.metric,
+                "comparison": spec.comparison,
+                "target": spec.target,
+                "unit": spec.unit,
+                "value": res.value,
+                "verdict": res.verdict,
+                "evidence": res.evidence,
+                "why": res.why,
+            }
+        )
     return rows
 
 
@@ -1160,18 +1377,21 @@ def load_commitments(path: str | Path) -> CommitmentsFile:
     return parse_commitments(data, base_dir=path.resolve().parent, source=path, text=text)
 
 
-def parse_commitments(data: Any, base_dir: str | Path = ".", source: str | Path = "<data>",
-                      text: str | None = None) -> CommitmentsFile:
+def parse_commitments(
+    data: Any, base_dir: str | Path = ".", source: str | Path = "<data>", text: str | None = None
+) -> CommitmentsFile:
     """Check parsed YAML (a mapping) as a commitments file; `base_dir` resolves area files,
     `source` names the file in errors, `text` (the YAML) adds line numbers to them."""
     if not isinstance(data, dict):
-        raise CommitmentsError(source, [("(top level)", "expected a mapping with pilot, "
-                                         "areas and commitments")])
+        raise CommitmentsError(
+            source, [("(top level)", "expected a mapping with pilot, areas and commitments")]
+        )
     try:
         spec = CommitmentsFile.model_validate(data)
     except ValidationError as err:
-        raise CommitmentsError(source, [(format_location(text, loc), msg)
-                                        for loc, msg in validation_problems(err)]) from None
+        raise CommitmentsError(
+            source, [(format_location(text, loc), msg) for loc, msg in validation_problems(err)]
+        ) from None
     problems: list[tuple[tuple[int | str, ...], str]] = []
     areas: dict[str, Area] = {}
     for name, aspec in spec.areas.items():
@@ -1195,8 +1415,10 @@ def parse_commitments(data: Any, base_dir: str | Path = ".", source: str | Path 
             problems += [((*here, "params", *loc), msg) for loc, msg in validation_problems(err)]
             p = None
         params.append(p if p is not None else _Params())
-        problems += [((*here, *key.split(".")), msg)
-                     for key, msg in _cross_check(c, p, info, areas, spec.areas)]
+        problems += [
+            ((*here, *key.split(".")), msg)
+            for key, msg in _cross_check(c, p, info, areas, spec.areas)
+        ]
     if problems:
         raise CommitmentsError(source, [(format_location(text, loc), msg) for loc, msg in problems])
     spec._areas = areas
@@ -1206,9 +1428,13 @@ def parse_commitments(data: Any, base_dir: str | Path = ".", source: str | Path 
     return spec
 
 
-def _cross_check(c: CommitmentSpec, p: BaseModel | None, info: MetricInfo,
-                 areas: Mapping[str, Area], specs: Mapping[str, AreaSpec],
-                 ) -> list[tuple[str, str]]:
+def _cross_check(
+    c: CommitmentSpec,
+    p: BaseModel | None,
+    info: MetricInfo,
+    areas: Mapping[str, Area],
+    specs: Mapping[str, AreaSpec],
+) -> list[tuple[str, str]]:
     """Scope, window and unit against the metric (key under the commitment, message)."""
     out: list[tuple[str, str]] = []
     area = areas.get(c.scope) if c.scope else None
@@ -1218,34 +1444,78 @@ def _cross_check(c: CommitmentSpec, p: BaseModel | None, info: MetricInfo,
         elif c.scope not in specs:
             out.append(("scope", f"no area {c.scope!r}; areas: {sorted(specs) or 'none'}"))
         elif area is not None and area.kind not in info.scope:
-            out.append(("scope", f"{c.metric} needs a {' or '.join(info.scope)} area; "
-                                 f"{c.scope!r} is a {area.kind} area"))
-        elif (area is not None and area.kind == "line" and not area.buffer_m
-              and c.metric not in ("coverage_corridor",)):
-            out.append(("scope", f"line area {c.scope!r} has no buffer_m: devices within how "
-                                 "many metres count?"))
+            out.append(
+                (
+                    "scope",
+                    f"{c.metric} needs a {' or '.join(info.scope)} area; "
+                    f"{c.scope!r} is a {area.kind} area",
+                )
+            )
+        elif (
+            area is not None
+            and area.kind == "line"
+            and not area.buffer_m
+            and c.metric not in ("coverage_corridor",)
+        ):
+            out.append(
+                (
+                    "scope",
+                    f"line area {c.scope!r} has no buffer_m: devices within how many metres count?",
+                )
+            )
     elif info.scope_required:
-        out.append(("scope", f"{c.metric} needs a scope: the name of a "
-                             f"{' or '.join(info.scope)} area"))
-    if (c.metric == "coverage_corridor" and isinstance(p, CoverageCorridorParams) and area
-            and p.half_width_m is None and not area.buffer_m):
-        out.append(("params.half_width_m", f"give the corridor half-width here or as "
-                                               f"areas.{c.scope}.buffer_m"))
-    if (c.metric == "coverage_points" and isinstance(p, CoveragePointsParams)
-            and p.point_kinds is None and (area is None or area.kind != "points")
-            and not (c.scope and c.scope not in areas)):
-        out.append(("params.point_kinds", "name the point devices (point_kinds) or give a "
-                                          "points area as the scope"))
+        out.append(
+            ("scope", f"{c.metric} needs a scope: the name of a {' or '.join(info.scope)} area")
+        )
+    if (
+        c.metric == "coverage_corridor"
+        and isinstance(p, CoverageCorridorParams)
+        and area
+        and p.half_width_m is None
+        and not area.buffer_m
+    ):
+        out.append(
+            (
+                "params.half_width_m",
+                f"give the corridor half-width here or as areas.{c.scope}.buffer_m",
+            )
+        )
+    if (
+        c.metric == "coverage_points"
+        and isinstance(p, CoveragePointsParams)
+        and p.point_kinds is None
+        and (area is None or area.kind != "points")
+        and not (c.scope and c.scope not in areas)
+    ):
+        out.append(
+            (
+                "params.point_kinds",
+                "name the point devices (point_kinds) or give a points area as the scope",
+            )
+        )
     if c.window is not None and not info.window:
-        out.append(("window", f"{c.metric} does not read a time window (its data are "
-                              "already for one span)"))
+        out.append(
+            (
+                "window",
+                f"{c.metric} does not read a time window (its data are already for one span)",
+            )
+        )
     percent = info.percent
     if c.metric == "aqi_days" and isinstance(p, AqiDaysParams):
         percent = p.mode == "share"
     if percent and c.unit not in (None, "%"):
-        out.append(("unit", f"{c.metric} is measured in percent: unit must be '%' (targets "
-                            f"are percent numbers like 95), got {c.unit!r}"))
+        out.append(
+            (
+                "unit",
+                f"{c.metric} is measured in percent: unit must be '%' (targets "
+                f"are percent numbers like 95), got {c.unit!r}",
+            )
+        )
     if percent and not 0 <= c.target <= 100:
-        out.append(("target", f"{c.metric} is a percentage: the target must be in 0..100 "
-                              f"(got {c.target:g})"))
+        out.append(
+            (
+                "target",
+                f"{c.metric} is a percentage: the target must be in 0..100 (got {c.target:g})",
+            )
+        )
     return out

@@ -52,8 +52,13 @@ class TimeLimit(_Conf):
         return self.unit.startswith("work_")
 
     def describe_zh(self) -> str:
-        names = {"minutes": "分钟", "hours": "小时", "days": "天", "work_hours": "工作时",
-                 "work_days": "工作日"}
+        names = {
+            "minutes": "分钟",
+            "hours": "小时",
+            "days": "天",
+            "work_hours": "工作时",
+            "work_days": "工作日",
+        }
         return f"{self.value:g}{names[self.unit]}"
 
 
@@ -187,8 +192,17 @@ class RuleSet(_Conf):
 # ----------------------------------------------------------------------------- flow
 
 # The canonical stage order; a flow uses a subsequence of it.
-STAGE_ORDER = ("reported", "accepted", "verified", "filed", "dispatched", "handled", "feedback",
-               "checked", "closed")
+STAGE_ORDER = (
+    "reported",
+    "accepted",
+    "verified",
+    "filed",
+    "dispatched",
+    "handled",
+    "feedback",
+    "checked",
+    "closed",
+)
 REQUIRED_STAGES = ("reported", "filed", "dispatched", "handled", "closed")
 DeskAction = Literal["accept", "file", "dispatch", "approve_extension", "approve_park"]
 
@@ -234,8 +248,10 @@ class FlowConfig(_Conf):
             raise ValueError(f"a flow needs the stages {list(REQUIRED_STAGES)}; missing {missing}")
         extra = [s for s in self.limits if s not in self.stages or s in ("reported", "handled")]
         if extra:
-            raise ValueError(f"limits for {extra}: only for the flow's stages after reported, "
-                             "except handled (its limit is the catalogue item's)")
+            raise ValueError(
+                f"limits for {extra}: only for the flow's stages after reported, "
+                "except handled (its limit is the catalogue item's)"
+            )
         return self
 
     def has(self, stage: str) -> bool:
@@ -312,8 +328,10 @@ def load_model(path: Path, model: type[M]) -> M:
         raise ConfigError(path, problems) from None
 
 
-def load_catalogue(path: str | Path, overrides: dict[str, ItemOverride] | None = None,
-                   ) -> Catalogue:
+def load_catalogue(
+    path: str | Path,
+    overrides: dict[str, ItemOverride] | None = None,
+) -> Catalogue:
     """A catalogue from one file or a folder of files (merged in name order)."""
     path = Path(path)
     files = sorted(path.glob("*.yaml")) if path.is_dir() else [path]
@@ -340,16 +358,22 @@ def load_catalogue(path: str | Path, overrides: dict[str, ItemOverride] | None =
         for field in ("department", "authority"):
             code = getattr(item, field)
             if code is not None and code not in dept_codes:
-                problems.append((f"{where[item.code]} -> {field}",
-                                 f"no department type {code!r}; known: {sorted(dept_codes)}"))
+                problems.append(
+                    (
+                        f"{where[item.code]} -> {field}",
+                        f"no department type {code!r}; known: {sorted(dept_codes)}",
+                    )
+                )
     for code in overrides or {}:
         if code not in where:
             problems.append((f"overrides.{code}", "no such catalogue item"))
     if problems:
         raise ConfigError(path, problems)
     if overrides:
-        items = [_override(item, overrides[item.code]) if item.code in overrides else item
-                 for item in items]
+        items = [
+            _override(item, overrides[item.code]) if item.code in overrides else item
+            for item in items
+        ]
     if not items or not departments:
         raise ConfigError(path, [("(catalogue)", "needs at least one department and one item")])
     return Catalogue(name=" / ".join(names) or path.name, departments=departments, items=items)
@@ -368,14 +392,16 @@ def load_rules(path: str | Path, catalogue: Catalogue) -> RuleSet:
     ids: set[str] = set()
     listed: list[tuple[str, Rule | EventRule]] = [
         *((f"rules[{i}]", r) for i, r in enumerate(rules.rules)),
-        *((f"events[{i}]", r) for i, r in enumerate(rules.events))]
+        *((f"events[{i}]", r) for i, r in enumerate(rules.events)),
+    ]
     for where, rule in listed:
         if rule.id in ids:
             problems.append((f"{where}.id", f"rule id {rule.id!r} is used twice"))
         ids.add(rule.id)
         if catalogue.item(rule.category) is None:
-            problems.append((f"{where}.category",
-                             f"no catalogue item {rule.category!r} in {catalogue.name!r}"))
+            problems.append(
+                (f"{where}.category", f"no catalogue item {rule.category!r} in {catalogue.name!r}")
+            )
     if problems:
         raise ConfigError(path, problems)
     return rules
@@ -386,8 +412,11 @@ def load_flow(path: str | Path, catalogue: Catalogue) -> FlowConfig:
     flow = load_model(path, FlowConfig)
     from ioc.kpis import KPI_NAMES_ZH  # the KPIs a composite term may use
 
-    problems = [(f"composite[{i}].kpi", f"unknown KPI {t.kpi!r}")
-                for i, t in enumerate(flow.composite) if t.kpi not in KPI_NAMES_ZH]
+    problems = [
+        (f"composite[{i}].kpi", f"unknown KPI {t.kpi!r}")
+        for i, t in enumerate(flow.composite)
+        if t.kpi not in KPI_NAMES_ZH
+    ]
     if problems:
         raise ConfigError(path, problems)
     return flow
@@ -404,5 +433,11 @@ def load_ioc_config(path: str | Path = DEFAULT_IOC_CONFIG) -> IocConfig:
     calendar = base / spec.calendar
     if not calendar.exists():
         raise ConfigError(path, [("calendar", f"no file {calendar}")])
-    return IocConfig(name=spec.name, path=path, catalogue=catalogue, rules=rules, flow=flow,
-                     calendar_path=calendar)
+    return IocConfig(
+        name=spec.name,
+        path=path,
+        catalogue=catalogue,
+        rules=rules,
+        flow=flow,
+        calendar_path=calendar,
+    )

@@ -139,7 +139,7 @@ def parse_topic(topic: str) -> TopicRef | None:
     prefix = TOPIC_ROOT + "/"
     if not topic.startswith(prefix):
         return None
-    parts = topic[len(prefix):].split("/")
+    parts = topic[len(prefix) :].split("/")
     if any(not p for p in parts):
         return None
     match parts:
@@ -207,8 +207,9 @@ class EdgeEvent(Envelope):
     """
 
     # bytes travel as base64 text in JSON
-    model_config = ConfigDict(**_Model.model_config, ser_json_bytes="base64",
-                              val_json_bytes="base64")
+    model_config = ConfigDict(
+        **_Model.model_config, ser_json_bytes="base64", val_json_bytes="base64"
+    )
 
     event_id: Ident
     device_id: Ident
@@ -356,18 +357,19 @@ class CommandAck(Envelope):
     results: list[CommandOutcome] = Field(min_length=1)
 
 
-TaskKind = Literal["accept", "verify", "file", "dispatch", "handle", "check",
-                   "approve_extension", "approve_park"]
+TaskKind = Literal[
+    "accept", "verify", "file", "dispatch", "handle", "check", "approve_extension", "approve_park"
+]
 Role = Literal["desk", "grid", "dept"]
 
 # The answers each kind of task allows.
 OUTCOMES: dict[str, tuple[str, ...]] = {
-    "accept": ("accepted", "invalid"),          # 受理 / 不予受理 (作废)
-    "verify": ("confirmed", "not_found"),       # 核实: 属实 / 不属实
-    "file": ("filed", "invalid"),               # 立案 / 作废
-    "dispatch": ("dispatched",),                # 派遣 to `department`
+    "accept": ("accepted", "invalid"),  # 受理 / 不予受理 (作废)
+    "verify": ("confirmed", "not_found"),  # 核实: 属实 / 不属实
+    "file": ("filed", "invalid"),  # 立案 / 作废
+    "dispatch": ("dispatched",),  # 派遣 to `department`
     "handle": ("done", "not_found", "returned", "extension", "park"),  # 处置 / 回退 / 延期 / 挂账
-    "check": ("pass", "fail"),                  # 核查 通过 / 不通过 (返工)
+    "check": ("pass", "fail"),  # 核查 通过 / 不通过 (返工)
     "approve_extension": ("approved", "denied"),
     "approve_park": ("approved", "denied"),
 }
@@ -426,8 +428,10 @@ class TaskResult(Envelope):
     @model_validator(mode="after")
     def _outcome_fits(self) -> TaskResult:
         if self.outcome not in OUTCOMES[self.kind]:
-            raise ValueError(f"outcome {self.outcome!r} is not an answer to a {self.kind} task; "
-                             f"expected one of {list(OUTCOMES[self.kind])}")
+            raise ValueError(
+                f"outcome {self.outcome!r} is not an answer to a {self.kind} task; "
+                f"expected one of {list(OUTCOMES[self.kind])}"
+            )
         if self.kind == "dispatch" and not self.department:
             raise ValueError("a dispatch answer names the chosen unit in `department`")
         if self.outcome == "extension" and self.extension_h is None:
@@ -635,9 +639,7 @@ class SeqTracker:
 
     def missing(self, published: dict[str, int]) -> dict[str, int]:
         """How many messages each source is still owed (for diagnostics)."""
-        return {
-            k: n - self.contiguous(k) for k, n in published.items() if self.contiguous(k) < n
-        }
+        return {k: n - self.contiguous(k) for k, n in published.items() if self.contiguous(k) < n}
 
     def snapshot(self) -> dict[str, int]:
         """Contiguous high-water mark per key."""

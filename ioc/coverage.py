@@ -53,8 +53,10 @@ class AreaProjection:
         if not (-180 <= lon0 <= 180 and -90 <= lat0 <= 90):
             raise ValueError(f"projection centre ({lon0}, {lat0}) is not a lon/lat position")
         self.lon0, self.lat0 = float(lon0), float(lat0)
-        crs = CRS.from_proj4(f"+proj=laea +lat_0={self.lat0} +lon_0={self.lon0} +x_0=0 +y_0=0 "
-                             "+datum=WGS84 +units=m +no_defs")
+        crs = CRS.from_proj4(
+            f"+proj=laea +lat_0={self.lat0} +lon_0={self.lon0} +x_0=0 +y_0=0 "
+            "+datum=WGS84 +units=m +no_defs"
+        )
         self._fwd = Transformer.from_crs(_WGS84, crs, always_xy=True)
         self._inv = Transformer.from_crs(crs, _WGS84, always_xy=True)
 
@@ -100,8 +102,10 @@ class AreaProjection:
 def _check_lonlat_bounds(bounds: tuple[float, float, float, float]) -> None:
     minx, miny, maxx, maxy = bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise ValueError(f"coordinates {bounds} are not lon/lat degrees (WGS84); metric "
-                         "coordinates must be converted first")
+        raise ValueError(
+            f"coordinates {bounds} are not lon/lat degrees (WGS84); metric "
+            "coordinates must be converted first"
+        )
 
 
 # --------------------------------------------------------------------------- view-sheds
@@ -123,8 +127,9 @@ class Site:
         if not self.radius_m > 0:
             raise ValueError(f"site {self.id or (self.lon, self.lat)}: radius_m must be > 0")
         if not 0 < self.width_deg <= 360:
-            raise ValueError(f"site {self.id or (self.lon, self.lat)}: width_deg must be in "
-                             "(0, 360]")
+            raise ValueError(
+                f"site {self.id or (self.lon, self.lat)}: width_deg must be in (0, 360]"
+            )
 
     @property
     def is_disc(self) -> bool:
@@ -134,24 +139,37 @@ class Site:
     def nominal_area_m2(self) -> float:
         """Exact area it promises: π r² (× width/360° for a sector)."""
         share = 1.0 if self.is_disc else self.width_deg / 360.0
-        return math.pi * self.radius_m ** 2 * share
+        return math.pi * self.radius_m**2 * share
 
 
-def viewshed_m(x: float, y: float, radius_m: float, azimuth_deg: float | None = None,
-               width_deg: float = 360.0, segments: int = CIRCLE_SEGMENTS) -> Polygon:
+def viewshed_m(
+    x: float,
+    y: float,
+    radius_m: float,
+    azimuth_deg: float | None = None,
+    width_deg: float = 360.0,
+    segments: int = CIRCLE_SEGMENTS,
+) -> Polygon:
     """A disc or sector in projected metres around (x, y)."""
     if azimuth_deg is None or width_deg >= 360:
         theta = np.linspace(0.0, 2 * math.pi, segments, endpoint=False)
-        return Polygon(np.column_stack([x + radius_m * np.sin(theta),
-                                        y + radius_m * np.cos(theta)]))
+        return Polygon(
+            np.column_stack([x + radius_m * np.sin(theta), y + radius_m * np.cos(theta)])
+        )
     n = max(2, math.ceil(segments * width_deg / 360.0)) + 1
     theta = np.radians(np.linspace(azimuth_deg - width_deg / 2, azimuth_deg + width_deg / 2, n))
     arc = np.column_stack([x + radius_m * np.sin(theta), y + radius_m * np.cos(theta)])
     return Polygon(np.vstack([[x, y], arc]))
 
 
-def viewshed(lon: float, lat: float, radius_m: float, azimuth_deg: float | None = None,
-             width_deg: float = 360.0, projection: AreaProjection | None = None) -> Polygon:
+def viewshed(
+    lon: float,
+    lat: float,
+    radius_m: float,
+    azimuth_deg: float | None = None,
+    width_deg: float = 360.0,
+    projection: AreaProjection | None = None,
+) -> Polygon:
     """A view-shed as a lon/lat polygon (disc, or sector when `azimuth_deg` is given).
 
     Built in metres on `projection` (default: one centred on the site itself) and returned in
@@ -172,13 +190,13 @@ def site_polygons_m(sites: Sequence[Site], projection: AreaProjection) -> np.nda
     if discs:  # all discs at once: one (n, k, 2) coordinate array
         theta = np.linspace(0.0, 2 * math.pi, CIRCLE_SEGMENTS, endpoint=False)
         r = np.array([sites[i].radius_m for i in discs])[:, None]
-        ring = np.stack([x[discs][:, None] + r * np.sin(theta),
-                         y[discs][:, None] + r * np.cos(theta)], axis=-1)
+        ring = np.stack(
+            [x[discs][:, None] + r * np.sin(theta), y[discs][:, None] + r * np.cos(theta)], axis=-1
+        )
         out[discs] = shapely.polygons(ring)
     for i, s in enumerate(sites):
         if not s.is_disc:
-            out[i] = viewshed_m(float(x[i]), float(y[i]), s.radius_m, s.azimuth_deg,
-                                s.width_deg)
+            out[i] = viewshed_m(float(x[i]), float(y[i]), s.radius_m, s.azimuth_deg, s.width_deg)
     return out
 
 
@@ -206,8 +224,9 @@ def fmt_km2(value_km2: float) -> str:
     return f"{value_km2:,.1f}".replace(",", " ")
 
 
-def no_overlap_arithmetic(sites: Sequence[Site], area_km2: float,
-                          area_label: str = "area") -> tuple[float, str]:
+def no_overlap_arithmetic(
+    sites: Sequence[Site], area_km2: float, area_label: str = "area"
+) -> tuple[float, str]:
     """(upper bound fraction, the sum that shows it): the sites' view-sheds, even if none
     overlapped, cover at most Σ site areas / area.
 
@@ -231,14 +250,19 @@ def no_overlap_arithmetic(sites: Sequence[Site], area_km2: float,
         lhs = f"Σ π r² over {n} sites (r {lo:.1f}–{hi:.1f} km)"
     head = f"{lhs} = {fmt_km2(total_km2)} km²"
     if total_km2 < area_km2:
-        return bound, (f"{head} < {fmt_km2(area_km2)} km² {area_label} → at most "
-                       f"{100 * bound:.1f} % even with no overlap")
-    return bound, (f"{head} ≥ {fmt_km2(area_km2)} km² {area_label} → full coverage is not "
-                   "ruled out by area alone")
+        return bound, (
+            f"{head} < {fmt_km2(area_km2)} km² {area_label} → at most "
+            f"{100 * bound:.1f} % even with no overlap"
+        )
+    return bound, (
+        f"{head} ≥ {fmt_km2(area_km2)} km² {area_label} → full coverage is not "
+        "ruled out by area alone"
+    )
 
 
-def stated_arithmetic(count: int, radius_m: float, area_km2: float,
-                      area_label: str = "area") -> tuple[float, str]:
+def stated_arithmetic(
+    count: int, radius_m: float, area_km2: float, area_label: str = "area"
+) -> tuple[float, str]:
     """The no-overlap bound of a stated count of disc sites of one radius."""
     dummy = [Site(0.0, 0.0, radius_m)] * count
     return no_overlap_arithmetic(dummy, area_km2, area_label)
@@ -270,9 +294,12 @@ class AreaCoverage:
 
     def to_dict(self, geometry: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "area_km2": round(self.area_km2, 4), "covered_km2": round(self.covered_km2, 4),
-            "fraction": round(self.fraction, 6), "overlap_km2": round(self.overlap_km2, 4),
-            "blind_km2": round(self.blind_km2, 4), "sites": self.sites,
+            "area_km2": round(self.area_km2, 4),
+            "covered_km2": round(self.covered_km2, 4),
+            "fraction": round(self.fraction, 6),
+            "overlap_km2": round(self.overlap_km2, 4),
+            "blind_km2": round(self.blind_km2, 4),
+            "sites": self.sites,
             "site_area_km2": round(self.site_area_km2, 4),
             "upper_bound_fraction": round(self.upper_bound_fraction, 6),
             "arithmetic": self.arithmetic,
@@ -290,9 +317,12 @@ def _parts(geom: BaseGeometry) -> int:
     return len(getattr(geom, "geoms", [geom]))
 
 
-def coverage_of_area(area: BaseGeometry, sites: Sequence[Site],
-                     projection: AreaProjection | None = None,
-                     area_label: str = "area") -> AreaCoverage:
+def coverage_of_area(
+    area: BaseGeometry,
+    sites: Sequence[Site],
+    projection: AreaProjection | None = None,
+    area_label: str = "area",
+) -> AreaCoverage:
     """Coverage of a lon/lat (Multi)Polygon by the sites' view-sheds."""
     proj = projection or AreaProjection.for_geometry(area)
     area_m = shapely.make_valid(proj.to_m(area))
@@ -307,12 +337,19 @@ def coverage_of_area(area: BaseGeometry, sites: Sequence[Site],
     a_km2 = a_m2 / 1e6
     bound, text = no_overlap_arithmetic(sites, a_km2, area_label)
     return AreaCoverage(
-        area_km2=a_km2, covered_km2=covered_m.area / 1e6, fraction=covered_m.area / a_m2,
-        overlap_km2=overlap_m.area / 1e6, blind_km2=blind_m.area / 1e6, sites=len(sites),
+        area_km2=a_km2,
+        covered_km2=covered_m.area / 1e6,
+        fraction=covered_m.area / a_m2,
+        overlap_km2=overlap_m.area / 1e6,
+        blind_km2=blind_m.area / 1e6,
+        sites=len(sites),
         site_area_km2=sum(s.nominal_area_m2 for s in sites) / 1e6,
-        upper_bound_fraction=bound, arithmetic=text,
-        covered=proj.to_lonlat(covered_m), overlap=proj.to_lonlat(overlap_m),
-        blind_spots=proj.to_lonlat(blind_m))
+        upper_bound_fraction=bound,
+        arithmetic=text,
+        covered=proj.to_lonlat(covered_m),
+        overlap=proj.to_lonlat(overlap_m),
+        blind_spots=proj.to_lonlat(blind_m),
+    )
 
 
 # --------------------------------------------------------------------------- corridors
@@ -337,17 +374,25 @@ class CorridorCoverage:
     uncovered: BaseGeometry = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"length_km": round(self.length_km, 4), "half_width_m": self.half_width_m,
-                "corridor_km2": round(self.corridor_km2, 4),
-                "covered_km2": round(self.covered_km2, 4),
-                "area_fraction": round(self.area_fraction, 6),
-                "covered_length_km": round(self.covered_length_km, 4),
-                "length_fraction": round(self.length_fraction, 6), "sites": self.sites,
-                "uncovered_stretches": _parts(self.uncovered)}
+        return {
+            "length_km": round(self.length_km, 4),
+            "half_width_m": self.half_width_m,
+            "corridor_km2": round(self.corridor_km2, 4),
+            "covered_km2": round(self.covered_km2, 4),
+            "area_fraction": round(self.area_fraction, 6),
+            "covered_length_km": round(self.covered_length_km, 4),
+            "length_fraction": round(self.length_fraction, 6),
+            "sites": self.sites,
+            "uncovered_stretches": _parts(self.uncovered),
+        }
 
 
-def coverage_of_corridor(line: BaseGeometry, half_width_m: float, sites: Sequence[Site],
-                         projection: AreaProjection | None = None) -> CorridorCoverage:
+def coverage_of_corridor(
+    line: BaseGeometry,
+    half_width_m: float,
+    sites: Sequence[Site],
+    projection: AreaProjection | None = None,
+) -> CorridorCoverage:
     """Coverage of a lon/lat (Multi)LineString ± `half_width_m` (flat ends)."""
     if not half_width_m > 0:
         raise ValueError("half_width_m must be > 0")
@@ -360,11 +405,16 @@ def coverage_of_corridor(line: BaseGeometry, half_width_m: float, sites: Sequenc
     covered = corridor_m.intersection(union_m).area
     on_line = line_m.intersection(union_m).length
     return CorridorCoverage(
-        length_km=line_m.length / 1000, half_width_m=half_width_m,
-        corridor_km2=corridor_m.area / 1e6, covered_km2=covered / 1e6,
-        area_fraction=covered / corridor_m.area, covered_length_km=on_line / 1000,
-        length_fraction=on_line / line_m.length, sites=len(sites),
-        uncovered=proj.to_lonlat(line_m.difference(union_m)))
+        length_km=line_m.length / 1000,
+        half_width_m=half_width_m,
+        corridor_km2=corridor_m.area / 1e6,
+        covered_km2=covered / 1e6,
+        area_fraction=covered / corridor_m.area,
+        covered_length_km=on_line / 1000,
+        length_fraction=on_line / line_m.length,
+        sites=len(sites),
+        uncovered=proj.to_lonlat(line_m.difference(union_m)),
+    )
 
 
 # --------------------------------------------------------------------------- point sets
@@ -381,13 +431,19 @@ class PointCoverage:
     covered_by: dict[str, list[str]]  # point id -> ids of the sites that reach it
 
     def to_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "covered": self.covered,
-                "fraction": None if self.fraction is None else round(self.fraction, 6),
-                "uncovered_ids": self.uncovered_ids}
+        return {
+            "total": self.total,
+            "covered": self.covered,
+            "fraction": None if self.fraction is None else round(self.fraction, 6),
+            "uncovered_ids": self.uncovered_ids,
+        }
 
 
-def coverage_of_points(points: Mapping[str, tuple[float, float]], sites: Sequence[Site],
-                       projection: AreaProjection | None = None) -> PointCoverage:
+def coverage_of_points(
+    points: Mapping[str, tuple[float, float]],
+    sites: Sequence[Site],
+    projection: AreaProjection | None = None,
+) -> PointCoverage:
     """Points (id -> (lon, lat)) within reach of any site: distance ≤ radius and, for a
     sector, bearing inside it. Exact (no polygon approximation)."""
     ids = list(points)
@@ -415,8 +471,9 @@ def coverage_of_points(points: Mapping[str, tuple[float, float]], sites: Sequenc
                 by[ids[j]].append(s.id or str(k))
             hit |= reach
     uncovered = [ids[j] for j in np.flatnonzero(~hit)]
-    return PointCoverage(len(ids), int(hit.sum()), float(hit.mean()), uncovered,
-                         {i: v for i, v in by.items() if v})
+    return PointCoverage(
+        len(ids), int(hit.sum()), float(hit.mean()), uncovered, {i: v for i, v in by.items() if v}
+    )
 
 
 # --------------------------------------------------------------------------- 24-hour patrol
@@ -458,13 +515,22 @@ class PatrolCoverage:
 
     def to_dict(self) -> dict[str, Any]:
         worst = sorted(self.per_tower.items(), key=lambda kv: (kv[1], kv[0]))[:10]
-        return {"hours": self.hours, "min_swept": self.min_swept, "towers": len(self.per_tower),
-                "min_fraction": self.min_fraction, "mean_fraction": self.mean_fraction,
-                "worst": dict(worst)}
+        return {
+            "hours": self.hours,
+            "min_swept": self.min_swept,
+            "towers": len(self.per_tower),
+            "min_fraction": self.min_fraction,
+            "mean_fraction": self.mean_fraction,
+            "worst": dict(worst),
+        }
 
 
-def patrol_coverage(sweeps: Iterable[Sweep], towers: Iterable[str] | None = None,
-                    hours: int | Iterable[int] = 24, min_swept: float = 1.0) -> PatrolCoverage:
+def patrol_coverage(
+    sweeps: Iterable[Sweep],
+    towers: Iterable[str] | None = None,
+    hours: int | Iterable[int] = 24,
+    min_swept: float = 1.0,
+) -> PatrolCoverage:
     """Fraction of `hours` (an int n means hours 0..n-1) each tower swept its sector.
 
     `towers` lists the towers that should patrol (one with no record scores 0); without it
@@ -492,9 +558,14 @@ def patrol_coverage(sweeps: Iterable[Sweep], towers: Iterable[str] | None = None
         if gone:
             missed[t] = gone
     values = list(per_tower.values())
-    return PatrolCoverage(len(wanted), min_swept, per_tower, missed,
-                          min(values) if values else None,
-                          sum(values) / len(values) if values else None)
+    return PatrolCoverage(
+        len(wanted),
+        min_swept,
+        per_tower,
+        missed,
+        min(values) if values else None,
+        sum(values) / len(values) if values else None,
+    )
 
 
 # --------------------------------------------------------------------------- GeoJSON
@@ -534,8 +605,11 @@ def geojson_geometry(data: Any) -> BaseGeometry:
     if not geoms:
         raise ValueError("no geometry in the file")
     for dim in (2, 1, 0):  # prefer surfaces, then lines, then points
-        same = [g for g in geoms if g.geom_type != "GeometryCollection" and
-                shapely.get_dimensions(g) == dim]
+        same = [
+            g
+            for g in geoms
+            if g.geom_type != "GeometryCollection" and shapely.get_dimensions(g) == dim
+        ]
         if same:
             geom = shapely.union_all(same) if len(same) > 1 else same[0]
             _check_lonlat_bounds(geom.bounds)
@@ -546,10 +620,22 @@ def geojson_geometry(data: Any) -> BaseGeometry:
 # --------------------------------------------------------------------------- map image
 
 # Families that carry Chinese glyphs; the first installed one labels maps bilingually.
-_CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-                 "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Serif CJK SC",
-                 "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback", "SimHei",
-                 "Microsoft YaHei", "PingFang SC", "Heiti SC")
+_CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Serif CJK SC",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Droid Sans Fallback",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+)
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+")
 
 
@@ -572,9 +658,15 @@ def _strip_cjk(text: str) -> str:
     return re.sub(r"\s{2,}", " ", out).strip(" -—:·")
 
 
-def save_coverage_map(path: str | Path, area: BaseGeometry, sites: Sequence[Site],
-                      radius_m: float | None = None, blind_spots: BaseGeometry | None = None,
-                      title: str = "Coverage", projection: AreaProjection | None = None) -> Path:
+def save_coverage_map(
+    path: str | Path,
+    area: BaseGeometry,
+    sites: Sequence[Site],
+    radius_m: float | None = None,
+    blind_spots: BaseGeometry | None = None,
+    title: str = "Coverage",
+    projection: AreaProjection | None = None,
+) -> Path:
     """A PNG map (Agg, no display): the area, each site's view-shed, blind spots, in km on
     the equal-area projection. Labels are Chinese + English when a CJK font is installed,
     English otherwise (Chinese characters in `title` are then dropped).
@@ -588,9 +680,10 @@ def save_coverage_map(path: str | Path, area: BaseGeometry, sites: Sequence[Site
     from matplotlib.patches import PathPatch
     from matplotlib.path import Path as MplPath
 
-    site_list = [s if isinstance(s, Site) else Site(float(s[0]), float(s[1]),
-                                                    _need_radius(radius_m))
-                 for s in sites]
+    site_list = [
+        s if isinstance(s, Site) else Site(float(s[0]), float(s[1]), _need_radius(radius_m))
+        for s in sites
+    ]
     proj = projection or AreaProjection.for_geometry(area)
     family = cjk_font()
     bilingual = family is not None
@@ -615,30 +708,50 @@ def save_coverage_map(path: str | Path, area: BaseGeometry, sites: Sequence[Site
     with plt.rc_context(rc):
         fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
         area_m = shapely.make_valid(proj.to_m(area))
-        patch(area_m, facecolor="#f2f2f2", edgecolor="#333333", linewidth=1.2,
-              label=_label("区域", "area", bilingual))
+        patch(
+            area_m,
+            facecolor="#f2f2f2",
+            edgecolor="#333333",
+            linewidth=1.2,
+            label=_label("区域", "area", bilingual),
+        )
         polys = site_polygons_m(site_list, proj)
         union_m = _union(polys)
-        patch(union_m.intersection(area_m), facecolor="#7fb3d5", alpha=0.55, edgecolor="none",
-              label=_label("覆盖", "covered", bilingual))
+        patch(
+            union_m.intersection(area_m),
+            facecolor="#7fb3d5",
+            alpha=0.55,
+            edgecolor="none",
+            label=_label("覆盖", "covered", bilingual),
+        )
         for poly in polys:
             patch(poly, facecolor="none", edgecolor="#2e86c1", linewidth=0.4, alpha=0.6)
-        blind_m = (proj.to_m(blind_spots) if blind_spots is not None
-                   else area_m.difference(union_m))
+        blind_m = proj.to_m(blind_spots) if blind_spots is not None else area_m.difference(union_m)
         if not blind_m.is_empty:
-            patch(blind_m, facecolor="#e74c3c", alpha=0.75, edgecolor="none",
-                  label=_label("盲区", "blind spots", bilingual))
+            patch(
+                blind_m,
+                facecolor="#e74c3c",
+                alpha=0.75,
+                edgecolor="none",
+                label=_label("盲区", "blind spots", bilingual),
+            )
         if site_list:
             x, y = proj.xy([s.lon for s in site_list], [s.lat for s in site_list])
-            ax.plot(x / 1000, y / 1000, "k^", markersize=3,
-                    label=_label("站点", "sites", bilingual) + f" ({len(site_list)})")
+            ax.plot(
+                x / 1000,
+                y / 1000,
+                "k^",
+                markersize=3,
+                label=_label("站点", "sites", bilingual) + f" ({len(site_list)})",
+            )
         ax.set_aspect("equal")
         ax.autoscale_view()
         ax.set_xlabel(_label("东向", "east", bilingual) + " (km)")
         ax.set_ylabel(_label("北向", "north", bilingual) + " (km)")
         ax.set_title(title)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=4, fontsize=8,
-                  frameon=False)
+        ax.legend(
+            loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=4, fontsize=8, frameon=False
+        )
         ax.grid(True, linewidth=0.3)
         out = Path(path)
         fig.savefig(out, format="png", bbox_inches="tight")

@@ -70,9 +70,15 @@ HOUR_MS = 3_600_000
 
 
 class Engine:
-    def __init__(self, store: Store, config: IocConfig, publish: Callable[[str, bytes], None],
-                 clock: ClockMode = "sim", wall_lateness_ms: int = 2000,
-                 missed_intervals: float = 3.0):
+    def __init__(
+        self,
+        store: Store,
+        config: IocConfig,
+        publish: Callable[[str, bytes], None],
+        clock: ClockMode = "sim",
+        wall_lateness_ms: int = 2000,
+        missed_intervals: float = 3.0,
+    ):
         self.store = store
         self.config = config
         self.catalogue = config.catalogue
@@ -90,10 +96,19 @@ class Engine:
         self.seen_readings = SeqTracker(window=256)
         self.org = Org()
         self.flow_rules = FlowRules(config.flow.stages)
-        self.log = CaseLog.replay(store.case_events(), self.flow_rules,
-                                  on_append=store.add_case_event)
-        self.flow = CaseFlow(self.log, config.flow, self.catalogue, self.calendar, self.org,
-                             self._send_task, self.timers.schedule, self._save_alarm)
+        self.log = CaseLog.replay(
+            store.case_events(), self.flow_rules, on_append=store.add_case_event
+        )
+        self.flow = CaseFlow(
+            self.log,
+            config.flow,
+            self.catalogue,
+            self.calendar,
+            self.org,
+            self._send_task,
+            self.timers.schedule,
+            self._save_alarm,
+        )
         self.gateways: dict[str, dict[str, Any]] = {}
         self.indicators = Indicators(self.tz)
         self.commands: dict[str, dict[str, Any]] = {}
@@ -168,8 +183,15 @@ class Engine:
             self._check_source(batch.source, ref.ident)
             if self._accept(batch.source, batch.msg_seq):
                 for r in batch.readings:
-                    self.seq.push(Pending(r.ts, RANK_READING, (r.device_id, r.seq), "reading",
-                                          (ref.ident, r, received_at)))
+                    self.seq.push(
+                        Pending(
+                            r.ts,
+                            RANK_READING,
+                            (r.device_id, r.seq),
+                            "reading",
+                            (ref.ident, r, received_at),
+                        )
+                    )
         elif ref.kind == "events":
             ev = decode(EdgeEvent, payload)
             self._check_source(ev.source, ref.ident)
@@ -203,18 +225,22 @@ class Engine:
             known = self.gateways.get(ref.ident)
             if known and status.ts is not None and (known["ts"] or 0) > status.ts:
                 return  # an older status drained from a backlog after a newer one
-            self.gateways[ref.ident] = {"gateway_id": ref.ident, "status": status.status,
-                                        "ts": status.ts, "received_at": received_at,
-                                        "counters": status.counters
-                                        or (known or {}).get("counters")}
+            self.gateways[ref.ident] = {
+                "gateway_id": ref.ident,
+                "status": status.status,
+                "ts": status.ts,
+                "received_at": received_at,
+                "counters": status.counters or (known or {}).get("counters"),
+            }
         elif ref.kind == "tick":
             self._on_tick(decode(ClockTick, payload))
 
     @staticmethod
     def _check_source(value: str, ident: str, what: str = "source") -> None:
         if value != ident:
-            raise PayloadError("source_mismatch",
-                               f"{what} {value!r} published on the topic of {ident!r}")
+            raise PayloadError(
+                "source_mismatch", f"{what} {value!r} published on the topic of {ident!r}"
+            )
 
     def _queue(self, msg: Any, rank: int, kind: str, item: tuple[Any, ...]) -> None:
         """Hold an accepted message until the clock passes its event time (duplicates are
@@ -234,12 +260,15 @@ class Engine:
             doc = orjson.loads(payload)
         except orjson.JSONDecodeError:
             return
-        if isinstance(doc, dict) and isinstance(doc.get("source"), str) and isinstance(
-                doc.get("msg_seq"), int) and doc["msg_seq"] > 0:
+        if (
+            isinstance(doc, dict)
+            and isinstance(doc.get("source"), str)
+            and isinstance(doc.get("msg_seq"), int)
+            and doc["msg_seq"] > 0
+        ):
             self.seq.accept(doc["source"], doc["msg_seq"])
 
-    def _dead(self, received_at: str, topic: str, reason: str, detail: str,
-              payload: bytes) -> None:
+    def _dead(self, received_at: str, topic: str, reason: str, detail: str, payload: bytes) -> None:
         self.counters["dead_letters"] += 1
         self.counters[f"dead_letters.{reason}"] += 1
         self.store.add_dead_letter(received_at, topic, reason, detail, payload)
@@ -253,8 +282,11 @@ class Engine:
             self.run_id = tick.run_id
             self.store.set_meta("run_id", tick.run_id)
         elif tick.run_id != self.run_id:
-            raise PayloadError("foreign_run", f"tick of run {tick.run_id!r}; this IOC holds "
-                                              f"run {self.run_id!r} (start it with a fresh --data)")
+            raise PayloadError(
+                "foreign_run",
+                f"tick of run {tick.run_id!r}; this IOC holds "
+                f"run {self.run_id!r} (start it with a fresh --data)",
+            )
         if tick.seq <= self.ticks:  # redelivered: acknowledge again, change nothing
             self._ack(tick)
             return
@@ -288,9 +320,13 @@ class Engine:
             try:
                 self._apply(p)
             except Exception as err:  # keep going; the event is kept as a dead letter
-                self._dead(datetime.now(UTC).isoformat(timespec="milliseconds"), "(internal)",
-                           "internal_error", f"{p.kind} at {p.ts}: {err!r}",
-                           repr(p.item).encode())
+                self._dead(
+                    datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    "(internal)",
+                    "internal_error",
+                    f"{p.kind} at {p.ts}: {err!r}",
+                    repr(p.item).encode(),
+                )
         self._fire_timers(before)
         self.now = max(self.now or before, before)
         self.store.set_meta("clock", str(self.now))
@@ -302,26 +338,40 @@ class Engine:
                 online, total = self.registry.online_count(due)
                 if total:
                     self.online_samples.append((due, online, total))
-                    self.store.set_meta("online_samples",
-                                        orjson.dumps(self.online_samples).decode())
+                    self.store.set_meta(
+                        "online_samples", orjson.dumps(self.online_samples).decode()
+                    )
                 self.timers.schedule(due + HOUR_MS, "sample")
             else:
                 try:
                     self.flow.on_timer(kind, key, due)
                 except Exception as err:  # a bug in one case must not stop the clock
-                    self._dead(datetime.now(UTC).isoformat(timespec="milliseconds"),
-                               "(timer)", "internal_error", f"{kind} {key} at {due}: {err!r}",
-                               key.encode())
+                    self._dead(
+                        datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        "(timer)",
+                        "internal_error",
+                        f"{kind} {key} at {due}: {err!r}",
+                        key.encode(),
+                    )
 
     def _ack(self, tick: ClockTick) -> None:
-        ack = ClockAck(run_id=tick.run_id, seq=tick.seq, ts=tick.ts,
-                       published={SOURCE: self._out_seq}, stats=self._stats())
+        ack = ClockAck(
+            run_id=tick.run_id,
+            seq=tick.seq,
+            ts=tick.ts,
+            published={SOURCE: self._out_seq},
+            stats=self._stats(),
+        )
         self.publish(Topics.ACK, encode(ack))
 
     def _stats(self) -> dict[str, int]:
-        return {"cases": len(self.log.cases), "open_cases": len(self.log.open_cases()),
-                "active_alarms": len(self.flow.active), "readings": self.counters["readings"],
-                "dead_letters": self.counters["dead_letters"]}
+        return {
+            "cases": len(self.log.cases),
+            "open_cases": len(self.log.open_cases()),
+            "active_alarms": len(self.flow.active),
+            "readings": self.counters["readings"],
+            "dead_letters": self.counters["dead_letters"],
+        }
 
     # ------------------------------------------------------------------ apply (event time)
     def _apply(self, p: Pending) -> None:
@@ -340,20 +390,36 @@ class Engine:
                 self.org.add_grid(grid)
             for unit in org.units:
                 if self.catalogue.department(unit.type) is None:
-                    self._dead(received_at, topic, "unknown_unit_type",
-                               f"unit {unit.code!r} has type {unit.type!r}, not a catalogue "
-                               "department type", payload)
+                    self._dead(
+                        received_at,
+                        topic,
+                        "unknown_unit_type",
+                        f"unit {unit.code!r} has type {unit.type!r}, not a catalogue "
+                        "department type",
+                        payload,
+                    )
                     continue
                 self.org.add_unit(unit)
-            self.store.set_meta("org", orjson.dumps({
-                "grids": [g.model_dump() for g in self.org.grids.values()],
-                "units": [u.model_dump() for u in self.org.units.values()]}).decode())
+            self.store.set_meta(
+                "org",
+                orjson.dumps(
+                    {
+                        "grids": [g.model_dump() for g in self.org.grids.values()],
+                        "units": [u.model_dump() for u in self.org.units.values()],
+                    }
+                ).decode(),
+            )
         elif p.kind == "crew":
             (received_at, topic, payload), crew = p.item
             if crew.department not in self.org.units:
-                self._dead(received_at, topic, "unknown_unit",
-                           f"crew {crew.crew!r} of unit {crew.department!r}, which the "
-                           "organisation does not list", payload)
+                self._dead(
+                    received_at,
+                    topic,
+                    "unknown_unit",
+                    f"crew {crew.crew!r} of unit {crew.department!r}, which the "
+                    "organisation does not list",
+                    payload,
+                )
                 return
             self.org.crew_status(crew)
             self._crew_rows[(crew.department, crew.crew)] = crew.model_dump()
@@ -368,16 +434,26 @@ class Engine:
         elif p.kind == "cmdack":
             (received_at, topic, payload), ack = p.item
             if not self._command_acked(ack, received_at):
-                self._dead(received_at, topic, "unknown_command",
-                           f"command {ack.command_id}: not sent to this gateway, answered "
-                           "already, or about other devices", payload)
+                self._dead(
+                    received_at,
+                    topic,
+                    "unknown_command",
+                    f"command {ack.command_id}: not sent to this gateway, answered "
+                    "already, or about other devices",
+                    payload,
+                )
         elif p.kind == "result":
             (received_at, topic, payload), role, unit, res = p.item
             rejected = self._answer(role, unit, res)
             if rejected:
                 reason, why = rejected
-                self._dead(received_at, topic, reason, f"case {res.case_id} task {res.task_id} "
-                           f"({res.kind} {res.outcome}){why}", payload)
+                self._dead(
+                    received_at,
+                    topic,
+                    reason,
+                    f"case {res.case_id} task {res.task_id} ({res.kind} {res.outcome}){why}",
+                    payload,
+                )
             else:
                 self.counters[f"results.{res.kind}"] += 1
 
@@ -386,17 +462,23 @@ class Engine:
         case = self.log.cases.get(res.case_id)
         task = case.open_tasks.get(res.task_id) if case else None
         if task is not None and (task["role"], task["unit"]) != (role, unit):
-            return "source_mismatch", (f": the task was given to {task['role']}/{task['unit']},"
-                                       f" the answer came from {role}/{unit}")
+            return "source_mismatch", (
+                f": the task was given to {task['role']}/{task['unit']},"
+                f" the answer came from {role}/{unit}"
+            )
         reason = self.flow.task_result(res)
         return (reason, "") if reason else None
-
 
     def _apply_reading(self, gateway: str, r: Reading, received_at: str) -> None:
         dev = self.registry.get(r.device_id)
         if dev is None:
-            self._dead(received_at, Topics.telemetry(gateway), "unknown_device",
-                       f"device {r.device_id!r} is not registered", r.model_dump_json().encode())
+            self._dead(
+                received_at,
+                Topics.telemetry(gateway),
+                "unknown_device",
+                f"device {r.device_id!r} is not registered",
+                r.model_dump_json().encode(),
+            )
             return
         if not self.seen_readings.add(r.device_id, r.seq):
             self.counters["duplicate_readings"] += 1
@@ -408,8 +490,9 @@ class Engine:
             self.indicators.observe(dev, r.ts, r.values)
         for change in self.rules.evaluate(dev.kind, dev.device_id, r.ts, r.values):
             if change.change == "raised":
-                self.flow.alarm_raised(change.rule.id, change.rule.category, dev, change.ts,
-                                       change.value)
+                self.flow.alarm_raised(
+                    change.rule.id, change.rule.category, dev, change.ts, change.value
+                )
                 self.counters["alarms_raised"] += 1
             else:
                 self.flow.alarm_cleared(change.rule.id, change.device_id, change.ts)
@@ -420,13 +503,23 @@ class Engine:
         received_at, topic, payload = origin
         dev = self.registry.get(ev.device_id)
         if dev is None:
-            self._dead(received_at, topic, "unknown_device",
-                       f"device {ev.device_id!r} is not registered", payload)
+            self._dead(
+                received_at,
+                topic,
+                "unknown_device",
+                f"device {ev.device_id!r} is not registered",
+                payload,
+            )
             return
         rule = self.config.rules.event_rule(ev.kind, ev.scene)
         if rule is None:
-            self._dead(received_at, topic, "no_event_rule",
-                       f"no event rule files {ev.kind!r} events (scene {ev.scene!r})", payload)
+            self._dead(
+                received_at,
+                topic,
+                "no_event_rule",
+                f"no event rule files {ev.kind!r} events (scene {ev.scene!r})",
+                payload,
+            )
             return
         evidence_id = f"{ev.source}.{ev.event_id}"
         key = f"{ev.device_id}/{ev.event_id}"
@@ -436,11 +529,20 @@ class Engine:
             self.counters["edge_events.repeated"] += 1
             return
         row: dict[str, Any] = {
-            "evidence_id": evidence_id, "state": ev.state, "source": ev.source,
-            "event_id": ev.event_id, "device_id": ev.device_id, "kind": ev.kind,
-            "scene": ev.scene, "ts": ev.ts, "confidence": ev.confidence,
-            "bbox": orjson.dumps(ev.bbox).decode() if ev.bbox else None, "lon": ev.lon,
-            "lat": ev.lat, "rule_id": rule.id}
+            "evidence_id": evidence_id,
+            "state": ev.state,
+            "source": ev.source,
+            "event_id": ev.event_id,
+            "device_id": ev.device_id,
+            "kind": ev.kind,
+            "scene": ev.scene,
+            "ts": ev.ts,
+            "confidence": ev.confidence,
+            "bbox": orjson.dumps(ev.bbox).decode() if ev.bbox else None,
+            "lon": ev.lon,
+            "lat": ev.lat,
+            "rule_id": rule.id,
+        }
         if ev.snapshot_jpeg:
             row["snapshot"] = self.store.save_evidence(evidence_id, ev.snapshot_jpeg)
         self.counters[f"edge_events.{ev.state}"] += 1
@@ -457,10 +559,16 @@ class Engine:
                 lon, lat = offset_lonlat(dev.lon, dev.lat, ev.bearing_deg, reach)
             if lon is not None and lat is not None:
                 at = (lon, lat, self.org.grid_at(lon, lat) or dev.grid)
-            alarm = self.flow.alarm_raised(rule.id, rule.category, dev, ev.ts,
-                                           ev.confidence if ev.confidence is not None else 1.0,
-                                           at=at, key=key,
-                                           evidence=evidence_id if row.get("snapshot") else None)
+            alarm = self.flow.alarm_raised(
+                rule.id,
+                rule.category,
+                dev,
+                ev.ts,
+                ev.confidence if ev.confidence is not None else 1.0,
+                at=at,
+                key=key,
+                evidence=evidence_id if row.get("snapshot") else None,
+            )
             row["alarm_id"] = alarm.alarm_id
             self.counters["alarms_raised"] += 1
         else:
@@ -468,17 +576,29 @@ class Engine:
         self.store.add_edge_event(row)
 
     # ------------------------------------------------------------------ outputs
-    def _send_task(self, kind: str, role: str, unit: str, case: Case,
-                   fields: dict[str, Any]) -> None:
+    def _send_task(
+        self, kind: str, role: str, unit: str, case: Case, fields: dict[str, Any]
+    ) -> None:
         self._out_seq += 1
         self.store.set_meta("out_seq", str(self._out_seq))
         place = {"lon": case.lon, "lat": case.lat, **fields}  # a task may name another spot
         fields = {k: v for k, v in place.items() if k not in ("lon", "lat")}
-        task = Task(source=SOURCE, msg_seq=self._out_seq, kind=kind, role=role, unit=unit,
-                    case_id=case.case_id, category=case.category, channel=case.channel,
-                    lon=place["lon"], lat=place["lat"], grid=case.grid or None,
-                    reports=max(1, len(case.reports)),
-                    ref=case.reports[0]["ref"] if case.reports else None, **fields)
+        task = Task(
+            source=SOURCE,
+            msg_seq=self._out_seq,
+            kind=kind,
+            role=role,
+            unit=unit,
+            case_id=case.case_id,
+            category=case.category,
+            channel=case.channel,
+            lon=place["lon"],
+            lat=place["lat"],
+            grid=case.grid or None,
+            reports=max(1, len(case.reports)),
+            ref=case.reports[0]["ref"] if case.reports else None,
+            **fields,
+        )
         self.publish(Topics.task(role, unit), encode(task))
         self.counters[f"tasks.{kind}"] += 1
 
@@ -494,9 +614,15 @@ class Engine:
             return len(devices)
 
     # ------------------------------------------------------------------ commands
-    def issue_command(self, action: str, params: dict[str, Any], devices: list[str] | None = None,
-                      kind: str | None = None, grid: str | None = None,
-                      issued_by: str = "api") -> dict[str, Any]:
+    def issue_command(
+        self,
+        action: str,
+        params: dict[str, Any],
+        devices: list[str] | None = None,
+        kind: str | None = None,
+        grid: str | None = None,
+        issued_by: str = "api",
+    ) -> dict[str, Any]:
         """Send a command to devices (by id, or all of a kind, optionally in one grid) through
         their gateways; raises ValueError when nothing matches."""
         with self.lock:
@@ -512,8 +638,11 @@ class Engine:
                     raise ValueError(f"unknown devices: {unknown[:5]}")
                 chosen = [self.registry.devices[d] for d in devices]
             else:
-                chosen = [d for d in self.registry.devices.values()
-                          if (kind is None or d.kind == kind) and (grid is None or d.grid == grid)]
+                chosen = [
+                    d
+                    for d in self.registry.devices.values()
+                    if (kind is None or d.kind == kind) and (grid is None or d.grid == grid)
+                ]
             if not chosen:
                 raise ValueError("no device matches the command's target")
             command_id = f"CMD{len(self.commands) + 1:06d}"
@@ -521,17 +650,42 @@ class Engine:
             by_gateway: dict[str, list[str]] = defaultdict(list)
             for dev in sorted(chosen, key=lambda d: d.device_id):
                 by_gateway[dev.gateway].append(dev.device_id)
-            record = {"command_id": command_id, "action": action, "params": params,
-                      "issued_ts": now, "issued": self.iso(now), "issued_by": issued_by,
-                      "issued_wall_ms": _wall_ms(), "devices": len(chosen),
-                      "gateways": {gw: {"devices": devs, "acked_ts": None, "rtt_ms": None,
-                                        "wall_rtt_ms": None, "results": None}
-                                   for gw, devs in sorted(by_gateway.items())}}
+            record = {
+                "command_id": command_id,
+                "action": action,
+                "params": params,
+                "issued_ts": now,
+                "issued": self.iso(now),
+                "issued_by": issued_by,
+                "issued_wall_ms": _wall_ms(),
+                "devices": len(chosen),
+                "gateways": {
+                    gw: {
+                        "devices": devs,
+                        "acked_ts": None,
+                        "rtt_ms": None,
+                        "wall_rtt_ms": None,
+                        "results": None,
+                    }
+                    for gw, devs in sorted(by_gateway.items())
+                },
+            }
             try:  # validate every message before any takes a number the simulator waits for
-                messages = [(gw, Command(source=SOURCE, msg_seq=self._out_seq + i + 1, ts=now,
-                                         command_id=command_id, devices=devs, action=action,
-                                         params=params))
-                            for i, (gw, devs) in enumerate(sorted(by_gateway.items()))]
+                messages = [
+                    (
+                        gw,
+                        Command(
+                            source=SOURCE,
+                            msg_seq=self._out_seq + i + 1,
+                            ts=now,
+                            command_id=command_id,
+                            devices=devs,
+                            action=action,
+                            params=params,
+                        ),
+                    )
+                    for i, (gw, devs) in enumerate(sorted(by_gateway.items()))
+                ]
             except ValidationError as err:
                 raise ValueError(describe_validation_error(err)) from None
             for gw, msg in messages:
@@ -562,11 +716,17 @@ class Engine:
     def _command_view(self, record: dict[str, Any]) -> dict[str, Any]:
         results = [r for g in record["gateways"].values() for r in (g["results"] or [])]
         acked = [g for g in record["gateways"].values() if g["results"] is not None]
-        status = "acked" if len(acked) == len(record["gateways"]) else (
-            "partly_acked" if acked else "sent")
-        return {**record, "status": status,
-                "ok": sum(1 for r in results if r["status"] == "ok"),
-                "failed": sum(1 for r in results if r["status"] != "ok")}
+        status = (
+            "acked"
+            if len(acked) == len(record["gateways"])
+            else ("partly_acked" if acked else "sent")
+        )
+        return {
+            **record,
+            "status": status,
+            "ok": sum(1 for r in results if r["status"] == "ok"),
+            "failed": sum(1 for r in results if r["status"] != "ok"),
+        }
 
     def command_list(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -575,19 +735,28 @@ class Engine:
     def indicator_view(self, as_of: int | None = None) -> dict[str, Any]:
         with self.lock:
             before = as_of if as_of is not None else (self.now or 0)
-            rtts = sorted(g["wall_rtt_ms"] for c in self.commands.values()
-                          for g in c["gateways"].values() if g["wall_rtt_ms"] is not None)
+            rtts = sorted(
+                g["wall_rtt_ms"]
+                for c in self.commands.values()
+                for g in c["gateways"].values()
+                if g["wall_rtt_ms"] is not None
+            )
             online = [s for s in self.online_samples if s[0] <= before]
             return {
-                "as_of_ts": before, "as_of": self.iso(before),
+                "as_of_ts": before,
+                "as_of": self.iso(before),
                 "air_quality": self.indicators.air(before),
                 "congestion": self.indicators.congestion(before),
                 "lighting": self.indicators.lighting(),
-                "device_online_rate": (round(sum(o / t for _, o, t in online) / len(online), 6)
-                                       if online else None),
-                "commands": {"sent": len(self.commands), "acks": len(rtts),
-                             "wall_rtt_ms_p50": rtts[len(rtts) // 2] if rtts else None,
-                             "wall_rtt_ms_max": rtts[-1] if rtts else None},
+                "device_online_rate": (
+                    round(sum(o / t for _, o, t in online) / len(online), 6) if online else None
+                ),
+                "commands": {
+                    "sent": len(self.commands),
+                    "acks": len(rtts),
+                    "wall_rtt_ms_p50": rtts[len(rtts) // 2] if rtts else None,
+                    "wall_rtt_ms_max": rtts[-1] if rtts else None,
+                },
             }
 
     def _save_alarm(self, alarm: Alarm) -> None:
@@ -611,34 +780,57 @@ class Engine:
             "channel_zh": CHANNEL_ZH.get(case.channel),
             "stage": case.stage.value if case.stage else None,
             "stage_zh": ACTION_ZH.get(case.stage, "") if case.stage else None,
-            "lon": case.lon, "lat": case.lat, "grid": case.grid, "street": case.street,
+            "lon": case.lon,
+            "lat": case.lat,
+            "grid": case.grid,
+            "street": case.street,
             "district": case.district,
-            "level": case.level, "level_zh": LEVEL_ZH.get(case.level or ""),
+            "level": case.level,
+            "level_zh": LEVEL_ZH.get(case.level or ""),
             "department": case.department,
             "department_zh": unit.name_zh if unit else None,
             "crew": case.crew,
             "reports": len(case.reports),
-            "report_refs": [{"channel": r["channel"], "ref": r["ref"], "ts": r["ts"],
-                             "lon": r["lon"], "lat": r["lat"]} for r in case.reports],
-            "device_ids": case.device_ids, "alarm_ids": case.alarm_ids,
+            "report_refs": [
+                {
+                    "channel": r["channel"],
+                    "ref": r["ref"],
+                    "ts": r["ts"],
+                    "lon": r["lon"],
+                    "lat": r["lat"],
+                }
+                for r in case.reports
+            ],
+            "device_ids": case.device_ids,
+            "alarm_ids": case.alarm_ids,
             "evidence": self._evidence_of(case),
-            "reported_ts": case.reported_ts, "reported": self.iso(case.reported_ts),
-            "deadline_ts": case.deadline_ts, "deadline": self.iso(case.deadline_ts),
-            "handled_ts": case.handled_ts, "handled": self.iso(case.handled_ts),
-            "closed_ts": case.closed_ts, "closed": self.iso(case.closed_ts),
+            "reported_ts": case.reported_ts,
+            "reported": self.iso(case.reported_ts),
+            "deadline_ts": case.deadline_ts,
+            "deadline": self.iso(case.deadline_ts),
+            "handled_ts": case.handled_ts,
+            "handled": self.iso(case.handled_ts),
+            "closed_ts": case.closed_ts,
+            "closed": self.iso(case.closed_ts),
             "closure_type": case.closure_type,
             "closure_zh": CLOSURE_ZH.get(case.closure_type or ""),
             "void_reason": case.void_reason,
-            "overdue": case.overdue, "on_time": case.on_time, "rework": case.rework,
-            "returned": case.returned, "extensions": case.extensions,
+            "overdue": case.overdue,
+            "on_time": case.on_time,
+            "rework": case.rework,
+            "returned": case.returned,
+            "extensions": case.extensions,
             "open_tasks": case.open_tasks,
             "timeline": [dict(ev.to_dict(), time=self.iso(ev.ts)) for ev in case.events],
         }
 
     def cases(self, stage: str | None = None) -> list[dict[str, Any]]:
         with self.lock:
-            return [self.case_view(c) for c in self.log.cases.values()
-                    if stage is None or (c.stage and c.stage.value == stage)]
+            return [
+                self.case_view(c)
+                for c in self.log.cases.values()
+                if stage is None or (c.stage and c.stage.value == stage)
+            ]
 
     def _evidence_of(self, case: Case) -> list[dict[str, Any]]:
         """Snapshots behind the case's alarms (视频取证), served at /evidence/{id}.jpg."""
@@ -646,10 +838,17 @@ class Engine:
         for alarm_id in case.alarm_ids:
             alarm = self.flow.alarms.get(alarm_id)
             if alarm is not None and alarm.evidence:
-                out.append({"evidence_id": alarm.evidence, "alarm_id": alarm_id,
-                            "device_id": alarm.device_id, "rule_id": alarm.rule_id,
-                            "confidence": alarm.value, "ts": alarm.raised_ts,
-                            "url": f"/evidence/{alarm.evidence}.jpg"})
+                out.append(
+                    {
+                        "evidence_id": alarm.evidence,
+                        "alarm_id": alarm_id,
+                        "device_id": alarm.device_id,
+                        "rule_id": alarm.rule_id,
+                        "confidence": alarm.value,
+                        "ts": alarm.raised_ts,
+                        "url": f"/evidence/{alarm.evidence}.jpg",
+                    }
+                )
         return out
 
     def case(self, case_id: str) -> dict[str, Any] | None:
@@ -657,16 +856,27 @@ class Engine:
             c = self.log.cases.get(case_id)
             return self.case_view(c) if c else None
 
-    def kpis(self, as_of: int | None = None, from_ts: int | None = None,
-             group_by: str | None = None) -> dict[str, Any]:
+    def kpis(
+        self, as_of: int | None = None, from_ts: int | None = None, group_by: str | None = None
+    ) -> dict[str, Any]:
         with self.lock:
             as_of = as_of if as_of is not None else (self.now or 0)
-            out = compute_kpis(self.log.events, self.flow_rules, as_of,
-                               self.config.flow.composite, from_ts, group_by)
-            samples = [s for s in self.online_samples if s[0] <= as_of
-                       and (from_ts is None or s[0] >= from_ts)]
+            out = compute_kpis(
+                self.log.events,
+                self.flow_rules,
+                as_of,
+                self.config.flow.composite,
+                from_ts,
+                group_by,
+            )
+            samples = [
+                s
+                for s in self.online_samples
+                if s[0] <= as_of and (from_ts is None or s[0] >= from_ts)
+            ]
             out["device_online_rate"] = (
-                round(sum(o / t for _, o, t in samples) / len(samples), 6) if samples else None)
+                round(sum(o / t for _, o, t in samples) / len(samples), 6) if samples else None
+            )
             out["online_samples"] = len(samples)
             out["as_of_ts"], out["as_of"] = as_of, self.iso(as_of)
             return out
@@ -674,8 +884,10 @@ class Engine:
     def devices(self) -> list[dict[str, Any]]:
         with self.lock:
             now = self.now or 0
-            return [dict(d.to_dict(), online=d.online(now, self.registry.missed_intervals))
-                    for d in self.registry.devices.values()]
+            return [
+                dict(d.to_dict(), online=d.online(now, self.registry.missed_intervals))
+                for d in self.registry.devices.values()
+            ]
 
     def alarms(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -688,18 +900,35 @@ class Engine:
     def tasks(self) -> list[dict[str, Any]]:
         """Open tasks: who is expected to do what (待办)."""
         with self.lock:
-            return [{"task_id": tid, "case_id": c.case_id, **t, "category": c.category,
-                     "due_ts": c.pending_due_ts, "due": self.iso(c.pending_due_ts)}
-                    for c in self.log.cases.values() for tid, t in c.open_tasks.items()]
+            return [
+                {
+                    "task_id": tid,
+                    "case_id": c.case_id,
+                    **t,
+                    "category": c.category,
+                    "due_ts": c.pending_due_ts,
+                    "due": self.iso(c.pending_due_ts),
+                }
+                for c in self.log.cases.values()
+                for tid, t in c.open_tasks.items()
+            ]
 
     def organisation(self) -> dict[str, Any]:
         with self.lock:
             return {
                 "grids": [g.model_dump() for g in self.org.grids.values()],
                 "units": [u.model_dump() for u in self.org.units.values()],
-                "crews": [{"unit": c.unit, "crew": c.crew_id, "status": c.status,
-                           "lon": c.lon, "lat": c.lat, "ts": c.ts}
-                          for c in self.org.crews.values()],
+                "crews": [
+                    {
+                        "unit": c.unit,
+                        "crew": c.crew_id,
+                        "status": c.status,
+                        "lon": c.lon,
+                        "lat": c.lat,
+                        "ts": c.ts,
+                    }
+                    for c in self.org.crews.values()
+                ],
             }
 
     def health(self) -> dict[str, Any]:
@@ -713,8 +942,9 @@ class Engine:
                 "clock_mode": self.clock_mode,
                 "clock_ts": now,
                 "clock": self.iso(now),
-                "calendar_covers_clock": (now is None or self.calendar.covers(
-                    self.calendar.local_date(now))),
+                "calendar_covers_clock": (
+                    now is None or self.calendar.covers(self.calendar.local_date(now))
+                ),
                 "run_id": self.run_id,
                 "ticks": self.ticks,
                 "waiting_for": self.seq.sources.missing(waiting.published) if waiting else {},

@@ -83,27 +83,47 @@ KPI_FORMULAS: dict[str, tuple[str, str | None, tuple[str, ...]]] = {
     "accurate_dispatch_rate": ("(dispatches − returned 回退) / dispatches", None, ("returned",)),
     "on_time_dispatch_rate": ("dispatches made by their due time / dispatches", None, ()),
     "handling_rate": ("handled / due_to_handle", "handled", ("due_to_handle",)),
-    "on_time_handling_rate": ("handled_on_time (within the extended limit) / due_to_handle",
-                              "handled_on_time", ("due_to_handle",)),
+    "on_time_handling_rate": (
+        "handled_on_time (within the extended limit) / due_to_handle",
+        "handled_on_time",
+        ("due_to_handle",),
+    ),
     "closure_rate": ("closed / due_to_close", "closed", ("due_to_close",)),
-    "on_time_closure_rate": ("closed_on_time (closed and handled in time) / due_to_close",
-                             "closed_on_time", ("due_to_close",)),
+    "on_time_closure_rate": (
+        "closed_on_time (closed and handled in time) / due_to_close",
+        "closed_on_time",
+        ("due_to_close",),
+    ),
     "overdue_closure_rate": ("closed as 超时结案 / due_to_close", None, ("due_to_close",)),
     "rework_rate": ("rework 返工 / due_to_close", "rework", ("due_to_close",)),
     "extension_rate": ("extensions / due_to_handle", "extensions", ("due_to_handle",)),
-    "overdue_pending_rate": ("overdue_pending / due_to_handle", "overdue_pending",
-                             ("due_to_handle",)),
-    "smart_discovery_share": ("cases opened by an IoT/AI report / reported", None,
-                              ("reported",)),
-    "device_online_rate": ("mean over hourly samples of online / registered devices", None,
-                           ("online_samples",)),
-    "discovery_rate": ("incidents discovered / incidents (ground truth)", "discovered",
-                       ("incidents",)),
+    "overdue_pending_rate": (
+        "overdue_pending / due_to_handle",
+        "overdue_pending",
+        ("due_to_handle",),
+    ),
+    "smart_discovery_share": ("cases opened by an IoT/AI report / reported", None, ("reported",)),
+    "device_online_rate": (
+        "mean over hourly samples of online / registered devices",
+        None,
+        ("online_samples",),
+    ),
+    "discovery_rate": (
+        "incidents discovered / incidents (ground truth)",
+        "discovered",
+        ("incidents",),
+    ),
     "dispatch_rate": ("dispatched / filed", "dispatched", ("filed",)),
 }
 # Case-flow KPIs whose shortfall is the cases still open or overdue at the end of the run.
-_CASE_FLOW_KPIS = ("handling_rate", "on_time_handling_rate", "closure_rate",
-                   "on_time_closure_rate", "overdue_closure_rate", "overdue_pending_rate")
+_CASE_FLOW_KPIS = (
+    "handling_rate",
+    "on_time_handling_rate",
+    "closure_rate",
+    "on_time_closure_rate",
+    "overdue_closure_rate",
+    "overdue_pending_rate",
+)
 _DONE_STAGES = ("closed", "voided", "parked")
 
 
@@ -129,13 +149,22 @@ class RunEvidence:
 
     def run_info(self) -> dict[str, Any]:
         """The `run` section of report.json."""
-        return {"folder": str(self.folder), "store": str(self.store),
-                "scenario": self.scenario, "city": self.city, "seed": self.seed,
-                "run_id": self.run_id,
-                "window": {"from": self.start, "to": self.end,
-                           "hours": round((self.data.end_ms or 0) / HOUR_MS
-                                          - (self.data.start_ms or 0) / HOUR_MS, 3)},
-                "checks": self.checks}
+        return {
+            "folder": str(self.folder),
+            "store": str(self.store),
+            "scenario": self.scenario,
+            "city": self.city,
+            "seed": self.seed,
+            "run_id": self.run_id,
+            "window": {
+                "from": self.start,
+                "to": self.end,
+                "hours": round(
+                    (self.data.end_ms or 0) / HOUR_MS - (self.data.start_ms or 0) / HOUR_MS, 3
+                ),
+            },
+            "checks": self.checks,
+        }
 
 
 def load_run(folder: str | Path, store: str | Path | None = None) -> RunEvidence:
@@ -143,16 +172,27 @@ def load_run(folder: str | Path, store: str | Path | None = None) -> RunEvidence
     is given) into `RunEvidence`. Raises RunFolderError naming the missing or bad file."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise RunFolderError(folder, [("(folder)", "no such folder (give the --out folder "
-                                                   "of `citysim run`)")])
+        raise RunFolderError(
+            folder, [("(folder)", "no such folder (give the --out folder of `citysim run`)")]
+        )
     store_path = Path(store) if store is not None else folder / STORE_FILE
-    missing = [(name, "missing: not a run folder (`citysim run --out DIR` writes it)")
-               for name in RUN_FILES if not (folder / name).is_file()]
+    missing = [
+        (name, "missing: not a run folder (`citysim run --out DIR` writes it)")
+        for name in RUN_FILES
+        if not (folder / name).is_file()
+    ]
     if not store_path.is_file():
-        hint = ("" if store is not None else
-                " (a run with --data keeps it in that folder: pass the file with --store)")
-        missing.append((str(store_path) if store is not None else STORE_FILE,
-                        f"missing: the IOC's store{hint}"))
+        hint = (
+            ""
+            if store is not None
+            else " (a run with --data keeps it in that folder: pass the file with --store)"
+        )
+        missing.append(
+            (
+                str(store_path) if store is not None else STORE_FILE,
+                f"missing: the IOC's store{hint}",
+            )
+        )
     if missing:
         raise RunFolderError(folder, missing)
     summary = _read_json(folder / "summary.json")
@@ -166,25 +206,40 @@ def load_run(folder: str | Path, store: str | Path | None = None) -> RunEvidence
         readings = _reading_times(db)
         sweeps = _sweeps(db)
     except sqlite3.DatabaseError as err:
-        raise RunFolderError(store_path, [("(sqlite)", f"cannot read the store: {err}")]
-                             ) from None
+        raise RunFolderError(store_path, [("(sqlite)", f"cannot read the store: {err}")]) from None
     finally:
         db.close()
 
     kpis, kpi_evidence = _kpis(summary, cases, truth)
     latencies, latency_check = _latencies(summary, cases, truth, end_ms)
     data = EvaluationData(
-        start_ms=start_ms, end_ms=end_ms, devices=devices,
-        status=_status(devices, readings, registered), readings=readings, sweeps=sweeps,
-        kpis=kpis, kpi_names_zh=DERIVED_KPIS_ZH, kpi_evidence=kpi_evidence,
-        latencies=latencies, aqi_days=_aqi_days(summary), lighting=_lighting(summary),
-        utc_offset_min=offset_min)
+        start_ms=start_ms,
+        end_ms=end_ms,
+        devices=devices,
+        status=_status(devices, readings, registered),
+        readings=readings,
+        sweeps=sweeps,
+        kpis=kpis,
+        kpi_names_zh=DERIVED_KPIS_ZH,
+        kpi_evidence=kpi_evidence,
+        latencies=latencies,
+        aqi_days=_aqi_days(summary),
+        lighting=_lighting(summary),
+        utc_offset_min=offset_min,
+    )
     run = summary.get("run") if isinstance(summary.get("run"), dict) else {}
-    return RunEvidence(folder=folder, store=store_path, data=data,
-                       scenario=summary.get("scenario"), city=summary.get("city"),
-                       seed=summary.get("seed"), run_id=run.get("run_id"),
-                       start=start_iso, end=end_iso,
-                       checks={"detection_latency": latency_check})
+    return RunEvidence(
+        folder=folder,
+        store=store_path,
+        data=data,
+        scenario=summary.get("scenario"),
+        city=summary.get("city"),
+        seed=summary.get("seed"),
+        run_id=run.get("run_id"),
+        start=start_iso,
+        end=end_iso,
+        checks={"detection_latency": latency_check},
+    )
 
 
 # --------------------------------------------------------------------------- files
@@ -227,19 +282,24 @@ def _window(summary: Mapping[str, Any], path: Path) -> tuple[int, int, int, str,
         start = datetime.fromisoformat(str(summary["start"]))
         hours = float(summary["duration_h"])
     except KeyError as err:
-        raise RunFolderError(path, [(str(err.args[0]), "missing: the run's start and "
-                                                        "duration_h are needed")]) from None
+        raise RunFolderError(
+            path, [(str(err.args[0]), "missing: the run's start and duration_h are needed")]
+        ) from None
     except (TypeError, ValueError) as err:
-        raise RunFolderError(path, [("start", f"not an ISO time with a duration: {err}")]
-                             ) from None
+        raise RunFolderError(path, [("start", f"not an ISO time with a duration: {err}")]) from None
     offset = start.utcoffset()
     if offset is None:
         raise RunFolderError(path, [("start", "needs a UTC offset, e.g. +08:00")])
     start_ms = int(start.timestamp() * 1000)
     end_ms = start_ms + round(hours * HOUR_MS)
     end = datetime.fromtimestamp(end_ms / 1000, start.tzinfo)
-    return (start_ms, end_ms, int(offset.total_seconds() // 60),
-            start.isoformat(timespec="seconds"), end.isoformat(timespec="seconds"))
+    return (
+        start_ms,
+        end_ms,
+        int(offset.total_seconds() // 60),
+        start.isoformat(timespec="seconds"),
+        end.isoformat(timespec="seconds"),
+    )
 
 
 # --------------------------------------------------------------------------- the store
@@ -255,31 +315,44 @@ def _open_store(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as err:
-        raise RunFolderError(path, [("(sqlite)", f"not a readable SQLite file: {err}")]
-                             ) from None
+        raise RunFolderError(path, [("(sqlite)", f"not a readable SQLite file: {err}")]) from None
     lacking = sorted({"devices", "readings"} - tables)
     if lacking:
         db.close()
-        raise RunFolderError(path, [("(sqlite)", f"not an IOC store: no table "
-                                                 f"{', '.join(lacking)}")])
+        raise RunFolderError(
+            path, [("(sqlite)", f"not an IOC store: no table {', '.join(lacking)}")]
+        )
     return db
 
 
 def _devices(db: sqlite3.Connection, path: Path) -> tuple[list[Device], dict[str, int]]:
     """The registry, and each device's registration time (0: provisioned from a file)."""
     devices, registered = [], {}
-    rows = db.execute("SELECT device_id, kind, lon, lat, interval_s, attrs, registered_ts "
-                      "FROM devices ORDER BY device_id")
+    rows = db.execute(
+        "SELECT device_id, kind, lon, lat, interval_s, attrs, registered_ts "
+        "FROM devices ORDER BY device_id"
+    )
     for device_id, kind, lon, lat, interval_s, attrs, reg_ts in rows:
         try:
             raw = orjson.loads(attrs or "{}")
         except orjson.JSONDecodeError as err:
             raise RunFolderError(path, [(f"devices[{device_id}].attrs", str(err))]) from None
         # only numbers: the coverage metrics read radii and angles from attrs
-        nums = {k: float(v) for k, v in raw.items()
-                if isinstance(v, int | float) and not isinstance(v, bool)}
-        devices.append(Device(device_id, kind, float(lon), float(lat),
-                              float(interval_s) if interval_s else None, nums))
+        nums = {
+            k: float(v)
+            for k, v in raw.items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+        devices.append(
+            Device(
+                device_id,
+                kind,
+                float(lon),
+                float(lat),
+                float(interval_s) if interval_s else None,
+                nums,
+            )
+        )
         registered[device_id] = int(reg_ts or 0)
     return devices, registered
 
@@ -287,12 +360,14 @@ def _devices(db: sqlite3.Connection, path: Path) -> tuple[list[Device], dict[str
 def _reading_times(db: sqlite3.Connection) -> dict[str, list[int]]:
     """Device id -> event times (ms) of its stored readings, in order."""
     rows = db.execute("SELECT device_id, ts FROM readings ORDER BY device_id, ts")
-    return {dev: [ts for _, ts in group]
-            for dev, group in itertools.groupby(rows, key=lambda r: r[0])}
+    return {
+        dev: [ts for _, ts in group] for dev, group in itertools.groupby(rows, key=lambda r: r[0])
+    }
 
 
-def _status(devices: Sequence[Device], readings: Mapping[str, Sequence[int]],
-            registered: Mapping[str, int]) -> list[StatusSample]:
+def _status(
+    devices: Sequence[Device], readings: Mapping[str, Sequence[int]], registered: Mapping[str, int]
+) -> list[StatusSample]:
     """Online/offline changes per device, by the IOC registry's rule: heard within
     MISSED_INTERVALS intervals of a reading, or of the gateway's announcement."""
     out: list[StatusSample] = []
@@ -313,8 +388,10 @@ def _status(devices: Sequence[Device], readings: Mapping[str, Sequence[int]],
 def _sweeps(db: sqlite3.Connection) -> list[Sweep]:
     """Hours in which each tower completed a sweep with its video up (see the module doc).
     The first reading of a tower has nothing to compare with and credits no hour."""
-    rows = db.execute("SELECT device_id, ts, vals FROM readings WHERE vals LIKE "
-                      "'%\"sweeps\"%' ORDER BY device_id, ts")
+    rows = db.execute(
+        "SELECT device_id, ts, vals FROM readings WHERE vals LIKE "
+        "'%\"sweeps\"%' ORDER BY device_id, ts"
+    )
     out: set[tuple[str, int]] = set()
     for dev, group in itertools.groupby(rows, key=lambda r: r[0]):
         before: float | None = None
@@ -332,9 +409,11 @@ def _sweeps(db: sqlite3.Connection) -> list[Sweep]:
 # --------------------------------------------------------------------------- summary
 
 
-def _kpis(summary: Mapping[str, Any], cases: Sequence[Mapping[str, Any]],
-          truth: Sequence[Mapping[str, Any]],
-          ) -> tuple[dict[str, float | None] | None, dict[str, dict[str, Any]]]:
+def _kpis(
+    summary: Mapping[str, Any],
+    cases: Sequence[Mapping[str, Any]],
+    truth: Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, float | None] | None, dict[str, dict[str, Any]]]:
     """The IOC's KPIs plus the derived ones, and per KPI its formula, figures and ids."""
     raw = summary.get("kpis")
     scoring = summary.get("truth") if isinstance(summary.get("truth"), dict) else None
@@ -352,8 +431,9 @@ def _kpis(summary: Mapping[str, Any], cases: Sequence[Mapping[str, Any]],
         figures.update({k: scoring.get(k) for k in ("incidents", "discovered")})
     if "dispatched" in kpis and "filed" in kpis:
         filed, dispatched = kpis["filed"], kpis["dispatched"]
-        kpis["dispatch_rate"] = (round(float(dispatched) / float(filed), 6)
-                                 if filed and dispatched is not None else None)
+        kpis["dispatch_rate"] = (
+            round(float(dispatched) / float(filed), 6) if filed and dispatched is not None else None
+        )
 
     evidence: dict[str, dict[str, Any]] = {}
     for key, (formula, num, dens) in KPI_FORMULAS.items():
@@ -368,11 +448,11 @@ def _kpis(summary: Mapping[str, Any], cases: Sequence[Mapping[str, Any]],
     incidents = [r["id"] for r in truth if r.get("type") == "incident" and "id" in r]
     found = {i for c in cases for i in c.get("matched_incidents") or []}
     if "discovery_rate" in evidence:
-        evidence["discovery_rate"].update(_ids("missed_incident_ids",
-                                               [i for i in incidents if i not in found]))
+        evidence["discovery_rate"].update(
+            _ids("missed_incident_ids", [i for i in incidents if i not in found])
+        )
     if "dispatch_rate" in evidence:
-        pending = [c["case_id"] for c in cases
-                   if _did(c, "filed") and not _did(c, "dispatched")]
+        pending = [c["case_id"] for c in cases if _did(c, "filed") and not _did(c, "dispatched")]
         evidence["dispatch_rate"].update(_ids("filed_not_dispatched_ids", pending))
     still_open = [c["case_id"] for c in cases if c.get("stage") not in _DONE_STAGES]
     overdue = [c["case_id"] for c in cases if c.get("overdue")]
@@ -392,9 +472,12 @@ def _ids(name: str, ids: Sequence[str]) -> dict[str, Any]:
     return {name: list(ids[:IDS_SHOWN]), name.removesuffix("_ids") + "_count": len(ids)}
 
 
-def _latencies(summary: Mapping[str, Any], cases: Sequence[Mapping[str, Any]],
-               truth: Sequence[Mapping[str, Any]], end_ms: int,
-               ) -> tuple[list[Latency], dict[str, Any]]:
+def _latencies(
+    summary: Mapping[str, Any],
+    cases: Sequence[Mapping[str, Any]],
+    truth: Sequence[Mapping[str, Any]],
+    end_ms: int,
+) -> tuple[list[Latency], dict[str, Any]]:
     """Per incident: seconds from its start to the first report that matched it (None if
     none did), the case of that report and its channel; and a check against the summary.
 
@@ -433,22 +516,35 @@ def _latencies(summary: Mapping[str, Any], cases: Sequence[Mapping[str, Any]],
     for inc_id, inc in incidents.items():
         hit = first.get(inc_id)
         latency = None if hit is None else round((hit[0] - int(inc["start_ts"])) / 1000, 3)
-        out.append(Latency(inc_id, latency, inc.get("kind"), hit[1] if hit else None,
-                           hit[2] if hit else None))
+        out.append(
+            Latency(
+                inc_id, latency, inc.get("kind"), hit[1] if hit else None, hit[2] if hit else None
+            )
+        )
     detected = [x.latency_s for x in out if x.latency_s is not None]
     mean = round(sum(detected) / len(detected), 3) if detected else None
     stated = scoring.get("mean_detection_latency_s")
-    check = {"incidents": len(out), "detected": len(detected), "mean_s": mean,
-             "summary_mean_s": stated,
-             "consistent": (mean is None) == (stated is None) and (
-                 mean is None or abs(mean - float(stated)) <= 0.002),
-             "fallback_incident_ids": fell_back[:IDS_SHOWN]}
+    check = {
+        "incidents": len(out),
+        "detected": len(detected),
+        "mean_s": mean,
+        "summary_mean_s": stated,
+        "consistent": (mean is None) == (stated is None)
+        and (mean is None or abs(mean - float(stated)) <= 0.002),
+        "fallback_incident_ids": fell_back[:IDS_SHOWN],
+    }
     return out, check
 
 
-def _report_incident(rep: Mapping[str, Any], matched: Sequence[str],
-                     incidents: Mapping[str, Mapping[str, Any]], about: Mapping[Any, Any],
-                     radius_m: float, grace_ms: int, end_ms: int) -> str | None:
+def _report_incident(
+    rep: Mapping[str, Any],
+    matched: Sequence[str],
+    incidents: Mapping[str, Mapping[str, Any]],
+    about: Mapping[Any, Any],
+    radius_m: float,
+    grace_ms: int,
+    end_ms: int,
+) -> str | None:
     """Which of the case's matched incidents this report is about (None: none)."""
     if rep.get("channel") in ("patrol", "hotline"):
         inc = about.get(rep.get("ref"))
@@ -459,8 +555,9 @@ def _report_incident(rep: Mapping[str, Any], matched: Sequence[str],
         end = inc.get("end_ts") if inc.get("end_ts") is not None else end_ms
         if not int(inc["start_ts"]) <= int(rep["ts"]) <= int(end) + grace_ms:
             continue
-        d = ground_distance_m(float(rep["lon"]), float(rep["lat"]), float(inc["lon"]),
-                              float(inc["lat"]))
+        d = ground_distance_m(
+            float(rep["lon"]), float(rep["lat"]), float(inc["lon"]), float(inc["lat"])
+        )
         if d <= best_d:
             best, best_d = inc_id, d
     return best
@@ -479,8 +576,11 @@ def _aqi_days(summary: Mapping[str, Any]) -> list[AqiDay] | None:
     daily = _indicator(summary, "air_quality", "daily")
     if not isinstance(daily, list):
         return None
-    return [AqiDay(str(d["date"]), d.get("aqi"), d.get("level")) for d in daily
-            if isinstance(d, dict) and "date" in d]
+    return [
+        AqiDay(str(d["date"]), d.get("aqi"), d.get("level"))
+        for d in daily
+        if isinstance(d, dict) and "date" in d
+    ]
 
 
 def _lighting(summary: Mapping[str, Any]) -> Lighting | None:

@@ -79,8 +79,11 @@ class Intake:
     merge_by_device: bool = True  # False: the device saw it from afar (a tower camera)
 
     def detail(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items()
-                if k not in ("ts", "actor", "merge_by_device") and v is not None}
+        return {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("ts", "actor", "merge_by_device") and v is not None
+        }
 
 
 # Publishes a task: (kind, role, unit, case, task fields) -> None
@@ -88,10 +91,17 @@ SendTask = Callable[[str, str, str, Case, dict[str, Any]], None]
 
 
 class CaseFlow:
-    def __init__(self, log: CaseLog, flow: FlowConfig, catalogue: Catalogue,
-                 calendar: WorkCalendar, org: Org, send_task: SendTask,
-                 schedule: Callable[[int, str, str], None],
-                 save_alarm: Callable[[Alarm], None]):
+    def __init__(
+        self,
+        log: CaseLog,
+        flow: FlowConfig,
+        catalogue: Catalogue,
+        calendar: WorkCalendar,
+        org: Org,
+        send_task: SendTask,
+        schedule: Callable[[int, str, str], None],
+        save_alarm: Callable[[Alarm], None],
+    ):
         self.log = log
         self.cfg = flow
         self.catalogue = catalogue
@@ -111,20 +121,50 @@ class CaseFlow:
         return item
 
     # ================================================================== intake
-    def alarm_raised(self, rule_id: str, category: str, dev: Device, ts: int, value: float,
-                     at: tuple[float, float, str | None] | None = None, key: str = "",
-                     evidence: str | None = None) -> Alarm:
+    def alarm_raised(
+        self,
+        rule_id: str,
+        category: str,
+        dev: Device,
+        ts: int,
+        value: float,
+        at: tuple[float, float, str | None] | None = None,
+        key: str = "",
+        evidence: str | None = None,
+    ) -> Alarm:
         """An alarm becomes a report (智能发现). `at` (lon, lat, grid) places a target away
         from the device (what a tower camera saw, kilometres off); such a report merges by
         place, not by device."""
         lon, lat, grid = at if at is not None else (dev.lon, dev.lat, dev.grid)
-        alarm = Alarm(f"A{len(self.alarms) + 1:06d}", rule_id, dev.device_id, category, ts,
-                      value, lon, lat, key=key, evidence=evidence)
+        alarm = Alarm(
+            f"A{len(self.alarms) + 1:06d}",
+            rule_id,
+            dev.device_id,
+            category,
+            ts,
+            value,
+            lon,
+            lat,
+            key=key,
+            evidence=evidence,
+        )
         self.alarms[alarm.alarm_id] = alarm
         self.active[alarm.active_key] = alarm.alarm_id
-        case = self._intake(Intake("iot", category, lon, lat, grid, ts, f"iot:{rule_id}",
-                                   alarm.alarm_id, dev.device_id, alarm.alarm_id,
-                                   merge_by_device=at is None))
+        case = self._intake(
+            Intake(
+                "iot",
+                category,
+                lon,
+                lat,
+                grid,
+                ts,
+                f"iot:{rule_id}",
+                alarm.alarm_id,
+                dev.device_id,
+                alarm.alarm_id,
+                merge_by_device=at is None,
+            )
+        )
         alarm.case_id = case.case_id
         self.save_alarm(alarm)
         return alarm
@@ -143,13 +183,24 @@ class CaseFlow:
         """A patrol or hotline report; returns a rejection reason or None."""
         if self.catalogue.item(rep.category) is None:
             return "unknown_category"
-        self._intake(Intake(rep.channel, rep.category, rep.lon, rep.lat, rep.grid, rep.ts,
-                            f"{rep.channel}:{rep.reporter or rep.source}", rep.report_id))
+        self._intake(
+            Intake(
+                rep.channel,
+                rep.category,
+                rep.lon,
+                rep.lat,
+                rep.grid,
+                rep.ts,
+                f"{rep.channel}:{rep.reporter or rep.source}",
+                rep.report_id,
+            )
+        )
         return None
 
     def _intake(self, x: Intake) -> Case:
-        target = self._merge_target(x.category, x.lon, x.lat, x.ts,
-                                    x.device_id if x.merge_by_device else None)
+        target = self._merge_target(
+            x.category, x.lon, x.lat, x.ts, x.device_id if x.merge_by_device else None
+        )
         if target is not None:
             self.log.append(target.case_id, Note.MERGED, x.ts, x.actor, **x.detail())
             return target
@@ -160,8 +211,15 @@ class CaseFlow:
         self._proceed(case, x.ts)
         return case
 
-    def _merge_target(self, category: str, lon: float, lat: float, ts: int,
-                      device_id: str | None, exclude: str | None = None) -> Case | None:
+    def _merge_target(
+        self,
+        category: str,
+        lon: float,
+        lat: float,
+        ts: int,
+        device_id: str | None,
+        exclude: str | None = None,
+    ) -> Case | None:
         """The open case this report duplicates: same item, same device or within the item's
         merge radius, reported within its merge window."""
         item = self.item(category)
@@ -196,8 +254,11 @@ class CaseFlow:
             return Stage.HANDLED
         for later in (Stage.HANDLED, Stage.FEEDBACK, Stage.CHECKED):
             if stage == later:
-                rest = [s for s in (Stage.FEEDBACK, Stage.CHECKED, Stage.CLOSED)
-                        if self.cfg.has(s) and list(Stage).index(s) > list(Stage).index(stage)]
+                rest = [
+                    s
+                    for s in (Stage.FEEDBACK, Stage.CHECKED, Stage.CLOSED)
+                    if self.cfg.has(s) and list(Stage).index(s) > list(Stage).index(stage)
+                ]
                 return rest[0]
         return None
 
@@ -206,8 +267,15 @@ class CaseFlow:
             return None
         return self.calendar.add(ts, self.cfg.limits[stage])
 
-    def _stage(self, case: Case, stage: Stage, ts: int, actor: str,
-               next_due_ts: int | None = None, **detail: Any) -> None:
+    def _stage(
+        self,
+        case: Case,
+        stage: Stage,
+        ts: int,
+        actor: str,
+        next_due_ts: int | None = None,
+        **detail: Any,
+    ) -> None:
         """Append a stage event with the due time of the stage expected next, and arm the
         warning and overdue timers for it."""
         if next_due_ts is None:
@@ -218,8 +286,16 @@ class CaseFlow:
     def _stage_new(self, case_id: str, x: Intake, areas: dict[str, str | None]) -> None:
         probe = Case(case_id, channel=x.channel)
         next_due = self._due(self._expected_after(probe, Stage.REPORTED), x.ts)
-        self.log.append(case_id, Stage.REPORTED, x.ts, x.actor, next_due_ts=next_due,
-                        street=areas["street"], district=areas["district"], **x.detail())
+        self.log.append(
+            case_id,
+            Stage.REPORTED,
+            x.ts,
+            x.actor,
+            next_due_ts=next_due,
+            street=areas["street"],
+            district=areas["district"],
+            **x.detail(),
+        )
         self._arm(self.log.cases[case_id], x.ts)
 
     def _arm(self, case: Case, ts: int) -> None:
@@ -266,30 +342,59 @@ class CaseFlow:
                 return None  # waiting for a unit's answer (dispatched) or parked
         return None
 
-    def _assign(self, case: Case, kind: str, role: str, unit: str, ts: int,
-                **fields: Any) -> None:
+    def _assign(self, case: Case, kind: str, role: str, unit: str, ts: int, **fields: Any) -> None:
         task_id = f"{case.case_id}-T{case.tasks_issued + 1}"
-        self.log.append(case.case_id, Note.ASSIGNED, ts, "ioc:flow", task_id=task_id, kind=kind,
-                        role=role, unit=unit)
+        self.log.append(
+            case.case_id,
+            Note.ASSIGNED,
+            ts,
+            "ioc:flow",
+            task_id=task_id,
+            kind=kind,
+            role=role,
+            unit=unit,
+        )
         if kind == "dispatch" and "department" not in fields:
-            unit_info = self.org.unit_for(self.item(case).department, case.grid,
-                                          self.item(case).level)
+            unit_info = self.org.unit_for(
+                self.item(case).department, case.grid, self.item(case).level
+            )
             fields["department"] = unit_info.code if unit_info else None
-        self.send_task(kind, role, unit, case, {"task_id": task_id, "ts": ts,
-                                                "due_ts": case.pending_due_ts, **fields})
+        self.send_task(
+            kind,
+            role,
+            unit,
+            case,
+            {"task_id": task_id, "ts": ts, "due_ts": case.pending_due_ts, **fields},
+        )
 
-    def _dispatch(self, case: Case, ts: int, actor: str, unit_code: str | None = None,
-                  rework: bool = False, done_task: str | None = None,
-                  at: tuple[float, float] | None = None) -> None:
+    def _dispatch(
+        self,
+        case: Case,
+        ts: int,
+        actor: str,
+        unit_code: str | None = None,
+        rework: bool = False,
+        done_task: str | None = None,
+        at: tuple[float, float] | None = None,
+    ) -> None:
         """派遣 to a unit (the catalogue's, at the item's level, unless given) and its nearest
         crew; `at` sends the crew somewhere other than the case's place (a device that is
         still alarming)."""
         item = self.item(case)
-        unit = self.org.units.get(unit_code) if unit_code else self.org.unit_for(
-            item.department, case.grid, item.level)
+        unit = (
+            self.org.units.get(unit_code)
+            if unit_code
+            else self.org.unit_for(item.department, case.grid, item.level)
+        )
         if unit is None:  # nobody known to send it to: a person must decide
-            return self._assign(case, "dispatch", "desk", DESK, ts,
-                                note=f"no {item.department} unit known for grid {case.grid}")
+            return self._assign(
+                case,
+                "dispatch",
+                "desk",
+                DESK,
+                ts,
+                note=f"no {item.department} unit known for grid {case.grid}",
+            )
         lon, lat = at or (case.lon, case.lat)
         crew = self.org.nearest_crew(unit.code, lon, lat)
         if rework and case.deadline_ts is not None:
@@ -298,20 +403,48 @@ class CaseFlow:
             deadline = self.calendar.add(ts, item.time_limit)
         task_id = f"{case.case_id}-T{case.tasks_issued + 1}"
         extra = {"done_task": done_task} if done_task else {}
-        self._stage(case, Stage.DISPATCHED, ts, actor, next_due_ts=deadline,
-                    department=unit.code, department_type=unit.type, crew=crew,
-                    deadline_ts=deadline, rework=rework, task_id=task_id, lon=lon, lat=lat,
-                    **extra)
-        self.send_task("handle", "dept", unit.code, case, {
-            "task_id": task_id, "ts": ts, "due_ts": deadline, "deadline_ts": deadline,
-            "crew": crew, "rework": rework, "lon": lon, "lat": lat})
+        self._stage(
+            case,
+            Stage.DISPATCHED,
+            ts,
+            actor,
+            next_due_ts=deadline,
+            department=unit.code,
+            department_type=unit.type,
+            crew=crew,
+            deadline_ts=deadline,
+            rework=rework,
+            task_id=task_id,
+            lon=lon,
+            lat=lat,
+            **extra,
+        )
+        self.send_task(
+            "handle",
+            "dept",
+            unit.code,
+            case,
+            {
+                "task_id": task_id,
+                "ts": ts,
+                "due_ts": deadline,
+                "deadline_ts": deadline,
+                "crew": crew,
+                "rework": rework,
+                "lon": lon,
+                "lat": lat,
+            },
+        )
         return None
 
     def _start_check(self, case: Case, ts: int) -> None:
         item = self.item(case)
         if item.check == "iot" and case.alarm_ids:
-            self.schedule(ts + int(item.verify_after_min * 60_000), "recheck",
-                          f"{case.case_id}:{case.stage_seq}")
+            self.schedule(
+                ts + int(item.verify_after_min * 60_000),
+                "recheck",
+                f"{case.case_id}:{case.stage_seq}",
+            )
         else:
             self._assign(case, "check", "grid", case.grid or DESK, ts)
 
@@ -324,8 +457,9 @@ class CaseFlow:
             closure = "error"
         else:
             closure = "normal"
-        self._stage(case, Stage.CLOSED, ts, "ioc:auto", closure_type=closure,
-                    closure_zh=CLOSURE_ZH[closure])
+        self._stage(
+            case, Stage.CLOSED, ts, "ioc:auto", closure_type=closure, closure_zh=CLOSURE_ZH[closure]
+        )
 
     # ================================================================== answers
     def task_result(self, res: TaskResult) -> str | None:
@@ -345,17 +479,38 @@ class CaseFlow:
         done = {"done_task": res.task_id}
         kind, outcome = res.kind, res.outcome
         if kind in ("accept", "verify", "file") and res.category not in (None, case.category):
-            self.log.append(case.case_id, Note.RECATEGORISED, ts, actor, category=res.category,
-                            was=case.category)
+            self.log.append(
+                case.case_id,
+                Note.RECATEGORISED,
+                ts,
+                actor,
+                category=res.category,
+                was=case.category,
+            )
         if outcome == "invalid" or (kind == "verify" and outcome == "not_found"):
             self._stage(case, Stage.VOIDED, ts, actor, reason=res.note or outcome, **done)
         elif kind == "verify":
             dup = self._merge_target(case.category, case.lon, case.lat, ts, None, case.case_id)
             if dup is not None:  # once its category is right it turns out to be known already
-                self.log.append(dup.case_id, Note.MERGED, ts, actor, channel=case.channel,
-                                ref=case.reports[0].get("ref"), lon=case.lon, lat=case.lat)
-                self._stage(case, Stage.VOIDED, ts, actor, reason=f"duplicate of {dup.case_id}",
-                            duplicate_of=dup.case_id, **done)
+                self.log.append(
+                    dup.case_id,
+                    Note.MERGED,
+                    ts,
+                    actor,
+                    channel=case.channel,
+                    ref=case.reports[0].get("ref"),
+                    lon=case.lon,
+                    lat=case.lat,
+                )
+                self._stage(
+                    case,
+                    Stage.VOIDED,
+                    ts,
+                    actor,
+                    reason=f"duplicate of {dup.case_id}",
+                    duplicate_of=dup.case_id,
+                    **done,
+                )
             else:
                 self._stage(case, Stage.VERIFIED, ts, actor, **done)
                 self._proceed(case, ts)
@@ -392,26 +547,54 @@ class CaseFlow:
         done = {"done_task": res.task_id}
         if res.outcome in ("done", "not_found"):
             handled_at = max(min(res.handled_ts or ts, ts), case.events[-1].ts)
-            self._stage(case, Stage.HANDLED, handled_at, actor, outcome=res.outcome,
-                        arrived_ts=res.arrived_ts, **done)
+            self._stage(
+                case,
+                Stage.HANDLED,
+                handled_at,
+                actor,
+                outcome=res.outcome,
+                arrived_ts=res.arrived_ts,
+                **done,
+            )
             if self.cfg.has("feedback"):
                 self._stage(case, Stage.FEEDBACK, ts, actor)
             self._proceed(case, ts)
         elif res.outcome == "returned":
             category = res.category if res.category not in (None, case.category) else None
             next_due = self._due(Stage.DISPATCHED, ts)
-            self.log.append(case.case_id, Note.RETURNED, ts, actor, reason=res.note,
-                            category=category, next_due_ts=next_due, **done)
+            self.log.append(
+                case.case_id,
+                Note.RETURNED,
+                ts,
+                actor,
+                reason=res.note,
+                category=category,
+                next_due_ts=next_due,
+                **done,
+            )
             self._arm(case, ts)
             self._proceed(case, ts, desk_dispatch=True)
         elif res.outcome == "extension":
-            self.log.append(case.case_id, Note.EXTENSION_REQUESTED, ts, actor,
-                            hours=res.extension_h, reason=res.note)
+            self.log.append(
+                case.case_id,
+                Note.EXTENSION_REQUESTED,
+                ts,
+                actor,
+                hours=res.extension_h,
+                reason=res.note,
+            )
             if self.cfg.desk_mode("approve_extension") == "auto":
                 self._grant_extension(case, res.extension_h or 0.0, ts, "ioc:auto", None)
             else:
-                self._assign(case, "approve_extension", "desk", DESK, ts,
-                             extension_h=res.extension_h, department=case.department)
+                self._assign(
+                    case,
+                    "approve_extension",
+                    "desk",
+                    DESK,
+                    ts,
+                    extension_h=res.extension_h,
+                    department=case.department,
+                )
         elif res.outcome == "park":  # the handle task stays open until 挂账 is approved
             self.log.append(case.case_id, Note.PARK_REQUESTED, ts, actor, reason=res.note)
             if self.cfg.desk_mode("approve_park") == "auto":
@@ -423,29 +606,63 @@ class CaseFlow:
         """Give the unit its (still open) handle task again."""
         task_id = next(t for t, info in case.open_tasks.items() if info["kind"] == "handle")
         assert case.department is not None
-        self.send_task("handle", "dept", case.department, case, {
-            "task_id": task_id, "ts": ts, "due_ts": case.deadline_ts,
-            "deadline_ts": case.deadline_ts, "crew": None, "note": note})
+        self.send_task(
+            "handle",
+            "dept",
+            case.department,
+            case,
+            {
+                "task_id": task_id,
+                "ts": ts,
+                "due_ts": case.deadline_ts,
+                "deadline_ts": case.deadline_ts,
+                "crew": None,
+                "note": note,
+            },
+        )
 
     def _extension(self, case: Case, res: TaskResult, ts: int, actor: str) -> None:
         task = case.open_tasks[res.task_id]
-        hours = next((e.detail.get("hours") for e in reversed(case.events)
-                      if e.action == Note.EXTENSION_REQUESTED), None) or 0.0
+        hours = (
+            next(
+                (
+                    e.detail.get("hours")
+                    for e in reversed(case.events)
+                    if e.action == Note.EXTENSION_REQUESTED
+                ),
+                None,
+            )
+            or 0.0
+        )
         if res.outcome == "approved":
             self._grant_extension(case, res.extension_h or hours, ts, actor, res.task_id)
         else:
-            self.log.append(case.case_id, Note.EXTENSION_DENIED, ts, actor,
-                            done_task=res.task_id, unit=task["unit"])
+            self.log.append(
+                case.case_id,
+                Note.EXTENSION_DENIED,
+                ts,
+                actor,
+                done_task=res.task_id,
+                unit=task["unit"],
+            )
 
-    def _grant_extension(self, case: Case, hours: float, ts: int, actor: str,
-                         task_id: str | None) -> None:
+    def _grant_extension(
+        self, case: Case, hours: float, ts: int, actor: str, task_id: str | None
+    ) -> None:
         limit = self.item(case).time_limit
         unit = "work_hours" if limit.working else "hours"
         base = case.deadline_ts if case.deadline_ts is not None else ts
         deadline = self.calendar.add(base, TimeLimit(value=hours, unit=unit))
         extra = {"done_task": task_id} if task_id else {}
-        self.log.append(case.case_id, Note.EXTENSION_APPROVED, ts, actor, hours=hours,
-                        deadline_ts=deadline, **extra)
+        self.log.append(
+            case.case_id,
+            Note.EXTENSION_APPROVED,
+            ts,
+            actor,
+            hours=hours,
+            deadline_ts=deadline,
+            **extra,
+        )
         self._arm(case, ts)
 
     # ================================================================== timers
@@ -462,14 +679,22 @@ class CaseFlow:
         stage = expected.value if expected else ""
         at = max(due, case.events[-1].ts)
         if kind == "warning":
-            self.log.append(case_id, Note.WARNING, at, "ioc:timer", stage=stage,
-                            due_ts=case.pending_due_ts)
+            self.log.append(
+                case_id, Note.WARNING, at, "ioc:timer", stage=stage, due_ts=case.pending_due_ts
+            )
         elif kind == "overdue":
             level = case.level or self.item(case).level
-            self.log.append(case_id, Note.OVERDUE, at, "ioc:timer", stage=stage,
-                            due_ts=case.pending_due_ts)
-            self.log.append(case_id, Note.ESCALATED, at, "ioc:timer", stage=stage,
-                            to=ESCALATE_TO.get(level, "city"))
+            self.log.append(
+                case_id, Note.OVERDUE, at, "ioc:timer", stage=stage, due_ts=case.pending_due_ts
+            )
+            self.log.append(
+                case_id,
+                Note.ESCALATED,
+                at,
+                "ioc:timer",
+                stage=stage,
+                to=ESCALATE_TO.get(level, "city"),
+            )
         return None
 
     def _recheck(self, case: Case, due: int) -> None:
@@ -477,19 +702,35 @@ class CaseFlow:
         have not by the check stage's due time."""
         still = [a for a in case.alarm_ids if self.alarms[a].cleared_ts is None]
         if not still:
-            self._stage(case, Stage.CHECKED, due, "ioc:iot-recheck", method="iot",
-                        alarms=len(case.alarm_ids))
+            self._stage(
+                case,
+                Stage.CHECKED,
+                due,
+                "ioc:iot-recheck",
+                method="iot",
+                alarms=len(case.alarm_ids),
+            )
             self._close(case, due)
         elif case.pending_due_ts is not None and due >= case.pending_due_ts:
-            self.log.append(case.case_id, Note.CHECK_FAILED, due, "ioc:iot-recheck",
-                            method="iot", active_alarms=still)
+            self.log.append(
+                case.case_id,
+                Note.CHECK_FAILED,
+                due,
+                "ioc:iot-recheck",
+                method="iot",
+                active_alarms=still,
+            )
             first = self.alarms[still[0]]
-            self._dispatch(case, due, "ioc:auto", case.department, rework=True,
-                           at=(first.lon, first.lat))
+            self._dispatch(
+                case, due, "ioc:auto", case.department, rework=True, at=(first.lon, first.lat)
+            )
         else:
             item = self.item(case)
-            self.schedule(due + int(item.recheck_every_min * 60_000), "recheck",
-                          f"{case.case_id}:{case.stage_seq}")
+            self.schedule(
+                due + int(item.recheck_every_min * 60_000),
+                "recheck",
+                f"{case.case_id}:{case.stage_seq}",
+            )
 
     # ================================================================== restart
     def restore(self, alarms: list[dict[str, Any]], now: int) -> list[Alarm]:
@@ -501,7 +742,10 @@ class CaseFlow:
                 self.active[alarm.active_key] = alarm.alarm_id
         for case in self.log.open_cases():
             self._arm(case, case.stage_since)
-            if case.stage in (Stage.HANDLED, Stage.FEEDBACK) and not case.open_tasks and \
-                    self._expected_after(case, case.stage) == Stage.CHECKED:
+            if (
+                case.stage in (Stage.HANDLED, Stage.FEEDBACK)
+                and not case.open_tasks
+                and self._expected_after(case, case.stage) == Stage.CHECKED
+            ):
                 self.schedule(now, "recheck", f"{case.case_id}:{case.stage_seq}")
         return [a for a in self.alarms.values() if a.cleared_ts is None]

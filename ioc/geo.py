@@ -15,8 +15,9 @@ def ground_distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> flo
     return math.hypot(dx, (lat2 - lat1) * k)
 
 
-def offset_lonlat(lon: float, lat: float, bearing_deg: float, range_m: float
-                  ) -> tuple[float, float]:
+def offset_lonlat(
+    lon: float, lat: float, bearing_deg: float, range_m: float
+) -> tuple[float, float]:
     """The point `range_m` away along a compass bearing (equirectangular, city scale)."""
     k = math.pi * EARTH_RADIUS_M / 180.0
     dx = range_m * math.sin(math.radians(bearing_deg))

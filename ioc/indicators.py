@@ -32,7 +32,8 @@ class Indicators:
         self.tz = tz
         # hour start -> station -> pollutant -> [sum, count]
         self._air: dict[int, dict[str, dict[str, list[float]]]] = defaultdict(
-            lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0])))
+            lambda: defaultdict(lambda: defaultdict(lambda: [0.0, 0]))
+        )
         # hour -> detector -> congestion index of each reading
         self._traffic: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
         self.lamp_wh = 0.0
@@ -77,27 +78,46 @@ class Indicators:
         hours = sorted(hourly)
         reports = []
         for i, h in enumerate(hours):
-            window = [hourly[x] for x in hours[:i + 1] if x > h - 24 * HOUR_MS]
-            o3_window = [hourly[x]["o3"] for x in hours[:i + 1]
-                         if x > h - 8 * HOUR_MS and "o3" in hourly[x]]
+            window = [hourly[x] for x in hours[: i + 1] if x > h - 24 * HOUR_MS]
+            o3_window = [
+                hourly[x]["o3"] for x in hours[: i + 1] if x > h - 8 * HOUR_MS and "o3" in hourly[x]
+            ]
             pm = {p: _mean([w[p] for w in window if p in w]) for p in ("pm10", "pm25")}
             c = hourly[h]
             try:
-                res = hourly_aqi(c.get("so2"), c.get("no2"), pm["pm10"], c.get("co"),
-                                 c.get("o3"), pm["pm25"],
-                                 _mean(o3_window) if len(o3_window) >= MIN_8H else None)
+                res = hourly_aqi(
+                    c.get("so2"),
+                    c.get("no2"),
+                    pm["pm10"],
+                    c.get("co"),
+                    c.get("o3"),
+                    pm["pm25"],
+                    _mean(o3_window) if len(o3_window) >= MIN_8H else None,
+                )
             except ValueError:
                 continue
-            reports.append({"hour_ts": h, "hour": self._iso(h), "aqi": res.aqi,
-                            "level": res.level, "level_zh": res.level_zh,
-                            "primary": list(res.primary), "pm_hours": len(window),
-                            "concentrations": {p: round(v, 2) for p, v in c.items()}})
+            reports.append(
+                {
+                    "hour_ts": h,
+                    "hour": self._iso(h),
+                    "aqi": res.aqi,
+                    "level": res.level,
+                    "level_zh": res.level_zh,
+                    "primary": list(res.primary),
+                    "pm_hours": len(window),
+                    "concentrations": {p: round(v, 2) for p, v in c.items()},
+                }
+            )
         days = self._daily(hourly)
         by_level: dict[str, int] = defaultdict(int)
         for d in days:
             by_level[d["level_zh"]] += 1
-        return {"hourly": reports, "latest": reports[-1] if reports else None,
-                "daily": days, "days_by_level": dict(by_level)}
+        return {
+            "hourly": reports,
+            "latest": reports[-1] if reports else None,
+            "daily": days,
+            "days_by_level": dict(by_level),
+        }
 
     def _daily(self, hourly: dict[int, dict[str, float]]) -> list[dict[str, Any]]:
         by_day: dict[str, list[int]] = defaultdict(list)
@@ -108,37 +128,62 @@ class Indicators:
             if len(hours) < MIN_24H:
                 continue  # an incomplete day has no valid daily report
             hours.sort()
-            mean24 = {p: _mean([hourly[h][p] for h in hours if p in hourly[h]])
-                      for p in POLLUTANTS}
+            mean24 = {p: _mean([hourly[h][p] for h in hours if p in hourly[h]]) for p in POLLUTANTS}
             o3 = [hourly[h].get("o3") for h in hours]
-            o3_8h = [_mean([x for x in o3[max(0, i - 7):i + 1] if x is not None])
-                     for i in range(len(o3)) if i >= MIN_8H - 1]
+            o3_8h = [
+                _mean([x for x in o3[max(0, i - 7) : i + 1] if x is not None])
+                for i in range(len(o3))
+                if i >= MIN_8H - 1
+            ]
             try:
-                res = daily_aqi(mean24["so2"], mean24["no2"], mean24["pm10"], mean24["co"],
-                                max((x for x in o3_8h if x is not None), default=None),
-                                mean24["pm25"], max((x for x in o3 if x is not None),
-                                                    default=None))
+                res = daily_aqi(
+                    mean24["so2"],
+                    mean24["no2"],
+                    mean24["pm10"],
+                    mean24["co"],
+                    max((x for x in o3_8h if x is not None), default=None),
+                    mean24["pm25"],
+                    max((x for x in o3 if x is not None), default=None),
+                )
             except ValueError:
                 continue
-            out.append({"date": day, "aqi": res.aqi, "level": res.level,
-                        "level_zh": res.level_zh, "level_en": res.level_en,
-                        "primary": list(res.primary), "hours": len(hours)})
+            out.append(
+                {
+                    "date": day,
+                    "aqi": res.aqi,
+                    "level": res.level,
+                    "level_zh": res.level_zh,
+                    "level_en": res.level_en,
+                    "primary": list(res.primary),
+                    "hours": len(hours),
+                }
+            )
         return out
 
     def congestion(self, before: int) -> dict[str, Any]:
-        hourly = [{"hour_ts": h, "hour": self._iso(h),
-                   "index": round(float(np.mean([np.mean(x) for x in v.values()])), 3)}
-                  for h, v in sorted(self._traffic.items()) if h + HOUR_MS <= before and v]
+        hourly = [
+            {
+                "hour_ts": h,
+                "hour": self._iso(h),
+                "index": round(float(np.mean([np.mean(x) for x in v.values()])), 3),
+            }
+            for h, v in sorted(self._traffic.items())
+            if h + HOUR_MS <= before and v
+        ]
         peak = max(hourly, key=lambda x: x["index"]) if hourly else None
-        return {"hourly": hourly, "peak": peak,
-                "mean": round(float(np.mean([x["index"] for x in hourly])), 3) if hourly
-                else None}
+        return {
+            "hourly": hourly,
+            "peak": peak,
+            "mean": round(float(np.mean([x["index"] for x in hourly])), 3) if hourly else None,
+        }
 
     def lighting(self) -> dict[str, Any]:
         base = self.lamp_baseline_wh
-        return {"energy_kwh": round(self.lamp_wh / 1000.0, 3),
-                "baseline_kwh": round(base / 1000.0, 3),
-                "saving": round(1.0 - self.lamp_wh / base, 6) if base else None}
+        return {
+            "energy_kwh": round(self.lamp_wh / 1000.0, 3),
+            "baseline_kwh": round(base / 1000.0, 3),
+            "saving": round(1.0 - self.lamp_wh / base, 6) if base else None,
+        }
 
     def _iso(self, ts: int) -> str:
         return datetime.fromtimestamp(ts / 1000, self.tz).isoformat(timespec="seconds")

@@ -100,8 +100,9 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(ordered[int(rank) - 1], 6)
 
 
-def case_kpis(cases: list[Case], as_of: int,
-              composite: Iterable[CompositeTerm] = ()) -> dict[str, Any]:
+def case_kpis(
+    cases: list[Case], as_of: int, composite: Iterable[CompositeTerm] = ()
+) -> dict[str, Any]:
     """KPIs over a set of cases as they stood at `as_of`."""
     active = [c for c in cases if c.stage != Stage.PARKED]
     filed = [c for c in active if c.filed_ts is not None]
@@ -112,12 +113,21 @@ def case_kpis(cases: list[Case], as_of: int,
     reworks = sum(c.rework for c in active)
     returned = sum(c.returned for c in active)
     handled = [c for c in active if c.handled_ts is not None]
-    overdue_pending = [c for c in active if c.handled_ts is None and c.is_open
-                       and c.deadline_ts is not None and c.deadline_ts < as_of]
+    overdue_pending = [
+        c
+        for c in active
+        if c.handled_ts is None
+        and c.is_open
+        and c.deadline_ts is not None
+        and c.deadline_ts < as_of
+    ]
     due = len(handled) + len(overdue_pending)
     closed = [c for c in active if c.closed_ts is not None]
-    hours = [(c.handled_ts - c.dispatched_ts) / 3.6e6 for c in handled
-             if c.dispatched_ts is not None and c.handled_ts is not None]
+    hours = [
+        (c.handled_ts - c.dispatched_ts) / 3.6e6
+        for c in handled
+        if c.dispatched_ts is not None and c.handled_ts is not None
+    ]
     out: dict[str, Any] = {
         "reported": len(cases),
         "duplicate_reports": sum(len(c.reports) - 1 for c in cases),
@@ -139,8 +149,7 @@ def case_kpis(cases: list[Case], as_of: int,
         "closure_rate": ratio(len(closed), due),
         "closed_on_time": sum(1 for c in closed if c.on_time),
         "on_time_closure_rate": ratio(sum(1 for c in closed if c.on_time), due),
-        "overdue_closure_rate": ratio(sum(1 for c in closed if c.closure_type == "overdue"),
-                                      due),
+        "overdue_closure_rate": ratio(sum(1 for c in closed if c.closure_type == "overdue"), due),
         "rework": reworks,
         "rework_rate": ratio(reworks, due),
         "extensions": sum(c.extensions for c in active),
@@ -164,8 +173,7 @@ def _dispatch_timings(case: Case) -> list[Any]:
     """Dispatch timings that count for 按期派遣: not the 返工 re-dispatches."""
     dispatch_events = [e for e in case.events if e.action == Stage.DISPATCHED]
     timings = [t for t in case.timings if t.action == Stage.DISPATCHED]
-    return [t for t, e in zip(timings, dispatch_events, strict=True)
-            if not e.detail.get("rework")]
+    return [t for t, e in zip(timings, dispatch_events, strict=True) if not e.detail.get("rework")]
 
 
 def _filing_on_time(case: Case) -> bool:
@@ -178,18 +186,27 @@ def composite_score(kpis: dict[str, Any], terms: Iterable[CompositeTerm]) -> flo
     values = [(t, kpis.get(t.kpi)) for t in terms]
     if all(v is None for _, v in values):
         return None
-    return round(sum(t.weight * ((1.0 - v) if t.invert else v)
-                     for t, v in values if v is not None), 4)
+    return round(
+        sum(t.weight * ((1.0 - v) if t.invert else v) for t, v in values if v is not None), 4
+    )
 
 
-def compute_kpis(events: Iterable[CaseEvent], rules: FlowRules, as_of: int,
-                 composite: Iterable[CompositeTerm] = (), from_ts: int | None = None,
-                 group_by: str | None = None) -> dict[str, Any]:
+def compute_kpis(
+    events: Iterable[CaseEvent],
+    rules: FlowRules,
+    as_of: int,
+    composite: Iterable[CompositeTerm] = (),
+    from_ts: int | None = None,
+    group_by: str | None = None,
+) -> dict[str, Any]:
     """KPIs from the log as it stood at `as_of`, for cases reported at or after `from_ts`;
     with `group_by`, also per group (see GROUPS)."""
     log = CaseLog.replay((ev for ev in events if ev.ts <= as_of), rules)
-    cases = [c for c in log.cases.values()
-             if from_ts is None or (c.reported_ts is not None and c.reported_ts >= from_ts)]
+    cases = [
+        c
+        for c in log.cases.values()
+        if from_ts is None or (c.reported_ts is not None and c.reported_ts >= from_ts)
+    ]
     terms = list(composite)
     out = case_kpis(cases, as_of, terms)
     if group_by:

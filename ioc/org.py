@@ -48,8 +48,9 @@ class Org:
     def add_unit(self, unit: UnitInfo) -> None:
         self.units[unit.code] = unit
         for crew_id in unit.crews:
-            self.crews.setdefault((unit.code, crew_id),
-                                  Crew(crew_id, unit.code, lon=unit.lon, lat=unit.lat))
+            self.crews.setdefault(
+                (unit.code, crew_id), Crew(crew_id, unit.code, lon=unit.lon, lat=unit.lat)
+            )
 
     def crew_status(self, msg: CrewStatus) -> None:
         crew = self.crews.setdefault((msg.department, msg.crew), Crew(msg.crew, msg.department))
@@ -67,9 +68,10 @@ class Org:
         """The unit of `dept_type` covering the grid at `level`, else at a higher level, else
         any unit of that type (a city with one unit per type)."""
         areas = self.areas_of(grid_code)
-        of_type = sorted((u for u in self.units.values() if u.type == dept_type),
-                         key=lambda u: u.code)
-        for lv in LEVELS[LEVELS.index(level):]:
+        of_type = sorted(
+            (u for u in self.units.values() if u.type == dept_type), key=lambda u: u.code
+        )
+        for lv in LEVELS[LEVELS.index(level) :]:
             match = [u for u in of_type if u.level == lv and u.area == areas[lv]]
             if match:
                 return match[0]

@@ -91,8 +91,9 @@ class CoveragePlan:
         pct = _pct(self.target)
         best = self.fractions[-1] if self.fractions else 0.0
         if self.needed is None:
-            head = (f"greedy did not reach {pct} within {self.max_sites} sites "
-                    f"(best {_pct(best, 1)})")
+            head = (
+                f"greedy did not reach {pct} within {self.max_sites} sites (best {_pct(best, 1)})"
+            )
         else:
             head = f"{self.method} needs {self.needed} for {pct}"
         if self.stated_count is None:
@@ -102,28 +103,43 @@ class CoveragePlan:
             diff = self.needed - self.stated_count
             text += f" ({diff} more)" if diff > 0 else " (the stated count suffices)"
         if self.stated_fraction is not None and self.stated_count:
-            text += (f"; the best {self.stated_count} found ({self.stated_method}) cover "
-                     f"{_pct(self.stated_fraction, 1)}")
+            text += (
+                f"; the best {self.stated_count} found ({self.stated_method}) cover "
+                f"{_pct(self.stated_fraction, 1)}"
+            )
         return text
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "area_km2": round(self.area_km2, 4), "radius_m": self.radius_m,
-            "target": self.target, "reached": self.reached, "needed": self.needed,
-            "method": self.method, "alternatives": self.alternatives,
-            "existing": self.existing, "lower_bound": self.lower_bound,
-            "hex_count": round(self.hex_count, 2), "max_sites": self.max_sites,
+            "area_km2": round(self.area_km2, 4),
+            "radius_m": self.radius_m,
+            "target": self.target,
+            "reached": self.reached,
+            "needed": self.needed,
+            "method": self.method,
+            "alternatives": self.alternatives,
+            "existing": self.existing,
+            "lower_bound": self.lower_bound,
+            "hex_count": round(self.hex_count, 2),
+            "max_sites": self.max_sites,
             "stated_count": self.stated_count,
-            "stated_fraction": _r(self.stated_fraction), "stated_method": self.stated_method,
+            "stated_fraction": _r(self.stated_fraction),
+            "stated_method": self.stated_method,
             "stated_upper_bound": _r(self.stated_upper_bound),
-            "stated_arithmetic": self.stated_arithmetic, "gap": self.gap,
+            "stated_arithmetic": self.stated_arithmetic,
+            "gap": self.gap,
             "fractions": [round(f, 6) for f in self.fractions],
-            "sites": [{"id": s.id, "lon": round(s.lon, 7), "lat": round(s.lat, 7),
-                       "radius_m": s.radius_m} for s in self.sites],
+            "sites": [
+                {"id": s.id, "lon": round(s.lon, 7), "lat": round(s.lat, 7), "radius_m": s.radius_m}
+                for s in self.sites
+            ],
             "coverage": self.coverage.to_dict(),
-            "sampling": {"sample_spacing_m": round(self.sample_spacing_m, 1),
-                       "candidate_spacing_m": round(self.candidate_spacing_m, 1),
-                       "samples": self.samples, "candidates": self.candidates},
+            "sampling": {
+                "sample_spacing_m": round(self.sample_spacing_m, 1),
+                "candidate_spacing_m": round(self.candidate_spacing_m, 1),
+                "samples": self.samples,
+                "candidates": self.candidates,
+            },
             "elapsed_s": round(self.elapsed_s, 3),
         }
 
@@ -141,13 +157,13 @@ def _pct(fraction: float, digits: int | None = None) -> str:
 
 def lower_bound(area_m2: float, radius_m: float, target: float) -> int:
     """ceil(target · A / πr²): fewer sites cannot reach the target even without overlap."""
-    return math.ceil(target * area_m2 / (math.pi * radius_m ** 2) - 1e-9)
+    return math.ceil(target * area_m2 / (math.pi * radius_m**2) - 1e-9)
 
 
 def hex_count(area_m2: float, radius_m: float) -> float:
     """A / (3√3/2 · r²): sites of the hexagonal tiling (the thinnest covering of the plane by
     discs) for full coverage, ignoring the area's edges."""
-    return area_m2 / (HEX_CELL * radius_m ** 2)
+    return area_m2 / (HEX_CELL * radius_m**2)
 
 
 def hex_lattice(geom_m: BaseGeometry, spacing_m: float) -> np.ndarray:
@@ -177,8 +193,13 @@ def _grid_samples(geom_m: BaseGeometry, spacing_m: float) -> np.ndarray:
 class _Greedy:
     """Samples with weights, candidates with the samples each covers, lazy greedy."""
 
-    def __init__(self, samples: np.ndarray, weights: np.ndarray, centres: np.ndarray,
-                 discs: list[BaseGeometry]):
+    def __init__(
+        self,
+        samples: np.ndarray,
+        weights: np.ndarray,
+        centres: np.ndarray,
+        discs: list[BaseGeometry],
+    ):
         self.xy = samples
         self.w = weights
         self.covered = np.zeros(len(samples), dtype=bool)
@@ -196,7 +217,7 @@ class _Greedy:
         order = np.argsort(disc_idx, kind="stable")
         disc_idx, sample_idx = disc_idx[order], sample_idx[order]
         bounds = np.searchsorted(disc_idx, np.arange(len(discs) + 1))
-        self.members += [sample_idx[bounds[k]:bounds[k + 1]] for k in range(len(discs))]
+        self.members += [sample_idx[bounds[k] : bounds[k + 1]] for k in range(len(discs))]
 
     def gain(self, cand: int) -> float:
         idx = self.members[cand]
@@ -226,8 +247,13 @@ class _Greedy:
         inside = shapely.contains_xy(disc, self.xy[:, 0], self.xy[:, 1])
         self.covered |= inside
 
-    def add(self, samples: np.ndarray, weights: np.ndarray, centres: np.ndarray,
-            new_discs: list[BaseGeometry]) -> None:
+    def add(
+        self,
+        samples: np.ndarray,
+        weights: np.ndarray,
+        centres: np.ndarray,
+        new_discs: list[BaseGeometry],
+    ) -> None:
         """More samples (slivers) and candidates; every candidate's membership is redone."""
         self.xy = np.vstack([self.xy, samples])
         self.w = np.concatenate([self.w, weights])
@@ -248,12 +274,14 @@ class _Run:
     candidates: int
 
     def needed(self, target: float) -> int | None:
-        return next((k + 1 for k, f in enumerate(self.fractions)
-                     if f >= target - REACHED_TOL), None)
+        return next(
+            (k + 1 for k, f in enumerate(self.fractions) if f >= target - REACHED_TOL), None
+        )
 
 
-def hex_cover_points(area_m: BaseGeometry, radius_m: float,
-                     offset: tuple[float, float] = (0.0, 0.0)) -> np.ndarray:
+def hex_cover_points(
+    area_m: BaseGeometry, radius_m: float, offset: tuple[float, float] = (0.0, 0.0)
+) -> np.ndarray:
     """Centres (n, 2) inside a metric area of the hexagonal covering by discs of `radius_m`:
     spacing √3·r, shrunk so the inscribed polygons still meet at the triple points.
     `offset` shifts the lattice by fractions of its cell."""
@@ -265,9 +293,18 @@ def hex_cover_points(area_m: BaseGeometry, radius_m: float,
     return pts[shapely.intersects_xy(area_m, pts[:, 0], pts[:, 1])]
 
 
-def _greedy_run(name: str, area_m: BaseGeometry, proj: AreaProjection, radius_m: float,
-                stages: list[np.ndarray], existing: Sequence[Site], samples: np.ndarray,
-                target: float, goal_count: int, limit: int) -> _Run:
+def _greedy_run(
+    name: str,
+    area_m: BaseGeometry,
+    proj: AreaProjection,
+    radius_m: float,
+    stages: list[np.ndarray],
+    existing: Sequence[Site],
+    samples: np.ndarray,
+    target: float,
+    goal_count: int,
+    limit: int,
+) -> _Run:
     """Greedy over the candidates of `stages[0]`; when no candidate adds anything, the next
     stage's candidates join, and at the end blind slivers become samples and candidates."""
     a_m2 = area_m.area
@@ -286,12 +323,12 @@ def _greedy_run(name: str, area_m: BaseGeometry, proj: AreaProjection, radius_m:
         nonlocal total
         gain_geom = poly.intersection(area_m)
         if placed_m:  # only view-sheds that can touch this one change its marginal area
-            d = np.hypot(np.array([p[0] for p in placed_xy]) - x,
-                         np.array([p[1] for p in placed_xy]) - y)
+            d = np.hypot(
+                np.array([p[0] for p in placed_xy]) - x, np.array([p[1] for p in placed_xy]) - y
+            )
             near = np.flatnonzero(d < np.array(placed_r) + site.radius_m)
             if len(near):
-                gain_geom = gain_geom.difference(
-                    shapely.union_all([placed_m[k] for k in near]))
+                gain_geom = gain_geom.difference(shapely.union_all([placed_m[k] for k in near]))
         total += gain_geom.area
         placed_m.append(poly)
         placed_xy.append((x, y))
@@ -317,8 +354,9 @@ def _greedy_run(name: str, area_m: BaseGeometry, proj: AreaProjection, radius_m:
         if cand is None:
             if later:
                 xy = later.pop(0)
-                greedy.add(np.empty((0, 2)), np.empty(0), xy,
-                           [viewshed_m(x, y, radius_m) for x, y in xy])
+                greedy.add(
+                    np.empty((0, 2)), np.empty(0), xy, [viewshed_m(x, y, radius_m) for x, y in xy]
+                )
                 continue
             if not _add_slivers(greedy, area_m, placed_m, radius_m):
                 break  # nothing left uncovered that any site could add
@@ -331,11 +369,18 @@ def _greedy_run(name: str, area_m: BaseGeometry, proj: AreaProjection, radius_m:
     return _Run(name, sites, fractions, len(greedy.xy), len(greedy.discs))
 
 
-def plan_coverage(area: BaseGeometry, radius_m: float, target: float,
-                  stated_count: int | None = None, max_sites: int | None = None,
-                  existing: Sequence[Site] = (), candidate_spacing_m: float | None = None,
-                  sample_spacing_m: float | None = None, hex_seeded: bool = True,
-                  area_label: str = "area") -> CoveragePlan:
+def plan_coverage(
+    area: BaseGeometry,
+    radius_m: float,
+    target: float,
+    stated_count: int | None = None,
+    max_sites: int | None = None,
+    existing: Sequence[Site] = (),
+    candidate_spacing_m: float | None = None,
+    sample_spacing_m: float | None = None,
+    hex_seeded: bool = True,
+    area_label: str = "area",
+) -> CoveragePlan:
     """Place towers of `radius_m` (sites inside a lon/lat (Multi)Polygon) until `target` (a
     fraction in (0, 1], e.g. 0.95) is covered, and at least `stated_count` sites so the
     stated count can be judged. `max_sites` defaults to 3 × A/πr² + 10 (+ existing).
@@ -359,9 +404,10 @@ def plan_coverage(area: BaseGeometry, radius_m: float, target: float,
     a_m2 = area_m.area
     if a_m2 <= 0:
         raise ValueError("the area has no surface (a polygon is needed)")
-    disc_m2 = math.pi * radius_m ** 2
-    limit = max_sites if max_sites is not None else (
-        math.ceil(3 * a_m2 / disc_m2) + 10 + len(existing))
+    disc_m2 = math.pi * radius_m**2
+    limit = (
+        max_sites if max_sites is not None else (math.ceil(3 * a_m2 / disc_m2) + 10 + len(existing))
+    )
     goal_count = stated_count or 0
 
     s = sample_spacing_m or min(radius_m / 10, math.sqrt(a_m2 / MIN_SAMPLES))
@@ -374,15 +420,29 @@ def plan_coverage(area: BaseGeometry, radius_m: float, target: float,
     if len(fine) == 0:
         p = area_m.representative_point()
         fine = np.array([[p.x, p.y]])
-    runs = [_greedy_run("greedy", area_m, proj, radius_m, [fine], existing, samples, target,
-                        goal_count, limit)]
+    runs = [
+        _greedy_run(
+            "greedy", area_m, proj, radius_m, [fine], existing, samples, target, goal_count, limit
+        )
+    ]
     if hex_seeded:
         for k, off in enumerate(((0.0, 0.0), (0.5, 0.0), (0.0, 0.25), (0.5, 0.25))):
             seeds = hex_cover_points(area_m, radius_m, off)
             if len(seeds):
-                runs.append(_greedy_run(f"hex-seeded greedy {k + 1}", area_m, proj, radius_m,
-                                        [seeds, fine], existing, samples, target,
-                                        goal_count, limit))
+                runs.append(
+                    _greedy_run(
+                        f"hex-seeded greedy {k + 1}",
+                        area_m,
+                        proj,
+                        radius_m,
+                        [seeds, fine],
+                        existing,
+                        samples,
+                        target,
+                        goal_count,
+                        limit,
+                    )
+                )
     big = len(runs[0].fractions) + limit + 1
 
     def rank(run: _Run) -> tuple[int, float]:
@@ -393,41 +453,64 @@ def plan_coverage(area: BaseGeometry, radius_m: float, target: float,
     coverage = coverage_of_area(area, best.sites, proj, area_label)
     stated_fraction = stated_bound = stated_text = stated_method = None
     if stated_count is not None:
-        stated_bound, stated_text = stated_arithmetic(stated_count, radius_m, a_m2 / 1e6,
-                                                      area_label)
+        stated_bound, stated_text = stated_arithmetic(
+            stated_count, radius_m, a_m2 / 1e6, area_label
+        )
         if stated_count == 0:
             stated_fraction = 0.0
         else:  # the best placement any run found for that many sites
-            known = [(r.fractions[stated_count - 1], r.name) for r in runs
-                     if len(r.fractions) >= stated_count]
+            known = [
+                (r.fractions[stated_count - 1], r.name)
+                for r in runs
+                if len(r.fractions) >= stated_count
+            ]
             if known:
                 stated_fraction, stated_method = max(known, key=lambda k: k[0])
     return CoveragePlan(
-        area_km2=a_m2 / 1e6, radius_m=radius_m, target=target, sites=best.sites,
-        existing=len(existing), fractions=best.fractions, needed=best.needed(target),
+        area_km2=a_m2 / 1e6,
+        radius_m=radius_m,
+        target=target,
+        sites=best.sites,
+        existing=len(existing),
+        fractions=best.fractions,
+        needed=best.needed(target),
         method=best.name,
         alternatives={r.name: r.needed(target) for r in runs},
-        lower_bound=lower_bound(a_m2, radius_m, target), hex_count=hex_count(a_m2, radius_m),
-        max_sites=limit, stated_count=stated_count, stated_fraction=stated_fraction,
+        lower_bound=lower_bound(a_m2, radius_m, target),
+        hex_count=hex_count(a_m2, radius_m),
+        max_sites=limit,
+        stated_count=stated_count,
+        stated_fraction=stated_fraction,
         stated_method=stated_method,
-        stated_upper_bound=stated_bound, stated_arithmetic=stated_text, coverage=coverage,
-        sample_spacing_m=s, candidate_spacing_m=c, samples=best.samples,
-        candidates=best.candidates, elapsed_s=time.perf_counter() - t0)
+        stated_upper_bound=stated_bound,
+        stated_arithmetic=stated_text,
+        coverage=coverage,
+        sample_spacing_m=s,
+        candidate_spacing_m=c,
+        samples=best.samples,
+        candidates=best.candidates,
+        elapsed_s=time.perf_counter() - t0,
+    )
 
 
-def _add_slivers(greedy: _Greedy, area_m: BaseGeometry, placed_m: list[BaseGeometry],
-                 radius_m: float) -> bool:
+def _add_slivers(
+    greedy: _Greedy, area_m: BaseGeometry, placed_m: list[BaseGeometry], radius_m: float
+) -> bool:
     """Blind pieces the sample grid missed become samples (weighted by their area) and
     candidate sites (a tower on the piece covers it). False when there are none."""
     blind = area_m.difference(shapely.union_all(placed_m)) if placed_m else area_m
-    pieces = [g for g in getattr(blind, "geoms", [blind])
-              if g.geom_type == "Polygon" and g.area > SLIVER_SHARE * area_m.area]
+    pieces = [
+        g
+        for g in getattr(blind, "geoms", [blind])
+        if g.geom_type == "Polygon" and g.area > SLIVER_SHARE * area_m.area
+    ]
     if not pieces:
         return False
     pts = shapely.point_on_surface(np.array(pieces, dtype=object))
     xy = shapely.get_coordinates(pts)
-    greedy.add(xy, np.array([g.area for g in pieces]), xy,
-               [viewshed_m(x, y, radius_m) for x, y in xy])
+    greedy.add(
+        xy, np.array([g.area for g in pieces]), xy, [viewshed_m(x, y, radius_m) for x, y in xy]
+    )
     return True
 
 
@@ -439,48 +522,78 @@ def _width(text: str) -> int:
 def plan_report(plan: CoveragePlan) -> str:
     """Plain-text lines for `citysim plan coverage`."""
     r_km = plan.radius_m / 1000
-    disc_km2 = math.pi * r_km ** 2
+    disc_km2 = math.pi * r_km**2
     a = plan.area_km2
     cov = plan.coverage
     rows: list[tuple[str, str]] = [
         ("area 面积", f"{fmt_km2(a)} km²"),
         ("radius 半径", f"{r_km:g} km (one site covers π × {r_km:g}² = {disc_km2:.2f} km²)"),
         ("target 目标", _pct(plan.target)),
-        ("no-overlap bound 下界", f"ceil({plan.target:g} × {fmt_km2(a)} / {disc_km2:.2f}) = "
-                                 f"{plan.lower_bound} sites (fewer cannot reach "
-                                 f"{_pct(plan.target)})"),
-        ("hex tiling 六边形", f"{fmt_km2(a)} / (3√3/2 × {r_km:g}²) = {plan.hex_count:.1f} → "
-                           f"{math.ceil(plan.hex_count - 1e-9)} sites for 100 % "
-                           "(ignoring edges)"),
+        (
+            "no-overlap bound 下界",
+            f"ceil({plan.target:g} × {fmt_km2(a)} / {disc_km2:.2f}) = "
+            f"{plan.lower_bound} sites (fewer cannot reach "
+            f"{_pct(plan.target)})",
+        ),
+        (
+            "hex tiling 六边形",
+            f"{fmt_km2(a)} / (3√3/2 × {r_km:g}²) = {plan.hex_count:.1f} → "
+            f"{math.ceil(plan.hex_count - 1e-9)} sites for 100 % "
+            "(ignoring edges)",
+        ),
     ]
     if plan.needed is not None:
-        rows.append(("plan 布点", f"{plan.needed} sites reach "
-                     f"{_pct(plan.fractions[plan.needed - 1], 2)} ({plan.method}"
-                     + (f", {plan.existing} existing" if plan.existing else "") + ")"))
+        rows.append(
+            (
+                "plan 布点",
+                f"{plan.needed} sites reach "
+                f"{_pct(plan.fractions[plan.needed - 1], 2)} ({plan.method}"
+                + (f", {plan.existing} existing" if plan.existing else "")
+                + ")",
+            )
+        )
     else:
         best = plan.fractions[-1] if plan.fractions else 0.0
-        rows.append(("plan 布点", f"target not reached within {plan.max_sites} sites "
-                     f"(best {_pct(best, 2)})"))
-    others = ", ".join(f"{k}: {v if v is not None else '-'}"
-                       for k, v in plan.alternatives.items())
+        rows.append(
+            (
+                "plan 布点",
+                f"target not reached within {plan.max_sites} sites (best {_pct(best, 2)})",
+            )
+        )
+    others = ", ".join(f"{k}: {v if v is not None else '-'}" for k, v in plan.alternatives.items())
     rows.append(("runs 各方案", others))
-    rows.append(("placed 已布", f"{len(plan.sites)} sites cover {fmt_km2(cov.covered_km2)} km² "
-                 f"({_pct(cov.fraction, 2)}); overlap {fmt_km2(cov.overlap_km2)} km²; blind "
-                 f"spots {fmt_km2(cov.blind_km2)} km² in {cov.to_dict()['blind_spot_parts']} "
-                 "parts"))
+    rows.append(
+        (
+            "placed 已布",
+            f"{len(plan.sites)} sites cover {fmt_km2(cov.covered_km2)} km² "
+            f"({_pct(cov.fraction, 2)}); overlap {fmt_km2(cov.overlap_km2)} km²; blind "
+            f"spots {fmt_km2(cov.blind_km2)} km² in {cov.to_dict()['blind_spot_parts']} "
+            "parts",
+        )
+    )
     if plan.stated_count is not None:
         rows.append(("stated 承诺", f"{plan.stated_count} sites: {plan.stated_arithmetic}"))
     rows.append(("gap 差距", plan.gap))
     if plan.fractions:
         step = max(1, len(plan.fractions) // 10)
         marks = sorted({*range(step, len(plan.fractions) + 1, step), len(plan.fractions)})
-        rows.append(("per count 逐个", ", ".join(f"{k}: {100 * plan.fractions[k - 1]:.1f} %"
-                                               for k in marks)))
-    rows.append(("method 方法", f"{plan.samples} samples ({plan.sample_spacing_m:.0f} m grid) "
-                 f"steer the choice among {plan.candidates} candidates (hexagonal covering, "
-                 f"{plan.candidate_spacing_m:.0f} m lattice, blind slivers); fractions are "
-                 "exact on polygons"))
+        rows.append(
+            (
+                "per count 逐个",
+                ", ".join(f"{k}: {100 * plan.fractions[k - 1]:.1f} %" for k in marks),
+            )
+        )
+    rows.append(
+        (
+            "method 方法",
+            f"{plan.samples} samples ({plan.sample_spacing_m:.0f} m grid) "
+            f"steer the choice among {plan.candidates} candidates (hexagonal covering, "
+            f"{plan.candidate_spacing_m:.0f} m lattice, blind slivers); fractions are "
+            "exact on polygons",
+        )
+    )
     rows.append(("time 用时", f"{plan.elapsed_s:.2f} s"))
     pad = max(_width(k) for k, _ in rows) + 2
-    return "\n".join(["Coverage plan 覆盖规划"] +
-                     [f"  {k}{' ' * (pad - _width(k))}{v}" for k, v in rows])
+    return "\n".join(
+        ["Coverage plan 覆盖规划"] + [f"  {k}{' ' * (pad - _width(k))}{v}" for k, v in rows]
+    )

@@ -57,9 +57,19 @@ class Registry:
     def register(self, info: DeviceInfo, gateway: str, ts: int) -> Device:
         dev = self.devices.get(info.device_id)
         if dev is None:
-            dev = Device(info.device_id, info.kind, info.lon, info.lat, info.grid,
-                         info.interval_s, info.owner, gateway, ts, info.installed,
-                         dict(info.attrs))
+            dev = Device(
+                info.device_id,
+                info.kind,
+                info.lon,
+                info.lat,
+                info.grid,
+                info.interval_s,
+                info.owner,
+                gateway,
+                ts,
+                info.installed,
+                dict(info.attrs),
+            )
             self.devices[info.device_id] = dev
         else:  # re-announcement: position, interval or gateway may have changed
             dev.kind, dev.lon, dev.lat, dev.grid = info.kind, info.lon, info.lat, info.grid
@@ -101,8 +111,9 @@ def load_registry_file(path: str | Path) -> list[tuple[DeviceInfo, str]]:
                 lon, lat = f["geometry"]["coordinates"][:2]
                 rows.append({**f["properties"], "lon": lon, "lat": lat})
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as err:
-            raise RegistryFileError(path, [("(geojson)", f"expected a FeatureCollection of "
-                                                         f"points: {err}")]) from None
+            raise RegistryFileError(
+                path, [("(geojson)", f"expected a FeatureCollection of points: {err}")]
+            ) from None
         where = "features"
     else:
         rows = list(csv.DictReader(text.splitlines()))
@@ -114,22 +125,36 @@ def load_registry_file(path: str | Path) -> list[tuple[DeviceInfo, str]]:
             attrs = row.get("attrs") or {}
             if isinstance(attrs, str):
                 attrs = orjson.loads(attrs)
-            info = DeviceInfo.model_validate({
-                "device_id": row.get("device_id"), "kind": row.get("kind"),
-                "lon": row.get("lon"), "lat": row.get("lat"), "grid": row.get("grid"),
-                "interval_s": row.get("interval_s"), "owner": row.get("owner") or None,
-                "installed": row.get("installed") or None, "attrs": attrs}, strict=False)
+            info = DeviceInfo.model_validate(
+                {
+                    "device_id": row.get("device_id"),
+                    "kind": row.get("kind"),
+                    "lon": row.get("lon"),
+                    "lat": row.get("lat"),
+                    "grid": row.get("grid"),
+                    "interval_s": row.get("interval_s"),
+                    "owner": row.get("owner") or None,
+                    "installed": row.get("installed") or None,
+                    "attrs": attrs,
+                },
+                strict=False,
+            )
         except ValidationError as err:
-            problems += [(f"{label}.{'.'.join(map(str, loc))}", msg)
-                         for loc, msg in validation_problems(err)]
+            problems += [
+                (f"{label}.{'.'.join(map(str, loc))}", msg) for loc, msg in validation_problems(err)
+            ]
             continue
         except (KeyError, ValueError, orjson.JSONDecodeError) as err:
             problems.append((label, f"missing or bad value: {err}"))
             continue
         gateway = str(row.get("gateway") or "")
         if not IDENT.match(gateway):
-            problems.append((f"{label}.gateway", "the identifier of the gateway the device "
-                                                 f"reports through (got {gateway!r})"))
+            problems.append(
+                (
+                    f"{label}.gateway",
+                    f"the identifier of the gateway the device reports through (got {gateway!r})",
+                )
+            )
             continue
         out.append((info, gateway))
     if problems:

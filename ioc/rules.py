@@ -18,7 +18,11 @@ from typing import Literal
 from ioc.config import Rule
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,9 @@ class RuleEngine:
             self._by_kind.setdefault(rule.device_kind, []).append(rule)
         self._state: dict[tuple[str, str], _State] = {}
         self._offset_ms = int(tz_offset_h * 3_600_000)
-        self._windows = {r.id: (_minutes(r.hours[0]), _minutes(r.hours[1]))
-                         for r in rules if r.hours}
+        self._windows = {
+            r.id: (_minutes(r.hours[0]), _minutes(r.hours[1])) for r in rules if r.hours
+        }
 
     def _in_hours(self, rule: Rule, ts: int) -> bool:
         window = self._windows.get(rule.id)
@@ -64,8 +69,9 @@ class RuleEngine:
     def kinds(self) -> set[str]:
         return set(self._by_kind)
 
-    def evaluate(self, kind: str, device_id: str, ts: int,
-                 values: dict[str, float]) -> list[AlarmChange]:
+    def evaluate(
+        self, kind: str, device_id: str, ts: int, values: dict[str, float]
+    ) -> list[AlarmChange]:
         changes: list[AlarmChange] = []
         for rule in self._by_kind.get(kind, ()):
             value = values.get(rule.metric)

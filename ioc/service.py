@@ -44,15 +44,23 @@ class IocService:
         if settings.registry is not None:
             n = self.engine.provision(load_registry_file(settings.registry))
             log.info("provisioned %d devices from %s", n, settings.registry)
-        self.bus = IocBus(settings.broker, settings.client_id, clean_start=self.store.fresh,
-                          on_message=self._enqueue)
+        self.bus = IocBus(
+            settings.broker,
+            settings.client_id,
+            clean_start=self.store.fresh,
+            on_message=self._enqueue,
+        )
         self._queue: queue.SimpleQueue[tuple[str, bytes, str] | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._ingest, name="ioc-ingest", daemon=True)
 
     def start(self) -> None:
-        log.info("IOC starting: data %s, clock %s, broker %s (%s session)",
-                 self.settings.data_dir, self.settings.clock, self.settings.broker.url,
-                 "new" if self.store.fresh else "resumed")
+        log.info(
+            "IOC starting: data %s, clock %s, broker %s (%s session)",
+            self.settings.data_dir,
+            self.settings.clock,
+            self.settings.broker.url,
+            "new" if self.store.fresh else "resumed",
+        )
         self._thread.start()
         self.bus.start()
 

@@ -43,11 +43,37 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
 
 
-ALARM_COLUMNS = ("alarm_id", "rule_id", "device_id", "category", "raised_ts", "value", "lon",
-                 "lat", "cleared_ts", "case_id", "key", "evidence")
-EDGE_EVENT_COLUMNS = ("evidence_id", "state", "source", "event_id", "device_id", "kind",
-                      "scene", "ts", "confidence", "bbox", "lon", "lat", "rule_id", "alarm_id",
-                      "snapshot")
+ALARM_COLUMNS = (
+    "alarm_id",
+    "rule_id",
+    "device_id",
+    "category",
+    "raised_ts",
+    "value",
+    "lon",
+    "lat",
+    "cleared_ts",
+    "case_id",
+    "key",
+    "evidence",
+)
+EDGE_EVENT_COLUMNS = (
+    "evidence_id",
+    "state",
+    "source",
+    "event_id",
+    "device_id",
+    "kind",
+    "scene",
+    "ts",
+    "confidence",
+    "bbox",
+    "lon",
+    "lat",
+    "rule_id",
+    "alarm_id",
+    "snapshot",
+)
 
 
 def _marks(cols: tuple[str, ...]) -> str:
@@ -81,8 +107,16 @@ class Store:
         self._readings.append((device_id, ts, seq, orjson.dumps(values).decode()))
 
     def add_case_event(self, ev: CaseEvent) -> None:
-        self._events.append((ev.seq, ev.case_id, ev.ts, ev.action, ev.actor,
-                             orjson.dumps(ev.detail, option=orjson.OPT_SORT_KEYS).decode()))
+        self._events.append(
+            (
+                ev.seq,
+                ev.case_id,
+                ev.ts,
+                ev.action,
+                ev.actor,
+                orjson.dumps(ev.detail, option=orjson.OPT_SORT_KEYS).decode(),
+            )
+        )
 
     def put_device(self, dev: Device) -> None:
         self._devices[dev.device_id] = dev
@@ -108,8 +142,9 @@ class Store:
             return None
         return path
 
-    def add_dead_letter(self, received_at: str, topic: str, reason: str, detail: str,
-                        payload: bytes) -> None:
+    def add_dead_letter(
+        self, received_at: str, topic: str, reason: str, detail: str, payload: bytes
+    ) -> None:
         self._dead.append((received_at, topic, reason, detail, payload))
 
     def set_meta(self, key: str, value: str) -> None:
@@ -120,8 +155,16 @@ class Store:
 
     def flush(self) -> None:
         with self.lock:
-            if not (self._readings or self._events or self._devices or self._alarms
-                    or self._dead or self._meta or self._commands or self._edge_events):
+            if not (
+                self._readings
+                or self._events
+                or self._devices
+                or self._alarms
+                or self._dead
+                or self._meta
+                or self._commands
+                or self._edge_events
+            ):
                 return
             cur = self.db.cursor()
             cur.execute("BEGIN")
@@ -129,19 +172,41 @@ class Store:
             cur.executemany("INSERT INTO case_events VALUES (?,?,?,?,?,?)", self._events)
             cur.executemany(
                 "INSERT OR REPLACE INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [(d.device_id, d.kind, d.lon, d.lat, d.grid, d.interval_s, d.owner, d.gateway,
-                  d.registered_ts, d.installed and str(d.installed),
-                  orjson.dumps(d.attrs).decode())
-                 for d in self._devices.values()])
-            cur.executemany(f"INSERT OR REPLACE INTO alarms VALUES ({_marks(ALARM_COLUMNS)})",
-                            list(self._alarms.values()))
-            cur.executemany(f"INSERT OR REPLACE INTO edge_events ({','.join(EDGE_EVENT_COLUMNS)}) "
-                            f"VALUES ({_marks(EDGE_EVENT_COLUMNS)})", self._edge_events)
-            cur.executemany("INSERT INTO dead_letters (received_at, topic, reason, detail, "
-                            "payload) VALUES (?,?,?,?,?)", self._dead)
+                [
+                    (
+                        d.device_id,
+                        d.kind,
+                        d.lon,
+                        d.lat,
+                        d.grid,
+                        d.interval_s,
+                        d.owner,
+                        d.gateway,
+                        d.registered_ts,
+                        d.installed and str(d.installed),
+                        orjson.dumps(d.attrs).decode(),
+                    )
+                    for d in self._devices.values()
+                ],
+            )
+            cur.executemany(
+                f"INSERT OR REPLACE INTO alarms VALUES ({_marks(ALARM_COLUMNS)})",
+                list(self._alarms.values()),
+            )
+            cur.executemany(
+                f"INSERT OR REPLACE INTO edge_events ({','.join(EDGE_EVENT_COLUMNS)}) "
+                f"VALUES ({_marks(EDGE_EVENT_COLUMNS)})",
+                self._edge_events,
+            )
+            cur.executemany(
+                "INSERT INTO dead_letters (received_at, topic, reason, detail, "
+                "payload) VALUES (?,?,?,?,?)",
+                self._dead,
+            )
             cur.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", list(self._meta.items()))
-            cur.executemany("INSERT OR REPLACE INTO commands VALUES (?,?)",
-                            list(self._commands.items()))
+            cur.executemany(
+                "INSERT OR REPLACE INTO commands VALUES (?,?)", list(self._commands.items())
+            )
             cur.execute("COMMIT")
             self._readings, self._events, self._dead, self._edge_events = [], [], [], []
             self._devices, self._alarms, self._meta, self._commands = {}, {}, {}, {}
@@ -152,8 +217,9 @@ class Store:
             return self.db.execute(sql, args).fetchall()
 
     def case_events(self) -> list[CaseEvent]:
-        rows = self._query("SELECT seq, case_id, ts, action, actor, detail FROM case_events "
-                           "ORDER BY seq")
+        rows = self._query(
+            "SELECT seq, case_id, ts, action, actor, detail FROM case_events ORDER BY seq"
+        )
         return [CaseEvent(s, c, t, a, actor, orjson.loads(d)) for s, c, t, a, actor, d in rows]
 
     def devices(self) -> list[Device]:
@@ -162,20 +228,27 @@ class Store:
         return [Device(*row[:10], attrs=orjson.loads(row[10] or "{}")) for row in rows]
 
     def alarms(self) -> list[dict[str, Any]]:
-        return [dict(zip(ALARM_COLUMNS, row, strict=True)) for row in self._query(
-            f"SELECT {','.join(ALARM_COLUMNS)} FROM alarms ORDER BY alarm_id")]
+        return [
+            dict(zip(ALARM_COLUMNS, row, strict=True))
+            for row in self._query(
+                f"SELECT {','.join(ALARM_COLUMNS)} FROM alarms ORDER BY alarm_id"
+            )
+        ]
 
-    def edge_events(self, device_id: str | None = None, kind: str | None = None,
-                    limit: int = 1000) -> list[dict[str, Any]]:
+    def edge_events(
+        self, device_id: str | None = None, kind: str | None = None, limit: int = 1000
+    ) -> list[dict[str, Any]]:
         """Edge events, newest first, optionally of one device and/or kind."""
         where, args = [], []
         for col, val in (("device_id", device_id), ("kind", kind)):
             if val is not None:
                 where.append(f"{col} = ?")
                 args.append(val)
-        sql = (f"SELECT {','.join(EDGE_EVENT_COLUMNS)} FROM edge_events "
-               f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY ts DESC, "
-               "evidence_id LIMIT ?")
+        sql = (
+            f"SELECT {','.join(EDGE_EVENT_COLUMNS)} FROM edge_events "
+            f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY ts DESC, "
+            "evidence_id LIMIT ?"
+        )
         rows = self._query(sql, (*args, limit))
         out = [dict(zip(EDGE_EVENT_COLUMNS, r, strict=True)) for r in rows]
         for e in out:
@@ -187,36 +260,56 @@ class Store:
 
     def reading_stats(self) -> dict[str, tuple[int, int, int]]:
         """Per device: (last event time, highest seq, number of readings) from the store."""
-        rows = self._query("SELECT device_id, MAX(ts), MAX(seq), COUNT(*) FROM readings "
-                           "GROUP BY device_id")
+        rows = self._query(
+            "SELECT device_id, MAX(ts), MAX(seq), COUNT(*) FROM readings GROUP BY device_id"
+        )
         return {d: (ts, seq, n) for d, ts, seq, n in rows}
 
     def readings(self, device_id: str, limit: int = 1000) -> list[dict[str, Any]]:
-        rows = self._query("SELECT ts, seq, vals FROM readings WHERE device_id = ? "
-                           "ORDER BY ts DESC LIMIT ?", (device_id, limit))
+        rows = self._query(
+            "SELECT ts, seq, vals FROM readings WHERE device_id = ? ORDER BY ts DESC LIMIT ?",
+            (device_id, limit),
+        )
         return [{"ts": ts, "seq": seq, "values": orjson.loads(v)} for ts, seq, v in rows]
 
     def commands(self) -> list[dict[str, Any]]:
-        return [orjson.loads(r) for (r,) in self._query(
-            "SELECT record FROM commands ORDER BY command_id")]
+        return [
+            orjson.loads(r)
+            for (r,) in self._query("SELECT record FROM commands ORDER BY command_id")
+        ]
 
     def readings_of(self, device_ids: list[str]) -> list[tuple[str, int, dict[str, float]]]:
         """All stored readings of some devices, in time order (to rebuild indicators)."""
         if not device_ids:
             return []
         marks = ",".join("?" * len(device_ids))
-        rows = self._query(f"SELECT device_id, ts, vals FROM readings WHERE device_id IN "
-                           f"({marks}) ORDER BY ts, device_id", tuple(device_ids))
+        rows = self._query(
+            f"SELECT device_id, ts, vals FROM readings WHERE device_id IN "
+            f"({marks}) ORDER BY ts, device_id",
+            tuple(device_ids),
+        )
         return [(d, ts, orjson.loads(v)) for d, ts, v in rows]
 
     def reading_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM readings")[0][0])
 
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._query("SELECT id, received_at, topic, reason, detail, payload FROM "
-                           "dead_letters ORDER BY id DESC LIMIT ?", (limit,))
-        return [{"id": i, "received_at": r, "topic": t, "reason": reason, "detail": d,
-                 "payload": p.decode("utf-8", "replace")} for i, r, t, reason, d, p in rows]
+        rows = self._query(
+            "SELECT id, received_at, topic, reason, detail, payload FROM "
+            "dead_letters ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            {
+                "id": i,
+                "received_at": r,
+                "topic": t,
+                "reason": reason,
+                "detail": d,
+                "payload": p.decode("utf-8", "replace"),
+            }
+            for i, r, t, reason, d, p in rows
+        ]
 
     def dead_letter_counts(self) -> dict[str, int]:
         return dict(self._query("SELECT reason, COUNT(*) FROM dead_letters GROUP BY reason"))

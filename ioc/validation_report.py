@@ -46,27 +46,66 @@ VERDICT_ZH = {"pass": "通过", "fail": "未通过", "not_evaluable": "无法评
 VERDICT_EN = {"pass": "Pass", "fail": "Fail", "not_evaluable": "Not evaluable"}
 VERDICT_COLOUR = {"pass": "#1e8449", "fail": "#c0392b", "not_evaluable": "#7f8c8d"}
 METRIC_ZH = {
-    "device_count": "设备数量", "coverage_area": "区域覆盖率", "coverage_corridor": "沿线覆盖率",
-    "coverage_points": "点位覆盖率", "online_rate": "设备在线率",
-    "data_completeness": "数据完整率", "patrol_24h": "24小时巡查率", "kpi": "考核指标",
-    "detection_latency": "发现时延", "aqi_days": "空气质量天数", "lighting_saving": "照明节能率",
+    "device_count": "设备数量",
+    "coverage_area": "区域覆盖率",
+    "coverage_corridor": "沿线覆盖率",
+    "coverage_points": "点位覆盖率",
+    "online_rate": "设备在线率",
+    "data_completeness": "数据完整率",
+    "patrol_24h": "24小时巡查率",
+    "kpi": "考核指标",
+    "detection_latency": "发现时延",
+    "aqi_days": "空气质量天数",
+    "lighting_saving": "照明节能率",
 }
 EVIDENCE_ZH = {
-    "count": "数量", "by_kind": "按类型", "kinds": "类型", "scope": "范围", "devices": "设备数",
-    "expected": "应收条数", "received": "实收条数", "incomplete_devices": "不完整设备数",
-    "window_h": "窗口(小时)", "never_online": "从未在线", "never_online_count": "从未在线数",
-    "worst": "最低设备", "area_km2": "面积(km²)", "covered_km2": "覆盖面积(km²)",
-    "overlap_km2": "重叠面积(km²)", "blind_km2": "盲区面积(km²)", "sites": "站点数",
-    "site_area_km2": "站点视域合计(km²)", "arithmetic": "算式", "as_written": "按承诺原文",
-    "upper_bound_fraction": "无重叠上限", "blind_spot_parts": "盲区块数", "formula": "公式",
-    "incidents": "事件数", "detected": "已发现", "undetected": "未发现数",
-    "undetected_ids": "未发现事件", "slowest": "最慢发现", "percentile": "分位数",
-    "kpi": "指标", "name_zh": "中文名", "raw": "原值", "hours": "小时数", "towers": "塔数",
-    "missed_hours": "漏巡小时", "days": "有效天数", "hits": "达标天数", "by_level": "按级别",
-    "energy_kwh": "用电(kWh)", "baseline_kwh": "基准用电(kWh)", "saving": "节能比例",
-    "open_case_ids": "未结案件", "overdue_case_ids": "超期案件",
-    "missed_incident_ids": "未发现事件", "filed_not_dispatched_ids": "已立案未派遣",
-    "uncovered_ids": "未覆盖点位", "note": "说明",
+    "count": "数量",
+    "by_kind": "按类型",
+    "kinds": "类型",
+    "scope": "范围",
+    "devices": "设备数",
+    "expected": "应收条数",
+    "received": "实收条数",
+    "incomplete_devices": "不完整设备数",
+    "window_h": "窗口(小时)",
+    "never_online": "从未在线",
+    "never_online_count": "从未在线数",
+    "worst": "最低设备",
+    "area_km2": "面积(km²)",
+    "covered_km2": "覆盖面积(km²)",
+    "overlap_km2": "重叠面积(km²)",
+    "blind_km2": "盲区面积(km²)",
+    "sites": "站点数",
+    "site_area_km2": "站点视域合计(km²)",
+    "arithmetic": "算式",
+    "as_written": "按承诺原文",
+    "upper_bound_fraction": "无重叠上限",
+    "blind_spot_parts": "盲区块数",
+    "formula": "公式",
+    "incidents": "事件数",
+    "detected": "已发现",
+    "undetected": "未发现数",
+    "undetected_ids": "未发现事件",
+    "slowest": "最慢发现",
+    "percentile": "分位数",
+    "kpi": "指标",
+    "name_zh": "中文名",
+    "raw": "原值",
+    "hours": "小时数",
+    "towers": "塔数",
+    "missed_hours": "漏巡小时",
+    "days": "有效天数",
+    "hits": "达标天数",
+    "by_level": "按级别",
+    "energy_kwh": "用电(kWh)",
+    "baseline_kwh": "基准用电(kWh)",
+    "saving": "节能比例",
+    "open_case_ids": "未结案件",
+    "overdue_case_ids": "超期案件",
+    "missed_incident_ids": "未发现事件",
+    "filed_not_dispatched_ids": "已立案未派遣",
+    "uncovered_ids": "未覆盖点位",
+    "note": "说明",
 }
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans CJK SC","PingFang SC",
@@ -114,23 +153,36 @@ def build_rows(commitments: CommitmentsFile, data: EvaluationData) -> list[dict[
     params, scope and window, with long evidence lists cut to LIST_SHOWN items (and a
     `<key>_count` beside each cut list)."""
     rows = []
-    for i, (spec, row) in enumerate(zip(commitments.commitments,
-                                        evaluate(commitments, data), strict=True)):
+    for i, (spec, row) in enumerate(
+        zip(commitments.commitments, evaluate(commitments, data), strict=True)
+    ):
         params = commitments.params_of(i)
         window: Any = spec.window
         if isinstance(window, WindowSpec):
             window = {"from": window.from_.isoformat(), "to": window.to.isoformat()}
-        rows.append({
-            "id": row["id"], "quote": row["quote"], "domain": spec.domain,
-            "metric": row["metric"], "metric_zh": METRIC_ZH.get(row["metric"]),
-            "params": params.model_dump(mode="json", exclude_defaults=True)
-            if isinstance(params, BaseModel) else {},
-            "scope": spec.scope, "window": window,
-            "comparison": row["comparison"], "target": row["target"], "unit": row["unit"],
-            "value": row["value"], "verdict": row["verdict"],
-            "verdict_zh": VERDICT_ZH[row["verdict"]], "why": row["why"],
-            "evidence": _shorten(row["evidence"]), "note": spec.note,
-        })
+        rows.append(
+            {
+                "id": row["id"],
+                "quote": row["quote"],
+                "domain": spec.domain,
+                "metric": row["metric"],
+                "metric_zh": METRIC_ZH.get(row["metric"]),
+                "params": params.model_dump(mode="json", exclude_defaults=True)
+                if isinstance(params, BaseModel)
+                else {},
+                "scope": spec.scope,
+                "window": window,
+                "comparison": row["comparison"],
+                "target": row["target"],
+                "unit": row["unit"],
+                "value": row["value"],
+                "verdict": row["verdict"],
+                "verdict_zh": VERDICT_ZH[row["verdict"]],
+                "why": row["why"],
+                "evidence": _shorten(row["evidence"]),
+                "note": spec.note,
+            }
+        )
     return rows
 
 
@@ -165,27 +217,35 @@ def summarise(rows: Sequence[Mapping[str, Any]]) -> dict[str, int]:
 # --------------------------------------------------------------------------- writing
 
 
-def write_report(out_dir: str | Path, pilot: PilotSpec | Mapping[str, Any],
-                 rows: Sequence[Mapping[str, Any]], data: EvaluationData,
-                 extra: ReportExtra) -> tuple[Path, Path]:
+def write_report(
+    out_dir: str | Path,
+    pilot: PilotSpec | Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    data: EvaluationData,
+    extra: ReportExtra,
+) -> tuple[Path, Path]:
     """Write `report.json` and `report.html` into `out_dir` (created); returns their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     p = pilot.model_dump() if isinstance(pilot, BaseModel) else dict(pilot)
     doc = {
-        "pilot": {"name": p.get("name"), "name_zh": p.get("name_zh"),
-                  "task_book": p.get("task_book"), "source": p.get("source")},
+        "pilot": {
+            "name": p.get("name"),
+            "name_zh": p.get("name_zh"),
+            "task_book": p.get("task_book"),
+            "source": p.get("source"),
+        },
         # in the city's time (the run's UTC offset), not the machine's
-        "generated_at": datetime.now(UTC).astimezone(
-            timezone(timedelta(minutes=data.utc_offset_min))).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC)
+        .astimezone(timezone(timedelta(minutes=data.utc_offset_min)))
+        .isoformat(timespec="seconds"),
         "commitments_file": extra.source,
         "run": extra.run,
         "summary": summarise(rows),
         "commitments": [dict(r) for r in rows],
     }
     json_path = out / "report.json"
-    json_path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2, default=_jsonable)
-                          + b"\n")
+    json_path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2, default=_jsonable) + b"\n")
     html_path = out / "report.html"
     html_path.write_text(_html(doc, rows, data, extra), encoding="utf-8")
     return json_path, html_path
@@ -216,22 +276,36 @@ def _unit(unit: str | None) -> str:
 
 
 def _badge(verdict: str) -> str:
-    return (f'<span class="badge {_e(verdict)}">{_e(VERDICT_ZH[verdict])} '
-            f'{_e(VERDICT_EN[verdict])}</span>')
+    return (
+        f'<span class="badge {_e(verdict)}">{_e(VERDICT_ZH[verdict])} '
+        f"{_e(VERDICT_EN[verdict])}</span>"
+    )
 
 
-def _html(doc: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], data: EvaluationData,
-          extra: ReportExtra) -> str:
+def _html(
+    doc: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    data: EvaluationData,
+    extra: ReportExtra,
+) -> str:
     pilot, run, summary = doc["pilot"], doc["run"], doc["summary"]
     title_zh = pilot.get("name_zh") or ""
     parts = [
-        "<!DOCTYPE html>", '<html lang="zh-CN">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        "<head>",
+        '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(title_zh)} {_e(pilot.get('name') or '')} — 承诺验证报告 Commitments "
-        "validation report</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-        "<header>", "<h1>承诺验证报告 Commitments validation report</h1>",
+        "validation report</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<header>",
+        "<h1>承诺验证报告 Commitments validation report</h1>",
         f"<p><strong>{_e(title_zh)}</strong> {_e(pilot.get('name') or '')}</p>",
-        _meta_table(doc, run, extra), "</header>",
+        _meta_table(doc, run, extra),
+        "</header>",
     ]
     parts += _summary_section(rows, summary)
     parts += _charts_section(rows, data, run)
@@ -253,39 +327,50 @@ def _meta_table(doc: Mapping[str, Any], run: Mapping[str, Any], extra: ReportExt
         ("原文出处 Source text", pilot.get("source")),
         ("承诺文件 Commitments file", extra.source),
         ("运行 Run", run.get("folder")),
-        ("场景 Scenario", " / ".join(str(x) for x in (run.get("scenario"), run.get("city"))
-                                     if x)),
+        ("场景 Scenario", " / ".join(str(x) for x in (run.get("scenario"), run.get("city")) if x)),
         ("随机种子 Seed", run.get("seed")),
-        ("时段 Window", f"{window.get('from')} → {window.get('to')} ({window.get('hours')} h)"
-         if window else None),
+        (
+            "时段 Window",
+            f"{window.get('from')} → {window.get('to')} ({window.get('hours')} h)"
+            if window
+            else None,
+        ),
         ("生成时间 Generated", doc.get("generated_at")),
     ]
-    cells = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows
-                    if v not in (None, ""))
+    cells = "".join(
+        f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows if v not in (None, "")
+    )
     return f'<table class="meta">{cells}</table>'
 
 
 def _summary_section(rows: Sequence[Mapping[str, Any]], summary: Mapping[str, int]) -> list[str]:
-    out = ["<h2>总览 Summary</h2>",
-           "<p>" + " ".join(f"{_badge(v)} <strong>{summary[v]}</strong>"
-                            for v in ("pass", "fail", "not_evaluable"))
-           + f" <span class='muted'>/ {summary['total']} 项 commitments</span></p>",
-           "<table><thead><tr><th>编号 ID</th><th>领域 Domain</th><th>承诺原文 Quote</th>"
-           "<th>指标 Metric</th><th>目标 Target</th><th>实测 Value</th><th>结论 Verdict</th>"
-           "</tr></thead><tbody>"]
+    out = [
+        "<h2>总览 Summary</h2>",
+        "<p>"
+        + " ".join(
+            f"{_badge(v)} <strong>{summary[v]}</strong>" for v in ("pass", "fail", "not_evaluable")
+        )
+        + f" <span class='muted'>/ {summary['total']} 项 commitments</span></p>",
+        "<table><thead><tr><th>编号 ID</th><th>领域 Domain</th><th>承诺原文 Quote</th>"
+        "<th>指标 Metric</th><th>目标 Target</th><th>实测 Value</th><th>结论 Verdict</th>"
+        "</tr></thead><tbody>",
+    ]
     for r in rows:
         out.append(
             f'<tr><td><a href="#c-{_e(r["id"])}">{_e(r["id"])}</a></td><td>{_e(r["domain"])}'
             f'</td><td lang="zh-CN">{_e(r["quote"])}</td><td>{_e(r.get("metric_zh") or "")} '
-            f'<code>{_e(r["metric"])}</code></td>'
+            f"<code>{_e(r['metric'])}</code></td>"
             f'<td class="num">{_e(r["comparison"])} {_e(_num(r["target"]))}'
             f'{_e(_unit(r["unit"]))}</td><td class="num">{_e(_num(r["value"]))}'
-            f'{_e(_unit(r["unit"]) if r["value"] is not None else "")}</td>'
-            f'<td>{_badge(r["verdict"])}</td></tr>')
+            f"{_e(_unit(r['unit']) if r['value'] is not None else '')}</td>"
+            f"<td>{_badge(r['verdict'])}</td></tr>"
+        )
     out.append("</tbody></table>")
-    out.append("<p class='muted'>无法评估 (not evaluable) means the run holds no data for the "
-               "metric; it is listed but does not fail the validation (exit code 0 unless a "
-               "commitment fails).</p>")
+    out.append(
+        "<p class='muted'>无法评估 (not evaluable) means the run holds no data for the "
+        "metric; it is listed but does not fail the validation (exit code 0 unless a "
+        "commitment fails).</p>"
+    )
     return out
 
 
@@ -293,23 +378,32 @@ def _commitment_section(row: Mapping[str, Any], image: str | None) -> str:
     v = row["verdict"]
     target = f"{row['comparison']} {_num(row['target'])}{_unit(row['unit'])}"
     value = "—" if row["value"] is None else f"{_num(row['value'])}{_unit(row['unit'])}"
-    facts = [("指标 Metric", f"{row.get('metric_zh') or ''} {row['metric']}"),
-             ("参数 Params", _compact(row.get("params")) if row.get("params") else None),
-             ("范围 Scope", row.get("scope")),
-             ("时段 Window", _compact(row.get("window")) if row.get("window") else None),
-             ("目标 Target", target), ("实测 Value", value),
-             ("备注 Note", row.get("note"))]
-    cells = "".join(f"<tr><td>{_e(k)}</td><td>{_e(x)}</td></tr>" for k, x in facts
-                    if x not in (None, ""))
-    parts = [f'<section class="c {_e(v)}" id="c-{_e(row["id"])}">',
-             f"<h3>{_e(row['id'])} · {_e(row['domain'])} {_badge(v)}</h3>",
-             f'<blockquote lang="zh-CN">“{_e(row["quote"])}”</blockquote>',
-             f'<table class="meta">{cells}</table>',
-             "<p><strong>理由 Why</strong></p>", f'<div class="why">{_e(row["why"])}</div>']
+    facts = [
+        ("指标 Metric", f"{row.get('metric_zh') or ''} {row['metric']}"),
+        ("参数 Params", _compact(row.get("params")) if row.get("params") else None),
+        ("范围 Scope", row.get("scope")),
+        ("时段 Window", _compact(row.get("window")) if row.get("window") else None),
+        ("目标 Target", target),
+        ("实测 Value", value),
+        ("备注 Note", row.get("note")),
+    ]
+    cells = "".join(
+        f"<tr><td>{_e(k)}</td><td>{_e(x)}</td></tr>" for k, x in facts if x not in (None, "")
+    )
+    parts = [
+        f'<section class="c {_e(v)}" id="c-{_e(row["id"])}">',
+        f"<h3>{_e(row['id'])} · {_e(row['domain'])} {_badge(v)}</h3>",
+        f'<blockquote lang="zh-CN">“{_e(row["quote"])}”</blockquote>',
+        f'<table class="meta">{cells}</table>',
+        "<p><strong>理由 Why</strong></p>",
+        f'<div class="why">{_e(row["why"])}</div>',
+    ]
     if image:
-        parts.append(f'<figure><img alt="coverage map {_e(row["id"])}" src="{image}">'
-                     "<figcaption>覆盖图 Coverage map: covered (blue), blind spots (red), "
-                     "sites (triangles)</figcaption></figure>")
+        parts.append(
+            f'<figure><img alt="coverage map {_e(row["id"])}" src="{image}">'
+            "<figcaption>覆盖图 Coverage map: covered (blue), blind spots (red), "
+            "sites (triangles)</figcaption></figure>"
+        )
     if row.get("evidence"):
         parts += ["<p><strong>证据 Evidence</strong></p>", _evidence_table(row["evidence"])]
     parts.append("</section>")
@@ -355,18 +449,23 @@ def _compact(x: Any) -> str:
 
 
 def _notes_section(run: Mapping[str, Any], extra: ReportExtra) -> list[str]:
-    out = ["<h2>说明 Notes</h2>", "<ul>",
-           "<li>结论规则 Verdict rules: 通过 Pass when the measured value meets the target "
-           "(value comparison target); 未通过 Fail when it does not, or when the target cannot "
-           "be met as written (the arithmetic is given); 无法评估 Not evaluable when the data "
-           "needed are not in the run.</li>"]
+    out = [
+        "<h2>说明 Notes</h2>",
+        "<ul>",
+        "<li>结论规则 Verdict rules: 通过 Pass when the measured value meets the target "
+        "(value comparison target); 未通过 Fail when it does not, or when the target cannot "
+        "be met as written (the arithmetic is given); 无法评估 Not evaluable when the data "
+        "needed are not in the run.</li>",
+    ]
     check = (run.get("checks") or {}).get("detection_latency")
     if check:
         ok = "consistent with" if check.get("consistent") else "DIFFERENT FROM"
-        out.append(f"<li>发现时延核对 Detection latency check: mean {_e(_fmt(check.get('mean_s')))}"
-                   f" s over {_e(check.get('detected'))} of {_e(check.get('incidents'))} "
-                   f"incidents, {ok} the run summary's "
-                   f"{_e(_fmt(check.get('summary_mean_s')))} s.</li>")
+        out.append(
+            f"<li>发现时延核对 Detection latency check: mean {_e(_fmt(check.get('mean_s')))}"
+            f" s over {_e(check.get('detected'))} of {_e(check.get('incidents'))} "
+            f"incidents, {ok} the run summary's "
+            f"{_e(_fmt(check.get('summary_mean_s')))} s.</li>"
+        )
     out += [f"<li>{_e(n)}</li>" for n in extra.notes]
     out.append("</ul>")
     return out
@@ -394,36 +493,64 @@ def _pyplot() -> Any:
 
 
 def _is_percent(row: Mapping[str, Any]) -> bool:
-    return row.get("unit") == "%" or (row["metric"] in (
-        "coverage_area", "coverage_corridor", "coverage_points", "online_rate",
-        "data_completeness", "patrol_24h", "lighting_saving") and not row.get("unit"))
+    return row.get("unit") == "%" or (
+        row["metric"]
+        in (
+            "coverage_area",
+            "coverage_corridor",
+            "coverage_points",
+            "online_rate",
+            "data_completeness",
+            "patrol_24h",
+            "lighting_saving",
+        )
+        and not row.get("unit")
+    )
 
 
-def _charts_section(rows: Sequence[Mapping[str, Any]], data: EvaluationData,
-                    run: Mapping[str, Any]) -> list[str]:
+def _charts_section(
+    rows: Sequence[Mapping[str, Any]], data: EvaluationData, run: Mapping[str, Any]
+) -> list[str]:
     figures = []
     pct = [r for r in rows if _is_percent(r)]
     if pct:
-        figures.append((_targets_chart(pct), "百分比类承诺:实测与目标 Commitments in percent: "
-                        "measured value (bar) against the target (black mark); grey: not "
-                        "evaluable"))
+        figures.append(
+            (
+                _targets_chart(pct),
+                "百分比类承诺:实测与目标 Commitments in percent: "
+                "measured value (bar) against the target (black mark); grey: not "
+                "evaluable",
+            )
+        )
     metrics = {r["metric"] for r in rows}
     if metrics & {"online_rate", "data_completeness"} and data.devices:
         img = _kind_chart(data)
         if img:
-            figures.append((img, "按设备类型的在线率与数据完整率 Online rate and data "
-                            "completeness per device kind, over the run's window"))
+            figures.append(
+                (
+                    img,
+                    "按设备类型的在线率与数据完整率 Online rate and data "
+                    "completeness per device kind, over the run's window",
+                )
+            )
     if "detection_latency" in metrics and data.latencies:
         img = _latency_chart(data, [r for r in rows if r["metric"] == "detection_latency"])
         if img:
-            figures.append((img, "发现时延分布 Detection latency per incident (minutes, log "
-                            "scale) by incident kind; dashed: targets"))
+            figures.append(
+                (
+                    img,
+                    "发现时延分布 Detection latency per incident (minutes, log "
+                    "scale) by incident kind; dashed: targets",
+                )
+            )
     if not figures:
         return []
     out = ["<h2>图表 Charts</h2>"]
     for img, caption in figures:
-        out.append(f'<figure><img alt="{_e(caption)}" src="{img}"><figcaption>{_e(caption)}'
-                   "</figcaption></figure>")
+        out.append(
+            f'<figure><img alt="{_e(caption)}" src="{img}"><figcaption>{_e(caption)}'
+            "</figcaption></figure>"
+        )
     return out
 
 
@@ -435,14 +562,16 @@ def _targets_chart(rows: Sequence[Mapping[str, Any]]) -> str:
         colour = VERDICT_COLOUR[r["verdict"]]
         if r["value"] is not None:
             ax.barh(y, float(r["value"]), color=colour, height=0.6)
-            ax.text(float(r["value"]) + 1, y, f"{float(r['value']):.1f}", va="center",
-                    fontsize=8)
+            ax.text(float(r["value"]) + 1, y, f"{float(r['value']):.1f}", va="center", fontsize=8)
         else:
             ax.text(1, y, "n/a", va="center", fontsize=8, color=colour)
         ax.plot([float(r["target"])] * 2, [y - 0.4, y + 0.4], color="black", linewidth=2)
     ax.set_yticks(range(len(labels)), labels)
-    top = max([100.0] + [float(r["value"]) for r in rows if r["value"] is not None]
-              + [float(r["target"]) for r in rows])
+    top = max(
+        [100.0]
+        + [float(r["value"]) for r in rows if r["value"] is not None]
+        + [float(r["target"]) for r in rows]
+    )
     ax.set_xlim(0, top * 1.08)
     ax.set_xlabel("%")
     ax.set_title("Value vs target (percent)")
@@ -461,24 +590,37 @@ def _kind_chart(data: EvaluationData) -> str | None:
     online, complete = [], []
     for k in kinds:
         p = DeviceParams(kinds=[k])
-        online.append(online_rate(anything, p, data, None, window).value
-                      if data.status is not None else None)
-        complete.append(data_completeness(anything, p, data, None, window).value
-                        if data.readings is not None else None)
+        online.append(
+            online_rate(anything, p, data, None, window).value if data.status is not None else None
+        )
+        complete.append(
+            data_completeness(anything, p, data, None, window).value
+            if data.readings is not None
+            else None
+        )
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(8.5, 0.32 * len(kinds) + 1.4))
     ys = range(len(kinds))
-    ax.barh([y + 0.2 for y in ys], [v or 0 for v in online], height=0.38, color="#2e86c1",
-            label="online rate")
-    ax.barh([y - 0.2 for y in ys], [v or 0 for v in complete], height=0.38, color="#f39c12",
-            label="data completeness")
+    ax.barh(
+        [y + 0.2 for y in ys],
+        [v or 0 for v in online],
+        height=0.38,
+        color="#2e86c1",
+        label="online rate",
+    )
+    ax.barh(
+        [y - 0.2 for y in ys],
+        [v or 0 for v in complete],
+        height=0.38,
+        color="#f39c12",
+        label="data completeness",
+    )
     ax.set_yticks(list(ys), kinds)
     ax.invert_yaxis()
     ax.set_xlim(0, 105)
     ax.set_xlabel("%")
     ax.set_title("Per device kind")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8,
-              frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, fontsize=8, frameon=False)
     ax.grid(True, axis="x", linewidth=0.3)
     return _png(fig)
 
@@ -499,10 +641,17 @@ def _latency_chart(data: EvaluationData, rows: Sequence[Mapping[str, Any]]) -> s
         labels.append(f"{k} ({len(vals)}" + (f", {missed} missed)" if missed else ")"))
     for r in rows:
         if r["unit"] in (None, "s"):
-            ax.axvline(max(float(r["target"]), 1.0) / 60, color="#c0392b", linestyle="--",
-                       linewidth=1)
-            ax.text(max(float(r["target"]), 1.0) / 60, -0.75, f" {r['id']}", fontsize=7,
-                    color="#c0392b", va="center")
+            ax.axvline(
+                max(float(r["target"]), 1.0) / 60, color="#c0392b", linestyle="--", linewidth=1
+            )
+            ax.text(
+                max(float(r["target"]), 1.0) / 60,
+                -0.75,
+                f" {r['id']}",
+                fontsize=7,
+                color="#c0392b",
+                va="center",
+            )
     from matplotlib.ticker import FuncFormatter, NullFormatter
 
     ax.set_xscale("log")
@@ -516,8 +665,9 @@ def _latency_chart(data: EvaluationData, rows: Sequence[Mapping[str, Any]]) -> s
     return _png(fig)
 
 
-def _coverage_maps(rows: Sequence[Mapping[str, Any]], data: EvaluationData,
-                   extra: ReportExtra) -> dict[str, str]:
+def _coverage_maps(
+    rows: Sequence[Mapping[str, Any]], data: EvaluationData, extra: ReportExtra
+) -> dict[str, str]:
     """Commitment id -> coverage map (data URI) for each coverage commitment that could be
     measured (a scope area, a registry, every site with a radius)."""
     cf = extra.commitments
@@ -540,8 +690,11 @@ def _coverage_maps(rows: Sequence[Mapping[str, Any]], data: EvaluationData,
             path = Path(tmp) / f"{len(out)}.png"
             if spec.metric == "coverage_area" and scope is not None:
                 save_coverage_map(path, scope.geometry, sites, title=title)
-            elif (spec.metric == "coverage_corridor" and scope is not None
-                  and isinstance(params, CoverageCorridorParams)):
+            elif (
+                spec.metric == "coverage_corridor"
+                and scope is not None
+                and isinstance(params, CoverageCorridorParams)
+            ):
                 half = params.half_width_m or scope.buffer_m
                 if not half:
                     continue
@@ -555,13 +708,19 @@ def _coverage_maps(rows: Sequence[Mapping[str, Any]], data: EvaluationData,
                 continue
             else:
                 continue
-            out[spec.id] = "data:image/png;base64," + base64.b64encode(
-                path.read_bytes()).decode("ascii")
+            out[spec.id] = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode(
+                "ascii"
+            )
     return out
 
 
-def _points_map(data: EvaluationData, p: CoveragePointsParams, scope: Area | None,
-                sites: Sequence[Any], title: str) -> str | None:
+def _points_map(
+    data: EvaluationData,
+    p: CoveragePointsParams,
+    scope: Area | None,
+    sites: Sequence[Any],
+    title: str,
+) -> str | None:
     """Points within reach (green) or not (red), and the sites' reach (circles/sectors)."""
     from ioc.coverage import site_polygons_m
 
@@ -587,15 +746,16 @@ def _points_map(data: EvaluationData, p: CoveragePointsParams, scope: Area | Non
     fig, ax = plt.subplots(figsize=(7, 7))
     for poly in site_polygons_m(list(sites), proj):
         x, y = poly.exterior.xy
-        ax.fill([v / 1000 for v in x], [v / 1000 for v in y], color="#7fb3d5", alpha=0.25,
-                linewidth=0.4)
-    for ok, colour, label in ((True, "#1e8449", "within reach"),
-                              (False, "#c0392b", "not reached")):
+        ax.fill(
+            [v / 1000 for v in x], [v / 1000 for v in y], color="#7fb3d5", alpha=0.25, linewidth=0.4
+        )
+    for ok, colour, label in ((True, "#1e8449", "within reach"), (False, "#c0392b", "not reached")):
         ids = [k for k in points if (k not in missed) == ok]
         if ids:
             px, py = proj.xy([points[k][0] for k in ids], [points[k][1] for k in ids])
-            ax.plot(px / 1000, py / 1000, "o", color=colour, markersize=4,
-                    label=f"{label} ({len(ids)})")
+            ax.plot(
+                px / 1000, py / 1000, "o", color=colour, markersize=4, label=f"{label} ({len(ids)})"
+            )
     if sites:
         sx, sy = proj.xy([s.lon for s in sites], [s.lat for s in sites])
         ax.plot(sx / 1000, sy / 1000, "k^", markersize=4, label=f"sites ({len(sites)})")
@@ -603,7 +763,6 @@ def _points_map(data: EvaluationData, p: CoveragePointsParams, scope: Area | Non
     ax.set_xlabel("east (km)")
     ax.set_ylabel("north (km)")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8,
-              frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8, frameon=False)
     ax.grid(True, linewidth=0.3)
     return _png(fig)

@@ -32,22 +32,27 @@ class Context:
         want = self.dept_type_of.get(category)
         areas = self.world.grid_areas.get(grid or "", {})
         level = self.level_of.get(category, "street")
-        of_type = sorted((u for u in self.units.values() if u.type == want),
-                         key=lambda u: u.code)
-        for lv in LEVELS[LEVELS.index(level):]:
+        of_type = sorted((u for u in self.units.values() if u.type == want), key=lambda u: u.code)
+        for lv in LEVELS[LEVELS.index(level) :]:
             match = [u for u in of_type if u.level == lv and u.area == areas.get(lv)]
             if match:
                 return match[0].code
         return of_type[0].code if of_type else None
 
-    def record_report(self, report_id: str, channel: str, incident: Any, category: str,
-                      t: float, xy: np.ndarray) -> None:
+    def record_report(
+        self, report_id: str, channel: str, incident: Any, category: str, t: float, xy: np.ndarray
+    ) -> None:
         """Keep the truth about a report: which incident it was really about (or none)."""
         lon, lat = self.world.lonlat(xy)
         record = {
-            "report_id": report_id, "channel": channel,
+            "report_id": report_id,
+            "channel": channel,
             "incident": incident.id if incident is not None else None,
             "true_category": incident.kind.category if incident is not None else None,
-            "category": category, "ts": self.ms(t), "lon": lon, "lat": lat}
+            "category": category,
+            "ts": self.ms(t),
+            "lon": lon,
+            "lat": lat,
+        }
         self.world.reports.append(record)
         self.report_truth[report_id] = record

@@ -54,10 +54,16 @@ BENCH_PARAMS: dict[str, dict[str, Any]] = {
 # background models start from a steady state, as on a camera that has been running.
 PREROLL_S, PREROLL_FPS = 8.0, 1.0
 # Ground-truth label kind of each analytic's target.
-TARGET_LABEL = {"fire_smoke": "fire_smoke", "illegal_parking": "parked_car", "crowd": "crowd",
-                "street_vending": "stall", "floating_debris": "debris",
-                "exposed_garbage": "garbage", "intrusion": "intrusion",
-                "land_change": "land_change"}
+TARGET_LABEL = {
+    "fire_smoke": "fire_smoke",
+    "illegal_parking": "parked_car",
+    "crowd": "crowd",
+    "street_vending": "stall",
+    "floating_debris": "debris",
+    "exposed_garbage": "garbage",
+    "intrusion": "intrusion",
+    "land_change": "land_change",
+}
 ANALYTIC_ORDER = tuple(TARGET_LABEL)
 
 
@@ -89,13 +95,33 @@ def _always(obj: SceneObject) -> SceneObject:
     """The object as part of the scene since long before the clip (and its pre-roll): at its
     given place at t = 0, having drifted there at its velocity."""
     back = 1000.0
-    return SceneObject(obj.kind, obj.x - obj.vx * back, obj.y - obj.vy * back, obj.w, obj.h,
-                       t0=-back, t1=obj.t1, vx=obj.vx, vy=obj.vy, count=obj.count,
-                       contrast=obj.contrast, style=obj.style)
+    return SceneObject(
+        obj.kind,
+        obj.x - obj.vx * back,
+        obj.y - obj.vy * back,
+        obj.w,
+        obj.h,
+        t0=-back,
+        t1=obj.t1,
+        vx=obj.vx,
+        vy=obj.vy,
+        count=obj.count,
+        contrast=obj.contrast,
+        style=obj.style,
+    )
 
 
-def _drive_in(kind: str, rng: np.random.Generator, x_stop: float, y: float, w: float,
-              h: float, t_stop: float, stay_s: float, style: int) -> list[SceneObject]:
+def _drive_in(
+    kind: str,
+    rng: np.random.Generator,
+    x_stop: float,
+    y: float,
+    w: float,
+    h: float,
+    t_stop: float,
+    stay_s: float,
+    style: int,
+) -> list[SceneObject]:
     """A vehicle (or cart) that drives in from a side, stops at x_stop for stay_s seconds
     and drives off: three objects of one style; the parked one is the middle one."""
     speed = _u(rng, 15, 30) if kind != "stall" else _u(rng, 10, 15)
@@ -106,9 +132,11 @@ def _drive_in(kind: str, rng: np.random.Generator, x_stop: float, y: float, w: f
     t_arr = t_stop - abs(x_stop - x_from) / speed
     v_in = speed if left else -speed
     t_leave = t_stop + stay_s
-    return [SceneObject(kind, x_from, y, w, h, t0=t_arr, t1=t_stop, vx=v_in, style=style),
-            SceneObject(kind, x_stop, y, w, h, t0=t_stop, t1=t_leave, style=style),
-            SceneObject(kind, x_stop, y, w, h, t0=t_leave, vx=v_in, style=style)]
+    return [
+        SceneObject(kind, x_from, y, w, h, t0=t_arr, t1=t_stop, vx=v_in, style=style),
+        SceneObject(kind, x_stop, y, w, h, t0=t_stop, t1=t_leave, style=style),
+        SceneObject(kind, x_stop, y, w, h, t0=t_leave, vx=v_in, style=style),
+    ]
 
 
 # -------------------------------------------------------------------------------- fire/smoke
@@ -121,8 +149,18 @@ def _fire_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> C
     objs: list[SceneObject] = []
     kw: dict[str, Any] = {}
     if positive:
-        cond = ("day_red_car", "night", "fog", "occlusion", "smoke_only", "thermal",
-                "farmland", "lantern", "tower_1500m", "street_fog")[i % 10]
+        cond = (
+            "day_red_car",
+            "night",
+            "fog",
+            "occlusion",
+            "smoke_only",
+            "thermal",
+            "farmland",
+            "lantern",
+            "tower_1500m",
+            "street_fog",
+        )[i % 10]
         grow = _u(rng, 3.0, 8.0)
         fw, fh = _u(rng, 18, 30), _u(rng, 40, 65)
         if cond in ("day_red_car", "night", "lantern", "street_fog"):
@@ -131,62 +169,138 @@ def _fire_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> C
                 bottom = _u(rng, st["lower_walk"][0] + 4, H - 2)
             else:
                 bottom = _u(rng, st["upper_walk"][0] + 4, st["upper_walk"][1])
-            objs.append(SceneObject("fire", _u(rng, 20, W - 50), bottom - fh, fw, fh, t0=t0,
-                                    grow_s=grow))
-            kw = {"background_traffic": int(rng.integers(2, 5)), "night": cond == "night",
-                  "fog": _u(rng, 0.3, 0.6) if cond == "street_fog" else 0.0}
+            objs.append(
+                SceneObject("fire", _u(rng, 20, W - 50), bottom - fh, fw, fh, t0=t0, grow_s=grow)
+            )
+            kw = {
+                "background_traffic": int(rng.integers(2, 5)),
+                "night": cond == "night",
+                "fog": _u(rng, 0.3, 0.6) if cond == "street_fog" else 0.0,
+            }
             if cond == "day_red_car":
-                objs += _drive_in("red_car", rng, _u(rng, 40, 240), _u(rng, 160, 182), 40, 17,
-                                  _u(rng, 2, 6), 30, int(rng.integers(4)))
+                objs += _drive_in(
+                    "red_car",
+                    rng,
+                    _u(rng, 40, 240),
+                    _u(rng, 160, 182),
+                    40,
+                    17,
+                    _u(rng, 2, 6),
+                    30,
+                    int(rng.integers(4)),
+                )
             if cond == "lantern":
-                objs += [SceneObject("lantern", _u(rng, 20, 290), _u(rng, 25, 50), 10, 14,
-                                     t0=_u(rng, 1, 4)) for _ in range(2)]
+                objs += [
+                    SceneObject(
+                        "lantern", _u(rng, 20, 290), _u(rng, 25, 50), 10, 14, t0=_u(rng, 1, 4)
+                    )
+                    for _ in range(2)
+                ]
         elif cond == "tower_1500m":
             spec = tower_view(_u(rng, 1000, 2000), _u(rng, 25, 40), seed=seed, fog=0.3)
             obj = spec.objects[0]
-            objs = [SceneObject(obj.kind, obj.x, obj.y, obj.w, obj.h, t0=t0, grow_s=grow,
-                                contrast=obj.contrast)]
-            return Clip("fire_smoke", _spec("forest", seed, objs, fog=spec.fog), fps, dur, 0,
-                        cond)
+            objs = [
+                SceneObject(
+                    obj.kind, obj.x, obj.y, obj.w, obj.h, t0=t0, grow_s=grow, contrast=obj.contrast
+                )
+            ]
+            return Clip("fire_smoke", _spec("forest", seed, objs, fog=spec.fog), fps, dur, 0, cond)
         else:
             scene = "farmland" if cond in ("occlusion", "farmland") else "forest"
             top = layout(scene, W, H)["sky"][1] + 10
             fw, fh = _u(rng, 22, 45), _u(rng, 50, 90)
             kind = "smoke" if cond == "smoke_only" else "fire"
             bottom = _u(rng, top + fh * 0.6, H - 10)
-            objs.append(SceneObject(kind, _u(rng, 20, W - 70), bottom - fh, fw, fh, t0=t0,
-                                    grow_s=grow))
-            kw = {"fog": _u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
-                  "occlusion": _u(rng, 0.3, 0.5) if cond == "occlusion" else 0.0,
-                  "thermal": cond == "thermal", "night": cond == "thermal",
-                  "background_traffic": 1 if cond == "farmland" else 0}
+            objs.append(
+                SceneObject(kind, _u(rng, 20, W - 70), bottom - fh, fw, fh, t0=t0, grow_s=grow)
+            )
+            kw = {
+                "fog": _u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
+                "occlusion": _u(rng, 0.3, 0.5) if cond == "occlusion" else 0.0,
+                "thermal": cond == "thermal",
+                "night": cond == "thermal",
+                "background_traffic": 1 if cond == "farmland" else 0,
+            }
         return Clip("fire_smoke", _spec(scene, seed, objs, **kw), fps, dur, 0, cond)
-    cond = ("red_car_parks", "red_car_passes", "sign_lantern", "lanterns_night", "steam",
-            "steam_fog", "cloud", "thermal_traffic", "farmland_tractor", "night_traffic")[i % 10]
+    cond = (
+        "red_car_parks",
+        "red_car_passes",
+        "sign_lantern",
+        "lanterns_night",
+        "steam",
+        "steam_fog",
+        "cloud",
+        "thermal_traffic",
+        "farmland_tractor",
+        "night_traffic",
+    )[i % 10]
     scene, kw = "street", {"background_traffic": int(rng.integers(2, 5))}
     if cond == "red_car_parks":
-        objs = _drive_in("red_car", rng, _u(rng, 40, 240), _u(rng, 160, 182), 40, 17, t0, 30,
-                         int(rng.integers(4)))
+        objs = _drive_in(
+            "red_car",
+            rng,
+            _u(rng, 40, 240),
+            _u(rng, 160, 182),
+            40,
+            17,
+            t0,
+            30,
+            int(rng.integers(4)),
+        )
     elif cond == "red_car_passes":
-        objs = [SceneObject("red_car", -42, _u(rng, 162, 180), 40, 17, t0=t0,
-                            vx=_u(rng, 8, 25), style=int(rng.integers(4)))]
+        objs = [
+            SceneObject(
+                "red_car",
+                -42,
+                _u(rng, 162, 180),
+                40,
+                17,
+                t0=t0,
+                vx=_u(rng, 8, 25),
+                style=int(rng.integers(4)),
+            )
+        ]
     elif cond == "sign_lantern":
-        objs = [SceneObject("red_sign", _u(rng, 20, 280), _u(rng, 30, 50), 22, 14, t0=t0),
-                SceneObject("lantern", _u(rng, 20, 290), _u(rng, 20, 45), 10, 14, t0=t0 + 1)]
+        objs = [
+            SceneObject("red_sign", _u(rng, 20, 280), _u(rng, 30, 50), 22, 14, t0=t0),
+            SceneObject("lantern", _u(rng, 20, 290), _u(rng, 20, 45), 10, 14, t0=t0 + 1),
+        ]
     elif cond == "lanterns_night":
-        objs = [SceneObject("lantern", _u(rng, 20, 290), _u(rng, 20, 50), 10, 14, t0=t0)
-                for _ in range(3)]
+        objs = [
+            SceneObject("lantern", _u(rng, 20, 290), _u(rng, 20, 50), 10, 14, t0=t0)
+            for _ in range(3)
+        ]
         kw["night"] = True
     elif cond in ("steam", "steam_fog"):
-        objs = [SceneObject("steam", _u(rng, 20, 280), _u(rng, 20, 45), _u(rng, 12, 20),
-                            _u(rng, 40, 60), t0=t0)]
+        objs = [
+            SceneObject(
+                "steam", _u(rng, 20, 280), _u(rng, 20, 45), _u(rng, 12, 20), _u(rng, 40, 60), t0=t0
+            )
+        ]
         kw["fog"] = _u(rng, 0.3, 0.6) if cond == "steam_fog" else 0.0
     elif cond == "cloud":
         scene, kw = "forest", {"fog": _u(rng, 0.0, 0.4)}
-        objs = [_always(SceneObject("cloud", _u(rng, -60, 100), _u(rng, 0, 40), _u(rng, 60, 110),
-                                    _u(rng, 20, 35), vx=_u(rng, 1, 4))),
-                SceneObject("cloud", -120, _u(rng, 10, 40), _u(rng, 60, 110), _u(rng, 20, 35),
-                            t0=t0 - 3, vx=_u(rng, 6, 12))]
+        objs = [
+            _always(
+                SceneObject(
+                    "cloud",
+                    _u(rng, -60, 100),
+                    _u(rng, 0, 40),
+                    _u(rng, 60, 110),
+                    _u(rng, 20, 35),
+                    vx=_u(rng, 1, 4),
+                )
+            ),
+            SceneObject(
+                "cloud",
+                -120,
+                _u(rng, 10, 40),
+                _u(rng, 60, 110),
+                _u(rng, 20, 35),
+                t0=t0 - 3,
+                vx=_u(rng, 6, 12),
+            ),
+        ]
     elif cond == "thermal_traffic":
         kw.update(thermal=True, night=True, background_traffic=int(rng.integers(4, 7)))
         objs = _drive_in("car", rng, _u(rng, 40, 240), _u(rng, 160, 182), 40, 17, t0, 30, 0)
@@ -194,8 +308,17 @@ def _fire_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> C
         scene, kw = "farmland", {"background_traffic": 2}
     else:
         kw.update(night=True, background_traffic=int(rng.integers(4, 7)))
-        objs = _drive_in("red_car", rng, _u(rng, 40, 240), _u(rng, 160, 182), 40, 17, t0, 30,
-                         int(rng.integers(4)))
+        objs = _drive_in(
+            "red_car",
+            rng,
+            _u(rng, 40, 240),
+            _u(rng, 160, 182),
+            40,
+            17,
+            t0,
+            30,
+            int(rng.integers(4)),
+        )
     return Clip("fire_smoke", _spec(scene, seed, objs, **kw), fps, dur, None, cond)
 
 
@@ -214,35 +337,55 @@ def _parking_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -
         cond = ("day", "night", "fog", "occlusion", "heavy_traffic", "red_car")[i % 6]
         kind = "red_car" if cond == "red_car" else "car"
         objs = _drive_in(kind, rng, _u(rng, 30, 250), y_zone, cw, ch, t_stop, 120, style)
-        kw.update(night=cond == "night", fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
-                  occlusion=_u(rng, 0.2, 0.4) if cond == "occlusion" else 0.0)
+        kw.update(
+            night=cond == "night",
+            fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
+            occlusion=_u(rng, 0.2, 0.4) if cond == "occlusion" else 0.0,
+        )
         if cond == "heavy_traffic":
             kw["background_traffic"] = int(rng.integers(6, 9))
         return Clip("illegal_parking", _spec("street", seed, objs, **kw), fps, dur, 1, cond)
-    cond = ("short_stop", "traffic", "outside_zone", "person_waiting", "night_short_stop",
-            "fog_short_stop", "two_short_stops", "near_dwell_stop")[i % 8]
+    cond = (
+        "short_stop",
+        "traffic",
+        "outside_zone",
+        "person_waiting",
+        "night_short_stop",
+        "fog_short_stop",
+        "two_short_stops",
+        "near_dwell_stop",
+    )[i % 8]
     objs = []
     if cond in ("short_stop", "night_short_stop", "fog_short_stop", "two_short_stops"):
-        objs = _drive_in("car", rng, _u(rng, 30, 250), y_zone, cw, ch, t_stop, _u(rng, 8, 20),
-                         style)
+        objs = _drive_in(
+            "car", rng, _u(rng, 30, 250), y_zone, cw, ch, t_stop, _u(rng, 8, 20), style
+        )
     elif cond == "near_dwell_stop":  # stops for 60-85 % of the dwell time, then leaves
         dwell = BENCH_PARAMS["illegal_parking"]["dwell_s"]
-        objs = _drive_in("car", rng, _u(rng, 30, 250), y_zone, cw, ch, t_stop,
-                         _u(rng, 0.6, 0.85) * dwell, style)
+        objs = _drive_in(
+            "car", rng, _u(rng, 30, 250), y_zone, cw, ch, t_stop, _u(rng, 0.6, 0.85) * dwell, style
+        )
     if cond in ("short_stop", "night_short_stop", "fog_short_stop", "two_short_stops"):
         if cond == "two_short_stops":
-            objs += _drive_in("car", rng, _u(rng, 30, 250), y_zone, cw, ch, t_stop + 30,
-                              _u(rng, 8, 20), style + 1)
-        kw.update(night=cond == "night_short_stop",
-                  fog=_u(rng, 0.3, 0.6) if cond == "fog_short_stop" else 0.0)
+            objs += _drive_in(
+                "car", rng, _u(rng, 30, 250), y_zone, cw, ch, t_stop + 30, _u(rng, 8, 20), style + 1
+            )
+        kw.update(
+            night=cond == "night_short_stop",
+            fog=_u(rng, 0.3, 0.6) if cond == "fog_short_stop" else 0.0,
+        )
     elif cond == "traffic":
         kw["background_traffic"] = int(rng.integers(6, 9))
     elif cond == "outside_zone":  # parked for long in the other lane, where it is allowed
-        objs = _drive_in("car", rng, _u(rng, 30, 250), _u(rng, lay["lane_a"][0], 128), cw, ch,
-                         t_stop, 120, style)
+        objs = _drive_in(
+            "car", rng, _u(rng, 30, 250), _u(rng, lay["lane_a"][0], 128), cw, ch, t_stop, 120, style
+        )
     elif cond == "person_waiting":
-        objs = [SceneObject("person", _u(rng, 30, 280), _u(rng, 165, 180), 7, 18, t0=t_stop,
-                            t1=t_stop + 60)]
+        objs = [
+            SceneObject(
+                "person", _u(rng, 30, 280), _u(rng, 165, 180), 7, 18, t0=t_stop, t1=t_stop + 60
+            )
+        ]
     return Clip("illegal_parking", _spec("street", seed, objs, **kw), fps, dur, None, cond)
 
 
@@ -258,24 +401,35 @@ def _crowd_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> 
         area = n * _u(rng, 300, 420)
         gw = math.sqrt(area * _u(rng, 1.2, 1.8))
         gh = area / gw
-        return SceneObject("crowd", _u(rng, 10, W - gw - 10), _u(rng, 10, H - gh - 10), gw, gh,
-                           t0=t_start, grow_s=grow, count=n)
+        return SceneObject(
+            "crowd",
+            _u(rng, 10, W - gw - 10),
+            _u(rng, 10, H - gh - 10),
+            gw,
+            gh,
+            t0=t_start,
+            grow_s=grow,
+            count=n,
+        )
 
     if positive:
         cond = ("day", "night", "fog", "occlusion", "busy")[i % 5]
         objs = [group(int(rng.integers(14, 27)), t0, _u(rng, 3, 10))]
-        kw.update(night=cond == "night", fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
-                  occlusion=_u(rng, 0.2, 0.35) if cond == "occlusion" else 0.0)
+        kw.update(
+            night=cond == "night",
+            fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
+            occlusion=_u(rng, 0.2, 0.35) if cond == "occlusion" else 0.0,
+        )
         if cond == "busy":
             kw["background_traffic"] = int(rng.integers(8, 12))
         return Clip("crowd", _spec("square", seed, objs, **kw), fps, dur, 0, cond)
-    cond = ("small_group", "passers_by", "two_groups", "vehicle", "night_group",
-            "fog_group")[i % 6]
+    cond = ("small_group", "passers_by", "two_groups", "vehicle", "night_group", "fog_group")[i % 6]
     objs = []
     if cond in ("small_group", "night_group", "fog_group"):
         objs = [group(int(rng.integers(3, 8)), t0, _u(rng, 2, 6))]
-        kw.update(night=cond == "night_group",
-                  fog=_u(rng, 0.3, 0.6) if cond == "fog_group" else 0.0)
+        kw.update(
+            night=cond == "night_group", fog=_u(rng, 0.3, 0.6) if cond == "fog_group" else 0.0
+        )
     elif cond == "passers_by":
         kw["background_traffic"] = int(rng.integers(10, 15))
     elif cond == "two_groups":
@@ -301,13 +455,24 @@ def _vending_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -
             y = _u(rng, layout("square", W, H)["edge"][0] + 1, H - sh - 1)
             objs = _drive_in("stall", rng, _u(rng, 30, 250), y, sw, sh, t_stop, 120, -1)
             return Clip("street_vending", _spec("square", seed, objs, **kw), fps, dur, 1, cond)
-        objs = _drive_in("stall", rng, _u(rng, 30, 250), min(y_walk, H - sh - 1), sw, sh,
-                         t_stop, 120, -1)
-        kw.update(night=cond == "night", fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
-                  occlusion=_u(rng, 0.2, 0.35) if cond == "occlusion" else 0.0)
+        objs = _drive_in(
+            "stall", rng, _u(rng, 30, 250), min(y_walk, H - sh - 1), sw, sh, t_stop, 120, -1
+        )
+        kw.update(
+            night=cond == "night",
+            fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
+            occlusion=_u(rng, 0.2, 0.35) if cond == "occlusion" else 0.0,
+        )
         return Clip("street_vending", _spec("street", seed, objs, **kw), fps, dur, 1, cond)
-    cond = ("passers_by", "person_waiting", "two_chatting", "stall_outside_zone",
-            "parked_car", "night_waiting", "cart_passing")[i % 7]
+    cond = (
+        "passers_by",
+        "person_waiting",
+        "two_chatting",
+        "stall_outside_zone",
+        "parked_car",
+        "night_waiting",
+        "cart_passing",
+    )[i % 7]
     objs = []
     if cond == "cart_passing":  # a vendor pushing a cart along the sidewalk, not stopping
         v = _u(rng, 3, 8)
@@ -317,14 +482,26 @@ def _vending_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -
         kw["night"] = cond == "night_waiting"
     elif cond == "two_chatting":
         x = _u(rng, 20, 280)
-        objs = [SceneObject("person", x, y_walk, 7, 18, t0=t_stop),
-                SceneObject("person", x + 8, y_walk + 1, 7, 18, t0=t_stop + 2)]
+        objs = [
+            SceneObject("person", x, y_walk, 7, 18, t0=t_stop),
+            SceneObject("person", x + 8, y_walk + 1, 7, 18, t0=t_stop + 2),
+        ]
     elif cond == "stall_outside_zone":  # on the far sidewalk, where vending is allowed
-        objs = _drive_in("stall", rng, _u(rng, 30, 250), lay["upper_walk"][0] - 8, 32, 26,
-                         t_stop, 120, -1)
+        objs = _drive_in(
+            "stall", rng, _u(rng, 30, 250), lay["upper_walk"][0] - 8, 32, 26, t_stop, 120, -1
+        )
     elif cond == "parked_car":
-        objs = _drive_in("car", rng, _u(rng, 30, 250), _u(rng, 162, 180), 40, 17, t_stop, 120,
-                         int(rng.integers(7)))
+        objs = _drive_in(
+            "car",
+            rng,
+            _u(rng, 30, 250),
+            _u(rng, 162, 180),
+            40,
+            17,
+            t_stop,
+            120,
+            int(rng.integers(7)),
+        )
     else:
         kw["background_traffic"] = int(rng.integers(6, 10))
     return Clip("street_vending", _spec("street", seed, objs, **kw), fps, dur, None, cond)
@@ -344,27 +521,54 @@ def _garbage_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -
         gw, gh = _u(rng, 22, 38), _u(rng, 12, 20)
         y = _u(rng, lay[walk][0] + 1, lay[walk][1] - gh - 1)
         objs = [SceneObject("garbage", _u(rng, 15, W - gw - 15), y, gw, gh, t0=t0)]
-        kw.update(night=cond == "night", fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
-                  occlusion=_u(rng, 0.2, 0.35) if cond == "occlusion" else 0.0)
+        kw.update(
+            night=cond == "night",
+            fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
+            occlusion=_u(rng, 0.2, 0.35) if cond == "occlusion" else 0.0,
+        )
         return Clip("exposed_garbage", _spec("street", seed, objs, **kw), fps, dur, 0, cond)
-    cond = ("parked_car", "person_waiting", "traffic", "night_parked_car", "bags_briefly",
-            "stall")[i % 6]
+    cond = ("parked_car", "person_waiting", "traffic", "night_parked_car", "bags_briefly", "stall")[
+        i % 6
+    ]
     objs = []
     gw, gh = _u(rng, 22, 38), _u(rng, 12, 20)
     if cond == "bags_briefly":  # put down and taken away again within the dwell time
         y = _u(rng, lay[walk][0] + 1, lay[walk][1] - gh - 1)
-        objs = [SceneObject("garbage", _u(rng, 15, W - gw - 15), y, gw, gh, t0=t0,
-                            t1=t0 + _u(rng, 5, 12))]
+        objs = [
+            SceneObject(
+                "garbage", _u(rng, 15, W - gw - 15), y, gw, gh, t0=t0, t1=t0 + _u(rng, 5, 12)
+            )
+        ]
     elif cond == "stall":  # a vendor's stall: cluttered too (a known confusion)
-        objs = _drive_in("stall", rng, _u(rng, 30, 250), _u(rng, lay["lower_walk"][0] + 1,
-                                                            H - 29), 34, 27, t0, 120, -1)
+        objs = _drive_in(
+            "stall",
+            rng,
+            _u(rng, 30, 250),
+            _u(rng, lay["lower_walk"][0] + 1, H - 29),
+            34,
+            27,
+            t0,
+            120,
+            -1,
+        )
     if cond in ("parked_car", "night_parked_car"):
-        objs = _drive_in("car", rng, _u(rng, 30, 250), _u(rng, 162, 180), 40, 17, t0, 120,
-                         int(rng.integers(7)))
+        objs = _drive_in(
+            "car", rng, _u(rng, 30, 250), _u(rng, 162, 180), 40, 17, t0, 120, int(rng.integers(7))
+        )
         kw["night"] = cond == "night_parked_car"
     elif cond == "person_waiting":
-        objs = [SceneObject("person", _u(rng, 20, 290), _u(rng, lay[walk][0], lay[walk][1] - 18)
-                            if walk == "lower_walk" else lay[walk][0] - 6, 7, 18, t0=t0)]
+        objs = [
+            SceneObject(
+                "person",
+                _u(rng, 20, 290),
+                _u(rng, lay[walk][0], lay[walk][1] - 18)
+                if walk == "lower_walk"
+                else lay[walk][0] - 6,
+                7,
+                18,
+                t0=t0,
+            )
+        ]
     else:
         kw["background_traffic"] = int(rng.integers(6, 9))
     return Clip("exposed_garbage", _spec("street", seed, objs, **kw), fps, dur, None, cond)
@@ -377,32 +581,40 @@ def _debris_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) ->
     fps, dur = 2.0, 25.0
     lay = layout("river", W, H)
     y0, y1 = lay["water"]
-    kw: dict[str, Any] = {"background_traffic": int(rng.integers(1, 4)),
-                          "waves": _u(rng, 0.0, 0.4)}
-    refl = _always(SceneObject("reflection", _u(rng, 20, 280), y0 + 2, _u(rng, 10, 24),
-                               _u(rng, 25, 50)))
+    kw: dict[str, Any] = {"background_traffic": int(rng.integers(1, 4)), "waves": _u(rng, 0.0, 0.4)}
+    refl = _always(
+        SceneObject("reflection", _u(rng, 20, 280), y0 + 2, _u(rng, 10, 24), _u(rng, 25, 50))
+    )
     if positive:
         cond = ("day", "night", "fog", "waves", "reflection")[i % 5]
         dw, dh = _u(rng, 10, 18), _u(rng, 6, 10)
         v = _u(rng, 3, 8)
         # floats in from upstream (the left) or surfaces in view
         x = -dw if rng.random() < 0.5 else _u(rng, 20, 200)
-        objs = [SceneObject("debris", x, _u(rng, y0 + 6, y1 - dh - 6), dw, dh, t0=_u(rng, 5, 8),
-                            vx=v)]
+        objs = [
+            SceneObject("debris", x, _u(rng, y0 + 6, y1 - dh - 6), dw, dh, t0=_u(rng, 5, 8), vx=v)
+        ]
         if cond == "reflection":
             objs.insert(0, refl)
         kw.update(night=cond == "night", fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0)
         if cond == "waves":
             kw["waves"] = _u(rng, 0.5, 0.8)
-        return Clip("floating_debris", _spec("river", seed, objs, **kw), fps, dur,
-                    len(objs) - 1, cond)
+        return Clip(
+            "floating_debris", _spec("river", seed, objs, **kw), fps, dur, len(objs) - 1, cond
+        )
     cond = ("calm", "choppy", "reflection", "night_reflection", "fog", "bank_walkers")[i % 6]
     objs = []
     if cond == "choppy":
         kw["waves"] = _u(rng, 0.7, 1.0)
     elif cond in ("reflection", "night_reflection"):
-        objs = [refl, _always(SceneObject("reflection", _u(rng, 20, 280), y0 + 2,
-                                          _u(rng, 10, 24), _u(rng, 25, 50)))]
+        objs = [
+            refl,
+            _always(
+                SceneObject(
+                    "reflection", _u(rng, 20, 280), y0 + 2, _u(rng, 10, 24), _u(rng, 25, 50)
+                )
+            ),
+        ]
         kw["night"] = cond == "night_reflection"
     elif cond == "fog":
         kw["fog"] = _u(rng, 0.3, 0.6)
@@ -422,32 +634,49 @@ def _intrusion_clip(i: int, rng: np.random.Generator, seed: int, positive: bool)
     if positive:
         cond = ("day", "night", "fog", "occlusion", "along_track")[i % 5]
         if cond == "along_track":
-            obj = SceneObject("intruder", _u(rng, x0 + 10, x1 - 18), -20, 7, 18, t0=t0,
-                              vy=_u(rng, 8, 14))
+            obj = SceneObject(
+                "intruder", _u(rng, x0 + 10, x1 - 18), -20, 7, 18, t0=t0, vy=_u(rng, 8, 14)
+            )
         else:
             left = rng.random() < 0.5
             v = _u(rng, 6, 12)
-            obj = SceneObject("intruder", x0 - 25 if left else x1 + 18, _u(rng, 30, 190), 7, 18,
-                              t0=t0, vx=v if left else -v)
-        kw.update(night=cond == "night", fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
-                  occlusion=_u(rng, 0.2, 0.4) if cond == "occlusion" else 0.0)
+            obj = SceneObject(
+                "intruder",
+                x0 - 25 if left else x1 + 18,
+                _u(rng, 30, 190),
+                7,
+                18,
+                t0=t0,
+                vx=v if left else -v,
+            )
+        kw.update(
+            night=cond == "night",
+            fog=_u(rng, 0.3, 0.6) if cond == "fog" else 0.0,
+            occlusion=_u(rng, 0.2, 0.4) if cond == "occlusion" else 0.0,
+        )
         return Clip("intrusion", _spec("rail", seed, [obj], **kw), fps, dur, 0, cond)
-    cond = ("walkers", "train", "night_walkers", "fog_train", "person_at_fence",
-            "dog")[i % 6]
+    cond = ("walkers", "train", "night_walkers", "fog_train", "person_at_fence", "dog")[i % 6]
     objs = []
     if cond == "dog":  # a stray dog crossing the line
         left = rng.random() < 0.5
         v = _u(rng, 8, 16)
-        objs = [SceneObject("dog", x0 - 25 if left else x1 + 14, _u(rng, 30, 200), 14, 8,
-                            t0=t0, vx=v if left else -v)]
+        objs = [
+            SceneObject(
+                "dog",
+                x0 - 25 if left else x1 + 14,
+                _u(rng, 30, 200),
+                14,
+                8,
+                t0=t0,
+                vx=v if left else -v,
+            )
+        ]
     if cond in ("train", "fog_train"):
-        objs = [SceneObject("train", x0 + 6, -260, x1 - x0 - 12, 250, t0=t0,
-                            vy=_u(rng, 40, 90))]
+        objs = [SceneObject("train", x0 + 6, -260, x1 - x0 - 12, 250, t0=t0, vy=_u(rng, 40, 90))]
         kw["fog"] = _u(rng, 0.3, 0.6) if cond == "fog_train" else 0.0
     elif cond == "person_at_fence":
         left = rng.random() < 0.5
-        objs = [SceneObject("person", x0 - 22 if left else x1 + 14, _u(rng, 30, 190), 7, 18,
-                            t0=t0)]
+        objs = [SceneObject("person", x0 - 22 if left else x1 + 14, _u(rng, 30, 190), 7, 18, t0=t0)]
     else:
         kw["background_traffic"] = int(rng.integers(3, 6))
         kw["night"] = cond == "night_walkers"
@@ -463,14 +692,31 @@ def _land_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> C
     kw: dict[str, Any] = {}
 
     def shadow() -> SceneObject:
-        return _always(SceneObject("shadow", _u(rng, -150, 50), _u(rng, y_f, H - 60),
-                                   _u(rng, 80, 140), _u(rng, 50, 80), vx=_u(rng, 2, 5)))
+        return _always(
+            SceneObject(
+                "shadow",
+                _u(rng, -150, 50),
+                _u(rng, y_f, H - 60),
+                _u(rng, 80, 140),
+                _u(rng, 50, 80),
+                vx=_u(rng, 2, 5),
+            )
+        )
 
     if positive:
         cond = ("day", "haze", "cloud_shadow", "tractor")[i % 4]
         bw, bh = _u(rng, 26, 50), _u(rng, 22, 40)
-        objs = [SceneObject("building", _u(rng, 15, W - bw - 15), _u(rng, y_f + 5, H - bh - 5),
-                            bw, bh, t0=_u(rng, 8, 16), grow_s=_u(rng, 6, 16))]
+        objs = [
+            SceneObject(
+                "building",
+                _u(rng, 15, W - bw - 15),
+                _u(rng, y_f + 5, H - bh - 5),
+                bw,
+                bh,
+                t0=_u(rng, 8, 16),
+                grow_s=_u(rng, 6, 16),
+            )
+        ]
         if cond == "cloud_shadow":
             objs.append(shadow())
         kw["fog"] = _u(rng, 0.3, 0.5) if cond == "haze" else 0.0
@@ -487,9 +733,13 @@ def _land_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> C
 
 
 GENERATORS: dict[str, Callable[[int, np.random.Generator, int, bool], Clip]] = {
-    "fire_smoke": _fire_clip, "illegal_parking": _parking_clip, "crowd": _crowd_clip,
-    "street_vending": _vending_clip, "floating_debris": _debris_clip,
-    "exposed_garbage": _garbage_clip, "intrusion": _intrusion_clip,
+    "fire_smoke": _fire_clip,
+    "illegal_parking": _parking_clip,
+    "crowd": _crowd_clip,
+    "street_vending": _vending_clip,
+    "floating_debris": _debris_clip,
+    "exposed_garbage": _garbage_clip,
+    "intrusion": _intrusion_clip,
     "land_change": _land_clip,
 }
 
@@ -568,8 +818,7 @@ def run_clip(clip: Clip, params: dict[str, Any] | None = None) -> ClipResult:
             detected = True
         else:
             fps_count += 1
-    return ClipResult(clip, detected, fps_count, latency, pipe.frames,
-                      pipe.busy_s[analytic.name])
+    return ClipResult(clip, detected, fps_count, latency, pipe.frames, pipe.busy_s[analytic.name])
 
 
 def score(results: Sequence[ClipResult]) -> dict[str, float]:
@@ -599,8 +848,12 @@ def score(results: Sequence[ClipResult]) -> dict[str, float]:
     return out
 
 
-def bench_vision(seed: int = 0, clips_per_analytic: int = 40, quick: bool = False,
-                 analytics: Sequence[str] | None = None) -> dict[str, dict[str, float]]:
+def bench_vision(
+    seed: int = 0,
+    clips_per_analytic: int = 40,
+    quick: bool = False,
+    analytics: Sequence[str] | None = None,
+) -> dict[str, dict[str, float]]:
     """Precision/recall/latency/throughput per analytic on seeded labelled clips.
 
     `quick` runs 12 clips per analytic (for tests); `analytics` limits the set.
@@ -621,10 +874,17 @@ def bench_vision(seed: int = 0, clips_per_analytic: int = 40, quick: bool = Fals
     return out
 
 
-def tower_detection_probability(distances_m: Sequence[float] = (1000.0, 3000.0, 5000.0),
-                                plume_height_m: float = 50.0, trials: int = 10, seed: int = 0,
-                                night: bool = False, fog: float = 0.0, hfov_deg: float = 8.0,
-                                fps: float = 2.0, duration_s: float = 20.0) -> dict[str, float]:
+def tower_detection_probability(
+    distances_m: Sequence[float] = (1000.0, 3000.0, 5000.0),
+    plume_height_m: float = 50.0,
+    trials: int = 10,
+    seed: int = 0,
+    night: bool = False,
+    fog: float = 0.0,
+    hfov_deg: float = 8.0,
+    fps: float = 2.0,
+    duration_s: float = 20.0,
+) -> dict[str, float]:
     """Share of tower-camera views (`tower_view`) in which fire_smoke raises an event on the
     plume, per distance (keys "1000m", ...), with "px_<d>m" the plume's apparent height in
     pixels; "false_alarm" is the share of empty views (no plume) with an event and
@@ -634,16 +894,24 @@ def tower_detection_probability(distances_m: Sequence[float] = (1000.0, 3000.0, 
     for d in distances_m:
         hits = 0
         for k in range(trials):
-            spec = tower_view(d, plume_height_m, hfov_deg=hfov_deg, night=night, fog=fog,
-                              seed=seed * 1000 + k)
+            spec = tower_view(
+                d, plume_height_m, hfov_deg=hfov_deg, night=night, fog=fog, seed=seed * 1000 + k
+            )
             hits += run_clip(Clip("fire_smoke", spec, fps, duration_s, 0, "tower")).detected
         out[f"{d:.0f}m"] = hits / trials
         out[f"px_{d:.0f}m"] = apparent_size_px(plume_height_m, d, hfov_deg, W)
     for key, distractors in (("false_alarm", False), ("false_alarm_distractors", True)):
         alarms = 0
         for k in range(trials):
-            spec = tower_view(3000.0, 0.0, hfov_deg=hfov_deg, night=night, fog=fog,
-                              seed=seed * 1000 + 500 + k, distractors=distractors)
+            spec = tower_view(
+                3000.0,
+                0.0,
+                hfov_deg=hfov_deg,
+                night=night,
+                fog=fog,
+                seed=seed * 1000 + 500 + k,
+                distractors=distractors,
+            )
             result = run_clip(Clip("fire_smoke", spec, fps, duration_s, None, "empty"))
             alarms += result.false_positives > 0
         out[key] = alarms / trials
@@ -654,7 +922,15 @@ def format_table(results: dict[str, dict[str, float]]) -> list[list[str]]:
     """Rows for a table: a header, then one row per analytic."""
     rows = [["analytic", "precision", "recall", "latency s", "frames/s", "clips", "wall s"]]
     for name, r in results.items():
-        rows.append([name, f"{r['precision']:.2f}", f"{r['recall']:.2f}",
-                     f"{r['mean_latency_s']:.1f}", f"{r['frames_per_s']:.0f}",
-                     f"{r['clips']:.0f}", f"{r.get('wall_s', math.nan):.1f}"])
+        rows.append(
+            [
+                name,
+                f"{r['precision']:.2f}",
+                f"{r['recall']:.2f}",
+                f"{r['mean_latency_s']:.1f}",
+                f"{r['frames_per_s']:.0f}",
+                f"{r['clips']:.0f}",
+                f"{r.get('wall_s', math.nan):.1f}",
+            ]
+        )
     return rows

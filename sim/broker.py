@@ -52,13 +52,15 @@ def stop_process(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
         proc.wait()
 
 
-def wait_for_port(host: str, port: int, timeout: float,
-                  proc: subprocess.Popen[bytes] | None = None) -> None:
+def wait_for_port(
+    host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with code {proc.returncode} before "
-                               f"listening on {host}:{port}")
+            raise RuntimeError(
+                f"process exited with code {proc.returncode} before listening on {host}:{port}"
+            )
         try:
             with socket.create_connection((host, port), timeout=0.5):
                 return
@@ -100,8 +102,9 @@ class RunningBroker:
         self.stop()
 
 
-def start_broker(kind: BrokerKind = "auto", log_dir: Path | None = None,
-                 port: int | None = None) -> RunningBroker:
+def start_broker(
+    kind: BrokerKind = "auto", log_dir: Path | None = None, port: int | None = None
+) -> RunningBroker:
     """Start a broker on 127.0.0.1 (a free port unless given) and wait until it listens."""
     mosquitto = find_mosquitto()
     if kind == "mosquitto" and not mosquitto:
@@ -125,22 +128,23 @@ def start_broker(kind: BrokerKind = "auto", log_dir: Path | None = None,
             "log_type error\nlog_type warning\nlog_type notice\n"
             "max_queued_messages 1000000\n"
             "max_inflight_messages 1000\n"
-            "set_tcp_nodelay true\n")
+            "set_tcp_nodelay true\n"
+        )
         cmd = [mosquitto, "-c", str(conf)]
         label = "mosquitto"
     else:
         cmd = [sys.executable, "-m", "sim.embedded_broker", "--port", str(port)]
         label = "amqtt (embedded)"
-    broker = RunningBroker(BrokerAddress("127.0.0.1", port), label, _launch(cmd, log_path),
-                           workdir, log_path, cmd, tmp)
+    broker = RunningBroker(
+        BrokerAddress("127.0.0.1", port), label, _launch(cmd, log_path), workdir, log_path, cmd, tmp
+    )
     _wait_listening(broker)
     return broker
 
 
 def _launch(cmd: list[str], log_path: Path, append: bool = False) -> subprocess.Popen[bytes]:
     with open(log_path, "ab" if append else "wb") as log:
-        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
 def _wait_listening(broker: RunningBroker) -> None:

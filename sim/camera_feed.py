@@ -114,8 +114,11 @@ class CameraFeed:
         cam = _Cam(f.ids[i], gateway_id(str(f.grids[i])), n, i, f.xy[i], m.scene, m.analytics)
         video = m.param("video", None)
         if video:
-            uri = str(video) if "://" in str(video) else str(
-                self.world.scenario.resolve_path(str(video)))
+            uri = (
+                str(video)
+                if "://" in str(video)
+                else str(self.world.scenario.resolve_path(str(video)))
+            )
             cam.video = CaptureSource(uri)
             cam.video_start = float(m.param("video_start_s", 0.0))
             cam.next_look = cam.video_start + HISTORY_LEAD_S
@@ -127,8 +130,7 @@ class CameraFeed:
         m = f.model
         assert isinstance(m, TowerCameraFleet)
         optics = TowerOptics(float(m.height_m[i]), float(m.hfov_deg[i]), W, H)
-        tower = _Tower(f.ids[i], gateway_id(str(f.grids[i])), n, i, f.xy[i], m, optics,
-                       m.analytics)
+        tower = _Tower(f.ids[i], gateway_id(str(f.grids[i])), n, i, f.xy[i], m, optics, m.analytics)
         tower.next_idle = self._next_idle(0.0, float(m.param("idle_per_h", 2.0)))
         tower.sector_scenes = self._sector_scenes(tower)
         return tower
@@ -145,8 +147,16 @@ class CameraFeed:
         for k in range(sectors):
             b = math.radians((k + 0.5) * 360.0 / sectors)
             mid = Point(tower.xy[0] + reach * math.sin(b), tower.xy[1] + reach * math.cos(b))
-            out.append(next((scene for area, scene in by_area.items()
-                             if self.world.areas[area].covers(mid)), m.scene))
+            out.append(
+                next(
+                    (
+                        scene
+                        for area, scene in by_area.items()
+                        if self.world.areas[area].covers(mid)
+                    ),
+                    m.scene,
+                )
+            )
         return out
 
     def _next_idle(self, t: float, per_h: float) -> float:
@@ -166,15 +176,24 @@ class CameraFeed:
             lon, lat = self.world.lonlat(c.xy)
             zones = default_zones(c.scene, W, H)
             out.setdefault(c.gateway, []).append(
-                CameraSetup(c.device_id, lon, lat, c.scene, c.analytics, zones))
+                CameraSetup(c.device_id, lon, lat, c.scene, c.analytics, zones)
+            )
         for tw in self.towers:
             lon, lat = self.world.lonlat(tw.xy)
             out.setdefault(tw.gateway, []).append(
-                CameraSetup(tw.device_id, lon, lat, tw.model.scene, tw.analytics,
-                            default_zones(_tower_scene(tw.model.scene), W, H),
-                            optics=tw.optics,
-                            view_zones={sc: default_zones(_tower_scene(sc), W, H)
-                                        for sc in set(tw.sector_scenes)}))
+                CameraSetup(
+                    tw.device_id,
+                    lon,
+                    lat,
+                    tw.model.scene,
+                    tw.analytics,
+                    default_zones(_tower_scene(tw.model.scene), W, H),
+                    optics=tw.optics,
+                    view_zones={
+                        sc: default_zones(_tower_scene(sc), W, H) for sc in set(tw.sector_scenes)
+                    },
+                )
+            )
         return out
 
     # ------------------------------------------------------------------ looks
@@ -191,11 +210,13 @@ class CameraFeed:
 
     def _down(self, fleet: int, index: int, gateway: str, t: float) -> bool:
         faults = self.world.faults
-        return bool(faults.silent(fleet, np.array([index]), np.array([t]))[0]) or \
-            faults.gateway_down(gateway.removeprefix("gw-"), t)
+        return bool(
+            faults.silent(fleet, np.array([index]), np.array([t]))[0]
+        ) or faults.gateway_down(gateway.removeprefix("gw-"), t)
 
-    def _fixed_looks(self, cam: _Cam, t0: float, t1: float, busy: Busy) -> Iterator[
-            tuple[str, Look]]:
+    def _fixed_looks(
+        self, cam: _Cam, t0: float, t1: float, busy: Busy
+    ) -> Iterator[tuple[str, Look]]:
         model = self.world.fleets[cam.fleet].model
         assert isinstance(model, CameraFleet)
         look_s = float(model.param("look_s", 60.0))
@@ -278,23 +299,33 @@ class CameraFeed:
     def _fixed_look(self, cam: _Cam, t: float, history: bool, idle: bool) -> Look:
         model = self.world.fleets[cam.fleet].model
         assert isinstance(model, CameraFleet)
-        objects = [obj for inc in self._in_view(cam, t - 30, t + 5)
-                   for obj in _fixed_objects(inc, cam.scene, _seed(cam.device_id, inc.id), t)]
+        objects = [
+            obj
+            for inc in self._in_view(cam, t - 30, t + 5)
+            for obj in _fixed_objects(inc, cam.scene, _seed(cam.device_id, inc.id), t)
+        ]
         if idle:
             objects += _distractors(cam.scene, t, self.rng)
         weather = self.world.weather
         activity = float(weather.activity(t))
         spec = SceneSpec(
-            cam.scene, _seed(cam.device_id), W, H, night=self._night(t),
-            fog=_fog(weather.visibility_km(t), 0.08), objects=tuple(objects),
-            background_traffic=round((3 if cam.scene == "street" else 1) * activity))
+            cam.scene,
+            _seed(cam.device_id),
+            W,
+            H,
+            night=self._night(t),
+            fog=_fog(weather.visibility_km(t), 0.08),
+            objects=tuple(objects),
+            background_traffic=round((3 if cam.scene == "street" else 1) * activity),
+        )
         frames = self._frames(spec, [t + k / LOOK_FPS for k in range(LOOK_FRAMES)])
         past = self._frames(spec, [t + d for d in HISTORY_S]) if history else []
         self.looks_taken += 1
         return Look(cam.device_id, "main", frames, past)
 
-    def _tower_looks(self, tower: _Tower, t0: float, t1: float, busy: Busy) -> Iterator[
-            tuple[str, Look]]:
+    def _tower_looks(
+        self, tower: _Tower, t0: float, t1: float, busy: Busy
+    ) -> Iterator[tuple[str, Look]]:
         i, m = tower.index, tower.model
         hfov = float(m.hfov_deg[i])
         sweep = float(m.sweep_s[i])
@@ -335,19 +366,38 @@ class CameraFeed:
                 idle.discard(sector)
                 yield tower.gateway, self._tower_look(tower, sector, centre, tp, targets, sweep)
 
-    def _tower_look(self, tower: _Tower, sector: int, centre: float, tp: float,
-                    targets: list[tuple[float, Incident]], sweep: float) -> Look:
+    def _tower_look(
+        self,
+        tower: _Tower,
+        sector: int,
+        centre: float,
+        tp: float,
+        targets: list[tuple[float, Incident]],
+        sweep: float,
+    ) -> Look:
         start = tp  # (not centred on tp: a look never reaches back before its window)
         times = [start + k / LOOK_FPS for k in range(LOOK_FRAMES)]
         before = [start - sweep + k / LOOK_FPS for k in range(len(HISTORY_S))]
         frames = self._frames(self._tower_spec(tower, sector, centre, tp, targets), times)
         past = self._frames(self._tower_spec(tower, sector, centre, tp - sweep, targets), before)
         self.looks_taken += 1
-        return Look(tower.device_id, f"s{sector:02d}", frames, past,
-                    azimuth_deg=round(centre, 3), scene=tower.sector_scenes[sector])
+        return Look(
+            tower.device_id,
+            f"s{sector:02d}",
+            frames,
+            past,
+            azimuth_deg=round(centre, 3),
+            scene=tower.sector_scenes[sector],
+        )
 
-    def _tower_spec(self, tower: _Tower, sector: int, centre: float, t: float,
-                    targets: list[tuple[float, Incident]]) -> SceneSpec:
+    def _tower_spec(
+        self,
+        tower: _Tower,
+        sector: int,
+        centre: float,
+        t: float,
+        targets: list[tuple[float, Incident]],
+    ) -> SceneSpec:
         m, i = tower.model, tower.index
         night = self._night(t)
         vis_m = self.world.weather.visibility_km(t) * 1000.0 * (4.0 if night else 1.0)
@@ -369,19 +419,27 @@ class CameraFeed:
                 plume_m = inc.p("plume_m", 15.0) * level
                 h = max(1.0, apparent_size_px(plume_m, dist, hfov, W))
                 w = max(1.0, 0.45 * h)
-                objects.append(SceneObject("fire", x - w / 2, base - h, w, h, t0=-1e9,
-                                           contrast=contrast))
+                objects.append(
+                    SceneObject("fire", x - w / 2, base - h, w, h, t0=-1e9, contrast=contrast)
+                )
             else:
                 obj = "building" if kind == "land_change" else "intruder"
                 wm, hm = FAR_SIZE_M[obj]
                 w = max(1.0, apparent_size_px(wm, dist, hfov, W))
                 h = max(1.0, apparent_size_px(hm, dist, hfov, W))
-                objects.append(SceneObject(obj, x - w / 2, base - h, w, h, t0=-1e9,
-                                           contrast=contrast))
-        return SceneSpec(_tower_scene(tower.sector_scenes[sector]), _seed(tower.device_id, sector),
-                         W, H, night=night,
-                         thermal=night, fog=_fog(vis_m / 1000.0, 0.3),
-                         objects=tuple(objects))
+                objects.append(
+                    SceneObject(obj, x - w / 2, base - h, w, h, t0=-1e9, contrast=contrast)
+                )
+        return SceneSpec(
+            _tower_scene(tower.sector_scenes[sector]),
+            _seed(tower.device_id, sector),
+            W,
+            H,
+            night=night,
+            thermal=night,
+            fog=_fog(vis_m / 1000.0, 0.3),
+            objects=tuple(objects),
+        )
 
     def _frames(self, spec: SceneSpec, times: list[float]) -> list[tuple[float, np.ndarray]]:
         """Rendered frames, stamped in epoch seconds."""
@@ -430,18 +488,40 @@ def _fixed_objects(inc: Incident, scene: str, seed: int, around: float) -> list[
         speed = 10.0
         arrive = 15.0
         style = int(rng.integers(7))
-        return [SceneObject("car", -w - 2, y, w, h, t0=start - arrive, t1=start,
-                            vx=(x + w + 2) / arrive, style=style),
-                SceneObject("car", x, y, w, h, t0=start, t1=end, style=style),
-                SceneObject("car", x, y, w, h, t0=end, vx=speed, style=style)]
+        return [
+            SceneObject(
+                "car",
+                -w - 2,
+                y,
+                w,
+                h,
+                t0=start - arrive,
+                t1=start,
+                vx=(x + w + 2) / arrive,
+                style=style,
+            ),
+            SceneObject("car", x, y, w, h, t0=start, t1=end, style=style),
+            SceneObject("car", x, y, w, h, t0=end, vx=speed, style=style),
+        ]
     if kind in ("street_vending", "exposed_garbage"):
         y0 = lay.get("lower_walk", lay.get("edge", (0.84 * H, H)))[0]
         obj, w, h = ("stall", 40.0, 22.0) if kind == "street_vending" else ("garbage", 30.0, 14.0)
         return [SceneObject(obj, u * W, y0 + 2, w, h, t0=start, t1=end)]
     if kind == "crowd":
         n = 30
-        return [SceneObject("crowd", 0.15 * W, 0.45 * H, 0.5 * W, 0.3 * H, t0=start, t1=end,
-                            grow_s=300.0, count=n)]
+        return [
+            SceneObject(
+                "crowd",
+                0.15 * W,
+                0.45 * H,
+                0.5 * W,
+                0.3 * H,
+                t0=start,
+                t1=end,
+                grow_s=300.0,
+                count=n,
+            )
+        ]
     if kind == "floating_debris":
         # a river carrying rubbish: a piece every DEBRIS_EVERY_S drifting through the view
         # with the current (the pieces near `around`, the look's time)
@@ -454,14 +534,26 @@ def _fixed_objects(inc: Incident, scene: str, seed: int, around: float) -> list[
                 break
             piece = np.random.default_rng([seed, k])
             w, h = float(piece.uniform(10, 18)), float(piece.uniform(6, 10))
-            out.append(SceneObject("debris", -w, float(piece.uniform(y0 + 6, y1 - h - 6)), w,
-                                   h, t0=t0, t1=min(end, t0 + DEBRIS_CROSS_S),
-                                   vx=(W + w) / DEBRIS_CROSS_S))
+            out.append(
+                SceneObject(
+                    "debris",
+                    -w,
+                    float(piece.uniform(y0 + 6, y1 - h - 6)),
+                    w,
+                    h,
+                    t0=t0,
+                    t1=min(end, t0 + DEBRIS_CROSS_S),
+                    vx=(W + w) / DEBRIS_CROSS_S,
+                )
+            )
         return out
     if kind == "intrusion":
         x0, x1 = lay.get("track_x", (0.36 * W, 0.64 * W))
-        return [SceneObject("intruder", float(rng.uniform(x0, x1 - 8)), 0.55 * H, 7.0, 18.0,
-                            t0=start, t1=end)]
+        return [
+            SceneObject(
+                "intruder", float(rng.uniform(x0, x1 - 8)), 0.55 * H, 7.0, 18.0, t0=start, t1=end
+            )
+        ]
     return []
 
 
@@ -471,6 +563,9 @@ def _distractors(scene: str, t: float, rng: np.random.Generator) -> list[SceneOb
     if scene == "street" and pick == 0:
         return [SceneObject("red_car", -42, 0.7 * H, 40, 16, t0=t - 1, vx=20.0)]
     if pick == 1:
-        return [SceneObject("person", float(rng.uniform(20, 290)), 0.75 * H, 7, 18, t0=t - 60,
-                            t1=t + 60)]
+        return [
+            SceneObject(
+                "person", float(rng.uniform(20, 290)), 0.75 * H, 7, 18, t0=t - 60, t1=t + 60
+            )
+        ]
     return []

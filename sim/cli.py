@@ -21,8 +21,11 @@ from sim.report import print_summary
 from sim.runner import RunError, RunOptions, RunResult, run_scenario
 from sim.scenario import Scenario, ScenarioError, load_scenario
 
-app = typer.Typer(help="citysim: rehearse a smart city's IoT and IOC (城市运行中心).",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="citysim: rehearse a smart city's IoT and IOC (城市运行中心).",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console(stderr=True, soft_wrap=True)
 out_console = Console()
 
@@ -40,38 +43,61 @@ def run(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML")],
     seed: Annotated[int | None, typer.Option(help="random seed (overrides the file)")] = None,
     out: Annotated[Path, typer.Option(help="output folder")] = Path("runs/latest"),
-    hours: Annotated[float | None, typer.Option(
-        help="simulated hours (overrides the file)")] = None,
-    broker: Annotated[str | None, typer.Option(
-        help="use this MQTT broker (mqtt://host:port); default: start one")] = None,
-    broker_kind: Annotated[str, typer.Option(
-        help="broker to start: auto (Mosquitto if installed, else amqtt), mosquitto, amqtt",
-    )] = "auto",
+    hours: Annotated[
+        float | None, typer.Option(help="simulated hours (overrides the file)")
+    ] = None,
+    broker: Annotated[
+        str | None, typer.Option(help="use this MQTT broker (mqtt://host:port); default: start one")
+    ] = None,
+    broker_kind: Annotated[
+        str,
+        typer.Option(
+            help="broker to start: auto (Mosquitto if installed, else amqtt), mosquitto, amqtt",
+        ),
+    ] = "auto",
     ioc: Annotated[str, typer.Option(help="embedded (start one) or external")] = "embedded",
     ioc_url: Annotated[str | None, typer.Option(help="external IOC's HTTP address")] = None,
-    data: Annotated[Path | None, typer.Option(
-        help="embedded IOC's data folder (default OUT/ioc-data, emptied first)")] = None,
-    sync: Annotated[str, typer.Option(
-        help="lockstep (deterministic) or free (paced by --speed)")] = "lockstep",
-    speed: Annotated[float, typer.Option(
-        help="free mode: simulated seconds per wall second")] = 60.0,
-    ack_timeout: Annotated[float, typer.Option(
-        help="seconds to wait for the IOC: per tick, and (up to 15) for an external one to "
-             "answer")] = 60.0,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="embedded IOC's data folder (default OUT/ioc-data, emptied first)"),
+    ] = None,
+    sync: Annotated[
+        str, typer.Option(help="lockstep (deterministic) or free (paced by --speed)")
+    ] = "lockstep",
+    speed: Annotated[
+        float, typer.Option(help="free mode: simulated seconds per wall second")
+    ] = 60.0,
+    ack_timeout: Annotated[
+        float,
+        typer.Option(
+            help="seconds to wait for the IOC: per tick, and (up to 15) for an external one to "
+            "answer"
+        ),
+    ] = 60.0,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
     """Simulate a scenario end to end over MQTT and score the IOC against the truth."""
-    for name, value, allowed in (("--sync", sync, ("lockstep", "free")),
-                                 ("--ioc", ioc, ("embedded", "external")),
-                                 ("--broker-kind", broker_kind, ("auto", "mosquitto", "amqtt"))):
+    for name, value, allowed in (
+        ("--sync", sync, ("lockstep", "free")),
+        ("--ioc", ioc, ("embedded", "external")),
+        ("--broker-kind", broker_kind, ("auto", "mosquitto", "amqtt")),
+    ):
         if value not in allowed:
             raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
     if speed <= 0:
         raise typer.BadParameter("must be positive", param_hint="--speed")
     sc = _load(scenario, seed, hours)
-    opts = RunOptions(out=out, broker_url=broker, broker_kind=broker_kind,  # type: ignore[arg-type]
-                      ioc=ioc, ioc_url=ioc_url, data=data, sync=sync,  # type: ignore[arg-type]
-                      speed=speed, ack_timeout_s=ack_timeout)
+    opts = RunOptions(
+        out=out,
+        broker_url=broker,
+        broker_kind=broker_kind,  # type: ignore[arg-type]
+        ioc=ioc,
+        ioc_url=ioc_url,
+        data=data,
+        sync=sync,  # type: ignore[arg-type]
+        speed=speed,
+        ack_timeout_s=ack_timeout,
+    )
     try:
         result = _run_with_progress(sc, opts, quiet)
     except RunError as err:
@@ -84,23 +110,36 @@ def run(
 def _run_with_progress(sc: Scenario, opts: RunOptions, quiet: bool) -> RunResult:
     """Run a scenario with a progress bar on stderr (Ctrl-C: exit 130)."""
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[sim]}"),
-        TextColumn("{task.fields[rate]}"), TextColumn("{task.fields[cases]}"),
-        TimeElapsedColumn(), console=console, disable=quiet, transient=False)
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[sim]}"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[cases]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    )
     task = progress.add_task("starting", total=1, sim="", rate="", cases="")
 
     def on_tick(st: TickStatus) -> None:
         day, rem = divmod(int(st.t), 86400)
         rate = st.messages / st.wall_s if st.wall_s > 0 else 0.0
-        progress.update(task, total=st.total, completed=st.seq, description="simulating",
-                        sim=f"day {day + 1} {rem // 3600:02d}:{rem % 3600 // 60:02d}",
-                        rate=f"{rate:,.0f} msg/s",
-                        cases=f"{st.ioc_stats.get('cases', 0)} cases")
+        progress.update(
+            task,
+            total=st.total,
+            completed=st.seq,
+            description="simulating",
+            sim=f"day {day + 1} {rem // 3600:02d}:{rem % 3600 // 60:02d}",
+            rate=f"{rate:,.0f} msg/s",
+            cases=f"{st.ioc_stats.get('cases', 0)} cases",
+        )
 
     try:
         with progress:
-            return run_scenario(sc, opts, on_tick,
-                                on_phase=lambda m: progress.update(task, description=m))
+            return run_scenario(
+                sc, opts, on_tick, on_phase=lambda m: progress.update(task, description=m)
+            )
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]")
         raise typer.Exit(130) from None
@@ -108,18 +147,27 @@ def _run_with_progress(sc: Scenario, opts: RunOptions, quiet: bool) -> RunResult
 
 @app.command()
 def validate(
-    pack: Annotated[Path, typer.Argument(
-        help="pilot pack folder: scenario.yaml, commitments.yaml, README.md")],
+    pack: Annotated[
+        Path, typer.Argument(help="pilot pack folder: scenario.yaml, commitments.yaml, README.md")
+    ],
     out: Annotated[Path, typer.Option(help="report folder")] = Path("runs/validate"),
-    run_dir: Annotated[Path | None, typer.Option(
-        "--run", help="use this earlier run folder instead of running the pack's scenario")
+    run_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--run", help="use this earlier run folder instead of running the pack's scenario"
+        ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="random seed (overrides the file)")] = None,
-    hours: Annotated[float | None, typer.Option(
-        help="simulated hours (overrides the file)")] = None,
+    hours: Annotated[
+        float | None, typer.Option(help="simulated hours (overrides the file)")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
-    check_only: Annotated[bool, typer.Option(
-        "--check-only", help="check the pack's files (commitments, scenario) and stop")] = False,
+    check_only: Annotated[
+        bool,
+        typer.Option(
+            "--check-only", help="check the pack's files (commitments, scenario) and stop"
+        ),
+    ] = False,
 ) -> None:
     """Check a pilot's commitments (任务书承诺) with evidence: run the pack's scenario (into
     OUT/run) or read --run, then write OUT/report.html and OUT/report.json.
@@ -131,8 +179,9 @@ def validate(
     needed = [commitments] + ([scenario] if run_dir is None else [])
     missing = [p.name for p in needed if not p.is_file()]
     if missing:
-        console.print(f"[red]error:[/] {pack} is not a pilot pack: no {', '.join(missing)}",
-                      highlight=False)
+        console.print(
+            f"[red]error:[/] {pack} is not a pilot pack: no {', '.join(missing)}", highlight=False
+        )
         raise typer.Exit(2)
     check = _ioc_command("validate", "--commitments", str(commitments), "--check-only")
     if check.returncode:
@@ -148,13 +197,13 @@ def validate(
         try:
             result = _run_with_progress(sc, RunOptions(out=run_dir), quiet)
         except RunError as err:
-            console.print(f"[red]error:[/] the pack's scenario did not run: {err}",
-                          highlight=False)
+            console.print(f"[red]error:[/] the pack's scenario did not run: {err}", highlight=False)
             raise typer.Exit(2) from None
         if not quiet:
             print_summary(result.summary, out_console)
-    verdicts = _ioc_command("validate", "--commitments", str(commitments), "--run",
-                            str(run_dir), "--out", str(out))
+    verdicts = _ioc_command(
+        "validate", "--commitments", str(commitments), "--run", str(run_dir), "--out", str(out)
+    )
     raise typer.Exit(verdicts.returncode)
 
 
@@ -174,11 +223,13 @@ def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML")]) -> No
         f"[green]ok[/] {scenario}: {sc.name} ({sc.city}), {sc.duration_h:g} h from "
         f"{sc.start.isoformat()}\n"
         f"  {len(sc.districts)} districts, {len(grids)} grid cells\n"
-        f"  fleets: " + ", ".join(f"{f.count} {f.kind} every {f.interval_s:g} s" for f in sc.fleets)
+        f"  fleets: "
+        + ", ".join(f"{f.count} {f.kind} every {f.interval_s:g} s" for f in sc.fleets)
         + f"\n  departments: {', '.join(d.code for d in sc.departments) or 'none'}\n"
         f"  incidents: {len(timeline)} on the timeline, "
         f"{sum(r.per_day for r in rates) * sc.duration_h / 24:.1f} expected from rates",
-        highlight=False)
+        highlight=False,
+    )
 
 
 @app.command()
@@ -202,19 +253,22 @@ app.command("record")(record)
 app.command("replay")(replay)
 
 
-devices_app = typer.Typer(help="Device kinds and the device registry (设备台账).",
-                          no_args_is_help=True)
+devices_app = typer.Typer(
+    help="Device kinds and the device registry (设备台账).", no_args_is_help=True
+)
 app.add_typer(devices_app, name="devices")
 
 
 @devices_app.command("kinds")
-def devices_kinds(as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
-                  ) -> None:
+def devices_kinds(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
     """Every device kind: names, readings with units, alarms and commands."""
     from devices import FLEET_MODELS
 
-    kinds = [{**cls.KIND.describe(), "commands": dict(cls.COMMANDS)}
-             for cls in FLEET_MODELS.values()]
+    kinds = [
+        {**cls.KIND.describe(), "commands": dict(cls.COMMANDS)} for cls in FLEET_MODELS.values()
+    ]
     if as_json:
         sys.stdout.write(orjson.dumps(kinds, option=orjson.OPT_INDENT_2).decode() + "\n")
         return
@@ -222,9 +276,13 @@ def devices_kinds(as_json: Annotated[bool, typer.Option("--json", help="JSON out
     for col in ("kind", "名称", "readings (unit)", "alarms 告警", "commands"):
         table.add_column(col)
     for k in kinds:
-        table.add_row(k["name"], f"{k['name_zh']}\n{k['name_en']}",
-                      "\n".join(f"{r['name']} ({r['unit'] or '-'})" for r in k["readings"]),
-                      "\n".join(k["alarms"]), ", ".join(k["commands"]) or "—")
+        table.add_row(
+            k["name"],
+            f"{k['name_zh']}\n{k['name_en']}",
+            "\n".join(f"{r['name']} ({r['unit'] or '-'})" for r in k["readings"]),
+            "\n".join(k["alarms"]),
+            ", ".join(k["commands"]) or "—",
+        )
     out_console.print(table)
 
 
@@ -232,9 +290,11 @@ def devices_kinds(as_json: Annotated[bool, typer.Option("--json", help="JSON out
 def devices_export(
     scenario: Annotated[Path, typer.Argument(help="scenario YAML")],
     out: Annotated[Path, typer.Option(help="file to write (.csv or .geojson)")] = Path(
-        "runs/registry.csv"),
-    fmt: Annotated[str | None, typer.Option("--format", help="csv or geojson (default: from "
-                                                            "the file name)")] = None,
+        "runs/registry.csv"
+    ),
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv or geojson (default: from the file name)")
+    ] = None,
 ) -> None:
     """Write the scenario's device registry, which the IOC can be provisioned from
     (`citysim ioc serve --registry FILE`)."""
@@ -257,10 +317,12 @@ def bench_fleet_cmd(
     devices: Annotated[int, typer.Option(help="devices in the county")] = 20_000,
     hours: Annotated[float, typer.Option(help="simulated hours")] = 24.0,
     window: Annotated[float, typer.Option(help="seconds of simulated time per batch")] = 300.0,
-    per_process_devices: Annotated[int, typer.Option(
-        help="devices in the one-process-per-device comparison")] = 1000,
-    scenario: Annotated[Path | None, typer.Option(
-        help="use this scenario instead of the generated county")] = None,
+    per_process_devices: Annotated[
+        int, typer.Option(help="devices in the one-process-per-device comparison")
+    ] = 1000,
+    scenario: Annotated[
+        Path | None, typer.Option(help="use this scenario instead of the generated county")
+    ] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="write the figures here")] = None,
 ) -> None:
     """Readings per second of the simulator alone (no MQTT), vectorised fleets against one
@@ -285,10 +347,12 @@ def bench_fleet_cmd(
 def bench_vision_cmd(
     seed: Annotated[int, typer.Option(help="seed of the labelled clip set")] = 0,
     clips: Annotated[int, typer.Option(help="clips per analytic (half positive)")] = 40,
-    analytic: Annotated[list[str] | None, typer.Option(
-        help="only this analytic (repeatable)")] = None,
-    towers: Annotated[bool, typer.Option(
-        help="also the tower-camera detection rate at 1, 3 and 5 km")] = False,
+    analytic: Annotated[
+        list[str] | None, typer.Option(help="only this analytic (repeatable)")
+    ] = None,
+    towers: Annotated[
+        bool, typer.Option(help="also the tower-camera detection rate at 1, 3 and 5 km")
+    ] = False,
     json_path: Annotated[Path | None, typer.Option("--json", help="write the figures here")] = None,
 ) -> None:
     """Precision, recall, latency and throughput of each edge video analytic on seeded,
@@ -299,8 +363,10 @@ def bench_vision_cmd(
         with console.status("rendering and analysing clips..."):
             result: dict[str, object] = dict(bench_vision(seed, clips, analytics=analytic))
             if towers:
-                result["tower"] = {mode: tower_detection_probability(seed=seed, night=night)
-                                   for mode, night in (("day", False), ("night", True))}
+                result["tower"] = {
+                    mode: tower_detection_probability(seed=seed, night=night)
+                    for mode, night in (("day", False), ("night", True))
+                }
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--analytic") from None
     rows = format_table({k: v for k, v in result.items() if k != "tower"})  # type: ignore[misc]
@@ -311,26 +377,35 @@ def bench_vision_cmd(
         table.add_row(*row)
     out_console.print(table)
     if towers:
-        out_console.print("tower cameras 高点监控 (50 m plume, share of views detected): "
-                          + "; ".join(f"{mode}: " + ", ".join(
-                              f"{k} {v:.1f}" for k, v in figs.items() if not k.startswith("px_"))
-                              for mode, figs in result["tower"].items()))  # type: ignore[union-attr]
+        out_console.print(
+            "tower cameras 高点监控 (50 m plume, share of views detected): "
+            + "; ".join(
+                f"{mode}: "
+                + ", ".join(f"{k} {v:.1f}" for k, v in figs.items() if not k.startswith("px_"))
+                for mode, figs in result["tower"].items()
+            )
+        )  # type: ignore[union-attr]
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
-        json_path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2
-                                           | orjson.OPT_SERIALIZE_NUMPY) + b"\n")
+        json_path.write_bytes(
+            orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+        )
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-             add_help_option=False)
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
 def ioc(ctx: typer.Context) -> None:
     """The IOC service: `citysim ioc serve --help` (same as `python -m ioc`)."""
     # The IOC is its own program (it must run without the simulator), so hand over to it.
     os.execv(sys.executable, [sys.executable, "-m", "ioc", *ctx.args])
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-             add_help_option=False)
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
 def plan(ctx: typer.Context) -> None:
     """Planning: `citysim plan coverage --area FILE.geojson --radius-km 3 --target 95
     [--stated 58]`: how many towers, and where, for a coverage target (`--help` for more)."""

@@ -50,12 +50,19 @@ class DriveResult:
 
 
 class ClockDriver:
-    def __init__(self, world: World, gateways: dict[str, Gateway], control: ControlChannel,
-                 route: Callable[[Task], bool], sync: SyncMode = "lockstep",
-                 speed: float = 60.0, ack_timeout_s: float = 60.0,
-                 message_count: Callable[[], int] = lambda: 0,
-                 before_tick: Callable[[float, float], None] = lambda t0, t1: None,
-                 cameras: CameraFeed | None = None):
+    def __init__(
+        self,
+        world: World,
+        gateways: dict[str, Gateway],
+        control: ControlChannel,
+        route: Callable[[Task], bool],
+        sync: SyncMode = "lockstep",
+        speed: float = 60.0,
+        ack_timeout_s: float = 60.0,
+        message_count: Callable[[], int] = lambda: 0,
+        before_tick: Callable[[float, float], None] = lambda t0, t1: None,
+        cameras: CameraFeed | None = None,
+    ):
         self.world = world
         self.gateways = gateways
         self.control = control
@@ -91,8 +98,9 @@ class ClockDriver:
             self.control.publish_tick(seq, self.world.ms(t), final=seq == total)
             if self.sync == "lockstep":
                 ack = self.control.wait_ack(seq, self.ack_timeout_s)
-                incoming = self.control.inbox_through(ack.published.get("ioc", 0),
-                                                      self.ack_timeout_s)
+                incoming = self.control.inbox_through(
+                    ack.published.get("ioc", 0), self.ack_timeout_s
+                )
             else:
                 lag = wall0 + t / self.speed - time.monotonic()
                 if lag > 0:
@@ -105,8 +113,17 @@ class ClockDriver:
                     unroutable += 1
             prev = t
             if on_tick:
-                on_tick(TickStatus(seq, total, t, readings, self.message_count(),
-                                   time.monotonic() - wall0, self.control.last_stats))
+                on_tick(
+                    TickStatus(
+                        seq,
+                        total,
+                        t,
+                        readings,
+                        self.message_count(),
+                        time.monotonic() - wall0,
+                        self.control.last_stats,
+                    )
+                )
         if self.sync == "free":  # let the IOC catch up before results are read
             self.control.wait_ack(total, self.ack_timeout_s)
         return DriveResult(total, readings, tasks, unroutable, time.monotonic() - wall0)
@@ -116,7 +133,8 @@ class ClockDriver:
             return
         gateways = self.gateways
         for gw_id, look in self.cameras.looks(
-                t0, t1, lambda gw, dev, view: gateways[gw].camera_busy(dev, view)):
+            t0, t1, lambda gw, dev, view: gateways[gw].camera_busy(dev, view)
+        ):
             gateways[gw_id].camera_look(look)
 
     def _deliver(self, item: Inbound, t: float) -> bool:
@@ -128,8 +146,11 @@ class ClockDriver:
         gateway = self.gateways.get(gw_id)
         if gateway is None or self.world.faults.gateway_down(gw_id.removeprefix("gw-"), t):
             return False
-        gateway.ack(command, self.world.command(command.devices, command.action,
-                                                dict(command.params)), self.world.ms(t))
+        gateway.ack(
+            command,
+            self.world.command(command.devices, command.action, dict(command.params)),
+            self.world.ms(t),
+        )
         return True
 
     def _gateway_power(self, t0: float, t1: float, back: bool) -> None:

@@ -54,8 +54,9 @@ class ControlChannel:
 
     # ---------------------------------------------------------------- outgoing
     def publish_tick(self, seq: int, ts: int, final: bool = False) -> None:
-        tick = ClockTick(run_id=self.run_id, seq=seq, ts=ts,
-                         published=self.sequences.snapshot(), final=final)
+        tick = ClockTick(
+            run_id=self.run_id, seq=seq, ts=ts, published=self.sequences.snapshot(), final=final
+        )
         self.link.publish(Topics.TICK, encode(tick), ts=ts)
 
     def send(self, topic: str, model: type[E], source: str, **fields: Any) -> E:
@@ -73,7 +74,8 @@ class ControlChannel:
                 if left <= 0:
                     raise IocTimeout(
                         f"the IOC did not acknowledge tick {seq} within {timeout:.0f} s "
-                        "(is it running in simulated-clock mode on the same broker?)")
+                        "(is it running in simulated-clock mode on the same broker?)"
+                    )
                 self._cond.wait(left)
             ack = self._acks.pop(seq)
             for old in [s for s in self._acks if s < seq]:
@@ -88,8 +90,10 @@ class ControlChannel:
             while self._seen.contiguous(IOC_SOURCE) < msg_seq:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise IocTimeout(f"tasks up to {msg_seq} announced by the IOC did not "
-                                     f"arrive within {timeout:.0f} s")
+                    raise IocTimeout(
+                        f"tasks up to {msg_seq} announced by the IOC did not "
+                        f"arrive within {timeout:.0f} s"
+                    )
                 self._cond.wait(left)
             return self._take(msg_seq)
 
@@ -99,8 +103,7 @@ class ControlChannel:
             return self._take(self._seen.contiguous(IOC_SOURCE))
 
     def _take(self, upto: int) -> list[Inbound]:
-        out = [self._inbox.pop(s) for s in range(self._delivered + 1, upto + 1)
-               if s in self._inbox]
+        out = [self._inbox.pop(s) for s in range(self._delivered + 1, upto + 1) if s in self._inbox]
         self._delivered = max(self._delivered, upto)
         return out
 

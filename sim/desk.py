@@ -39,13 +39,25 @@ class Desk:
             wait = self.shifts.until_on(self.ctx.world.now)
             if wait:
                 yield self.env.timeout(wait)
-            spec = {"accept": self.spec.accept_min, "file": self.spec.file_min,
-                    "dispatch": self.spec.dispatch_min}.get(task.kind, self.spec.approve_min)
+            spec = {
+                "accept": self.spec.accept_min,
+                "file": self.spec.file_min,
+                "dispatch": self.spec.dispatch_min,
+            }.get(task.kind, self.spec.approve_min)
             yield self.env.timeout(draw_s(self.rng, spec))
         outcome, fields = self._decide(task)
-        self.ctx.control.send(Topics.result("desk", task.unit), TaskResult, "desk",
-                              ts=self.ctx.ms(), task_id=task.task_id, case_id=task.case_id,
-                              kind=task.kind, outcome=outcome, actor="operator", **fields)
+        self.ctx.control.send(
+            Topics.result("desk", task.unit),
+            TaskResult,
+            "desk",
+            ts=self.ctx.ms(),
+            task_id=task.task_id,
+            case_id=task.case_id,
+            kind=task.kind,
+            outcome=outcome,
+            actor="operator",
+            **fields,
+        )
 
     def _decide(self, task: Task) -> tuple[str, dict[str, object]]:
         r = self.rng.random()

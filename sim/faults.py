@@ -27,10 +27,29 @@ import numpy as np
 
 from devices import Fleet
 
-FaultKind = Literal["offline", "intermittent", "stuck", "drift", "spikes", "battery_depletion",
-                    "clock_skew", "duplicate", "out_of_order", "gateway_offline"]
-DEVICE_FAULTS = ("offline", "intermittent", "stuck", "drift", "spikes", "battery_depletion",
-                 "clock_skew", "duplicate", "out_of_order")
+FaultKind = Literal[
+    "offline",
+    "intermittent",
+    "stuck",
+    "drift",
+    "spikes",
+    "battery_depletion",
+    "clock_skew",
+    "duplicate",
+    "out_of_order",
+    "gateway_offline",
+]
+DEVICE_FAULTS = (
+    "offline",
+    "intermittent",
+    "stuck",
+    "drift",
+    "spikes",
+    "battery_depletion",
+    "clock_skew",
+    "duplicate",
+    "out_of_order",
+)
 
 
 @dataclass
@@ -50,9 +69,14 @@ class Block:
         return self.t if self.skew is None else self.t + self.skew
 
     def take(self, keep: np.ndarray) -> Block:
-        return Block(self.fleet, self.idx[keep], self.t[keep], self.seq[keep],
-                     {m: v[keep] for m, v in self.values.items()},
-                     None if self.skew is None else self.skew[keep])
+        return Block(
+            self.fleet,
+            self.idx[keep],
+            self.t[keep],
+            self.seq[keep],
+            {m: v[keep] for m, v in self.values.items()},
+            None if self.skew is None else self.skew[keep],
+        )
 
     def __len__(self) -> int:
         return int(self.idx.size)
@@ -95,19 +119,24 @@ class FaultBook:
 
     def window(self, t0: float, t1: float) -> None:
         """Only faults overlapping [t0, t1) (and dead batteries) matter for this window."""
-        self._active = [f for f in self.faults if f.start < t1 and (
-            f.end > t0 or f.kind == "battery_depletion")]
+        self._active = [
+            f for f in self.faults if f.start < t1 and (f.end > t0 or f.kind == "battery_depletion")
+        ]
 
     def gateway_down(self, grid: str, t: float) -> bool:
         """No power at the gateway at time t."""
-        return any(f.kind == "gateway_offline" and f.grid == grid and f.start <= t < f.end
-                   for f in self.faults)
+        return any(
+            f.kind == "gateway_offline" and f.grid == grid and f.start <= t < f.end
+            for f in self.faults
+        )
 
     def link_dead(self, grid: str, t0: float, t1: float) -> bool:
         """The gateway's connection is down when the window [t0, t1) is sent (it lost power
         before the window and gets it back after)."""
-        return any(f.kind == "gateway_offline" and f.grid == grid and f.start < t0
-                   and f.end >= t1 for f in self.faults)
+        return any(
+            f.kind == "gateway_offline" and f.grid == grid and f.start < t0 and f.end >= t1
+            for f in self.faults
+        )
 
     def silent(self, fleet: int, idx: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Devices that produce nothing: powered off, or dead after their battery ran out."""
@@ -189,12 +218,21 @@ class FaultBook:
         """Truth records, one per fault (device ids from `ids[fleet][index]`)."""
         out = []
         for i, f in enumerate(self.faults, 1):
-            out.append({
-                "type": "fault", "id": f"FLT-{i:04d}", "kind": f.kind,
-                "devices": [ids[n][d] for n, devs in sorted(f.devices.items())
-                            for d in devs.tolist()],
-                "grid": f.grid, "params": f.params, "metric": f.metric,
-                "start": iso(f.start), "start_ts": start_ms + round(f.start * 1000),
-                "end": iso(f.end), "end_ts": start_ms + round(f.end * 1000),
-            })
+            out.append(
+                {
+                    "type": "fault",
+                    "id": f"FLT-{i:04d}",
+                    "kind": f.kind,
+                    "devices": [
+                        ids[n][d] for n, devs in sorted(f.devices.items()) for d in devs.tolist()
+                    ],
+                    "grid": f.grid,
+                    "params": f.params,
+                    "metric": f.metric,
+                    "start": iso(f.start),
+                    "start_ts": start_ms + round(f.start * 1000),
+                    "end": iso(f.end),
+                    "end_ts": start_ms + round(f.end * 1000),
+                }
+            )
         return out

@@ -43,8 +43,9 @@ class LocalFrame:
         return np.stack([x, y], axis=-1)
 
 
-def random_points(polygons: list[Polygon], n: int,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def random_points(
+    polygons: list[Polygon], n: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """`n` points uniformly over the union of `polygons`: (xy array, polygon index per point).
 
     Each point first picks a polygon in proportion to its area, then is drawn by rejection

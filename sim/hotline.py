@@ -25,8 +25,34 @@ from sim.work import draw_s
 STEP_S = 60.0
 SOURCE = "hotline-12345"
 # Share of the day's call rate by local hour (people call in waking hours).
-_HOURLY = np.array([0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.6, 0.9, 1.0, 1.0, 1.0,
-                    0.9, 0.9, 1.0, 1.0, 1.0, 1.0, 0.9, 0.9, 0.8, 0.6, 0.4, 0.2])
+_HOURLY = np.array(
+    [
+        0.1,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.1,
+        0.3,
+        0.6,
+        0.9,
+        1.0,
+        1.0,
+        1.0,
+        0.9,
+        0.9,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        0.9,
+        0.9,
+        0.8,
+        0.6,
+        0.4,
+        0.2,
+    ]
+)
 
 
 class Hotline:
@@ -50,16 +76,18 @@ class Hotline:
                 if vis is None or not inc.active_at(now):
                     continue
                 rate = vis.calls_per_h * (vis.day if day else vis.night) * _HOURLY[hour]
-                for _ in range(int(self.rng.poisson(rate * self.spec.call_factor * STEP_S
-                                                    / 3600.0))):
+                for _ in range(
+                    int(self.rng.poisson(rate * self.spec.call_factor * STEP_S / 3600.0))
+                ):
                     self.env.process(self._call(inc))
             junk_rate = self.spec.junk_per_day * _HOURLY[hour] / _HOURLY.mean() / 86400.0
             for _ in range(int(self.rng.poisson(junk_rate * STEP_S))):
                 self.env.process(self._call(None))
 
     def _call(self, inc: Incident | None) -> Generator[simpy.Event, object, None]:
-        yield self.env.timeout(draw_s(self.rng, self.spec.caller_delay_min)
-                               + draw_s(self.rng, self.spec.forward_min))
+        yield self.env.timeout(
+            draw_s(self.rng, self.spec.caller_delay_min) + draw_s(self.rng, self.spec.forward_min)
+        )
         self.calls += 1
         report_id = f"H-{self.calls:05d}"
         if inc is None:
@@ -79,8 +107,17 @@ class Hotline:
             said = inc.kind.name_zh
         lon, lat = self.world.lonlat(spot)
         self.ctx.record_report(report_id, "hotline", inc, category, self.world.now, spot)
-        self.ctx.control.send(Topics.report("hotline"), PublicReport, SOURCE,
-                              ts=self.ctx.ms(), report_id=report_id, channel="hotline",
-                              category=category, lon=lon, lat=lat,
-                              grid=self.world.grid_of(spot), reporter=f"caller-{self.calls}",
-                              description=f"市民来电反映{said}")
+        self.ctx.control.send(
+            Topics.report("hotline"),
+            PublicReport,
+            SOURCE,
+            ts=self.ctx.ms(),
+            report_id=report_id,
+            channel="hotline",
+            category=category,
+            lon=lon,
+            lat=lat,
+            grid=self.world.grid_of(spot),
+            reporter=f"caller-{self.calls}",
+            description=f"市民来电反映{said}",
+        )

@@ -32,8 +32,9 @@ class IocClient:
     def post(self, path: str, body: dict[str, Any]) -> Any:
         r = self._http.post(path, json=body)
         if r.status_code == 422:
-            raise httpx.HTTPStatusError(f"{path}: {r.json().get('detail')}", request=r.request,
-                                        response=r)
+            raise httpx.HTTPStatusError(
+                f"{path}: {r.json().get('detail')}", request=r.request, response=r
+            )
         r.raise_for_status()
         return r.json()
 
@@ -49,8 +50,9 @@ class IocClient:
     def catalogue(self) -> dict[str, Any]:
         return self.get("/catalogue")
 
-    def wait_ready(self, timeout: float = 30.0,
-                   proc: subprocess.Popen[bytes] | None = None) -> dict[str, Any]:
+    def wait_ready(
+        self, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None
+    ) -> dict[str, Any]:
         """Wait until the IOC answers and is subscribed to the broker."""
         deadline = time.monotonic() + timeout
         last = "no answer"
@@ -85,16 +87,33 @@ class EmbeddedIoc:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
 
 
-def start_embedded_ioc(broker: BrokerAddress, data_dir: Path, config: Path, log_path: Path,
-                       client_id: str) -> EmbeddedIoc:
+def start_embedded_ioc(
+    broker: BrokerAddress, data_dir: Path, config: Path, log_path: Path, client_id: str
+) -> EmbeddedIoc:
     port = free_port()
-    cmd = [sys.executable, "-m", "ioc", "serve", "--broker", broker.url, "--data", str(data_dir),
-           "--port", str(port), "--config", str(config), "--clock", "sim",
-           "--client-id", client_id, "--log-level", "warning"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ioc",
+        "serve",
+        "--broker",
+        broker.url,
+        "--data",
+        str(data_dir),
+        "--port",
+        str(port),
+        "--config",
+        str(config),
+        "--clock",
+        "sim",
+        "--client-id",
+        client_id,
+        "--log-level",
+        "warning",
+    ]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "wb") as log:  # one run, one log
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     ioc = EmbeddedIoc(proc, IocClient(f"http://127.0.0.1:{port}"), log_path)
     try:
         ioc.client.wait_ready(60, proc)

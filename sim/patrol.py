@@ -40,8 +40,9 @@ class Supervisor:
 class GridPatrol:
     """The supervisors of one grid cell."""
 
-    def __init__(self, grid: str, polygon: Polygon, spec: PatrolSpec, ctx: Context,
-                 rng: np.random.Generator):
+    def __init__(
+        self, grid: str, polygon: Polygon, spec: PatrolSpec, ctx: Context, rng: np.random.Generator
+    ):
         self.grid = grid
         self.polygon = polygon
         self.spec = spec
@@ -53,8 +54,9 @@ class GridPatrol:
         self.source = f"patrol-{grid}"
         self.tasks = simpy.Store(self.env)
         self.speed = spec.speed_kmh / 3.6
-        self.supervisors = [Supervisor(f"{grid}-s{i + 1}", self._random_point())
-                            for i in range(spec.per_grid)]
+        self.supervisors = [
+            Supervisor(f"{grid}-s{i + 1}", self._random_point()) for i in range(spec.per_grid)
+        ]
         self.reports_made = 0
         for sup in self.supervisors:
             self.env.process(self._shift(sup))
@@ -115,11 +117,21 @@ class GridPatrol:
         xy = inc.xy + self.rng.normal(0.0, self.spec.gps_error_m, 2)
         lon, lat = self.world.lonlat(xy)
         self.ctx.record_report(report_id, "patrol", inc, category, self.world.now, xy)
-        self.ctx.control.send(Topics.report("patrol"), PublicReport, self.source,
-                              ts=self.ctx.ms(), report_id=report_id, channel="patrol",
-                              category=category, lon=lon, lat=lat, grid=self.world.grid_of(xy),
-                              reporter=sup.sup_id, photo=True,
-                              description=f"巡查发现{inc.kind.name_zh}")
+        self.ctx.control.send(
+            Topics.report("patrol"),
+            PublicReport,
+            self.source,
+            ts=self.ctx.ms(),
+            report_id=report_id,
+            channel="patrol",
+            category=category,
+            lon=lon,
+            lat=lat,
+            grid=self.world.grid_of(xy),
+            reporter=sup.sup_id,
+            photo=True,
+            description=f"巡查发现{inc.kind.name_zh}",
+        )
 
     # ------------------------------------------------------------------ tasks
     def _do(self, sup: Supervisor, task: Task) -> Generator[simpy.Event, object, None]:
@@ -132,7 +144,8 @@ class GridPatrol:
             near = self.world.incidents_near(spot, SEARCH_RADIUS_M, self.world.now)
             d = {i.id: float(np.hypot(*(i.xy - spot))) for i in near}
             seen = [i for i in near if i.kind.category == task.category] + [
-                i for i in near if i.kind.category != task.category and d[i.id] <= LOOK_RADIUS_M]
+                i for i in near if i.kind.category != task.category and d[i.id] <= LOOK_RADIUS_M
+            ]
             if seen:
                 outcome = "confirmed"
                 fields["category"] = seen[0].kind.category
@@ -140,9 +153,21 @@ class GridPatrol:
                 outcome = "not_found"
                 fields["note"] = "现场未发现 nothing found on site"
         else:  # 核查: is the problem still there, on the spot?
-            still = [i for i in self.world.incidents_near(spot, LOOK_RADIUS_M, self.world.now)
-                     if task.category in i.kind.categories]
+            still = [
+                i
+                for i in self.world.incidents_near(spot, LOOK_RADIUS_M, self.world.now)
+                if task.category in i.kind.categories
+            ]
             outcome = "fail" if still else "pass"
-        self.ctx.control.send(Topics.result("grid", self.grid), TaskResult, self.source,
-                              ts=self.ctx.ms(), task_id=task.task_id, case_id=task.case_id,
-                              kind=task.kind, outcome=outcome, actor=sup.sup_id, **fields)
+        self.ctx.control.send(
+            Topics.result("grid", self.grid),
+            TaskResult,
+            self.source,
+            ts=self.ctx.ms(),
+            task_id=task.task_id,
+            case_id=task.case_id,
+            kind=task.kind,
+            outcome=outcome,
+            actor=sup.sup_id,
+            **fields,
+        )

@@ -131,22 +131,32 @@ class RecordingError(ValueError):
     """A file that is not a usable recording: names the file and, when it is one record, the
     record number (1 = the first message) and the line."""
 
-    def __init__(self, file: Path | str, problem: str, record: int | None = None,
-                 line: int | None = None):
+    def __init__(
+        self, file: Path | str, problem: str, record: int | None = None, line: int | None = None
+    ):
         self.file = str(file)
         self.problem = problem
         self.record = record
         self.line = line
-        where = f"record {record} (line {line}): " if record is not None else (
-            f"line {line}: " if line is not None else "")
+        where = (
+            f"record {record} (line {line}): "
+            if record is not None
+            else (f"line {line}: " if line is not None else "")
+        )
         super().__init__(f"{self.file}: {where}{problem}")
 
 
-def encode_record(t: float, at_ms: int, topic: str, qos: int, retain: bool,
-                  payload: bytes) -> bytes:
+def encode_record(
+    t: float, at_ms: int, topic: str, qos: int, retain: bool, payload: bytes
+) -> bytes:
     """One record line (with its newline)."""
-    doc: dict[str, Any] = {"t": round(t, 6), "at": at_ms, "topic": topic, "qos": qos,
-                           "retain": retain}
+    doc: dict[str, Any] = {
+        "t": round(t, 6),
+        "at": at_ms,
+        "topic": topic,
+        "qos": qos,
+        "retain": retain,
+    }
     try:
         doc["p"] = payload.decode("utf-8")  # strict UTF-8 decodes and encodes back exactly
     except UnicodeDecodeError:
@@ -154,15 +164,22 @@ def encode_record(t: float, at_ms: int, topic: str, qos: int, retain: bool,
     return orjson.dumps(doc) + b"\n"
 
 
-def make_header(broker: BrokerAddress | None, topics: Sequence[str],
-                **extra: Any) -> dict[str, Any]:
+def make_header(
+    broker: BrokerAddress | None, topics: Sequence[str], **extra: Any
+) -> dict[str, Any]:
     """A recording's (or an appended segment's) header line."""
     now = time.time()
-    return {"format": FORMAT, "version": VERSION,
-            "started": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
-            "start_ms": int(now * 1000), "broker": broker.url if broker else None,
-            "topics": list(topics), **extra}
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "started": datetime.fromtimestamp(now, UTC)
+        .isoformat(timespec="milliseconds")
+        .replace("+00:00", "Z"),
+        "start_ms": int(now * 1000),
+        "broker": broker.url if broker else None,
+        "topics": list(topics),
+        **extra,
+    }
 
 
 def is_gzip(path: Path) -> bool:
@@ -186,8 +203,9 @@ class RecordingWriter:
             _check_appendable(self.path, compressed)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         raw = open(self.path, "ab" if append else "wb")  # noqa: SIM115 (closed in close())
-        self._file: IO[bytes] = (gzip.GzipFile(fileobj=raw, mode="ab", compresslevel=6)
-                                 if compressed else raw)
+        self._file: IO[bytes] = (
+            gzip.GzipFile(fileobj=raw, mode="ab", compresslevel=6) if compressed else raw
+        )
         self._raw = raw
         self.write(orjson.dumps(header) + b"\n")
         self.flush()
@@ -211,8 +229,10 @@ class RecordingWriter:
 
 def _refuse_existing(path: Path) -> None:
     if path.exists() and path.stat().st_size > 0:
-        raise FileExistsError(f"{path} exists; append to it (--append), overwrite it "
-                              "(--overwrite) or choose another name")
+        raise FileExistsError(
+            f"{path} exists; append to it (--append), overwrite it "
+            "(--overwrite) or choose another name"
+        )
 
 
 def _check_appendable(path: Path, compressed: bool) -> None:
@@ -222,8 +242,11 @@ def _check_appendable(path: Path, compressed: bool) -> None:
     for _ in reader:
         pass
     if reader.truncated and compressed:
-        raise RecordingError(path, "ends abruptly (the recorder was killed); a gzip recording "
-                                   "cannot be appended to after that: record into a new file")
+        raise RecordingError(
+            path,
+            "ends abruptly (the recorder was killed); a gzip recording "
+            "cannot be appended to after that: record into a new file",
+        )
     if not compressed and reader.truncated:
         with open(path, "rb+") as f:
             f.truncate(f.read().rfind(b"\n") + 1)
@@ -259,12 +282,18 @@ class RecordingReader:
         except orjson.JSONDecodeError:
             doc = None
         if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-            raise RecordingError(self.path, f'not a citysim recording (no {{"format": '
-                                            f'"{FORMAT}", ...}} header)', line=line_no)
+            raise RecordingError(
+                self.path,
+                f'not a citysim recording (no {{"format": "{FORMAT}", ...}} header)',
+                line=line_no,
+            )
         if doc.get("version") != VERSION:
-            raise RecordingError(self.path, f"recording format version {doc.get('version')!r}"
-                                            f" is not supported (this citysim reads {VERSION})",
-                                 line=line_no)
+            raise RecordingError(
+                self.path,
+                f"recording format version {doc.get('version')!r}"
+                f" is not supported (this citysim reads {VERSION})",
+                line=line_no,
+            )
         return doc
 
     def __iter__(self) -> Iterator[Record]:
@@ -282,12 +311,17 @@ class RecordingReader:
                     break
                 except EOFError:
                     # gzip cut short (a killed recorder): what preceded the last flush is here
-                    self.truncated = (f"the compressed data ends abruptly after line {line_no}"
-                                      "; the rest was lost")
+                    self.truncated = (
+                        f"the compressed data ends abruptly after line {line_no}; the rest was lost"
+                    )
                     break
                 except (OSError, zlib.error) as err:  # damaged, not merely cut short
-                    raise RecordingError(self.path, f"unreadable after this point: {err}",
-                                         self.records + 1, line_no + 1) from None
+                    raise RecordingError(
+                        self.path,
+                        f"unreadable after this point: {err}",
+                        self.records + 1,
+                        line_no + 1,
+                    ) from None
                 line_no += 1
                 if line_no == 1:
                     self.header = self._header(line, 1)
@@ -300,8 +334,9 @@ class RecordingReader:
                     if not complete:  # the recorder was killed in the middle of this line
                         self.truncated = f"line {line_no} is incomplete and was ignored"
                         break
-                    raise RecordingError(self.path, f"not JSON ({err})", self.records + 1,
-                                         line_no) from None
+                    raise RecordingError(
+                        self.path, f"not JSON ({err})", self.records + 1, line_no
+                    ) from None
                 if isinstance(doc, dict) and "format" in doc:  # an appended segment
                     self._header(line, line_no)
                     self.segments += 1
@@ -373,8 +408,9 @@ class RecordingInfo:
     truncated: str | None = None
 
 
-def scan_recording(path: Path | str, topics: Sequence[str] = ALL_TOPICS,
-                   exclude: Sequence[str] = ()) -> RecordingInfo:
+def scan_recording(
+    path: Path | str, topics: Sequence[str] = ALL_TOPICS, exclude: Sequence[str] = ()
+) -> RecordingInfo:
     """Read a whole recording once, validating every record (RecordingError on the first
     bad one), and count what a replay with these filters would publish."""
     reader = RecordingReader(path)
@@ -435,10 +471,13 @@ def _tick_seq(payload: bytes) -> int | None:
 
 def _client(client_id: str, protocol: int) -> mqtt.Client:
     # MQTT 5 has no clean_session (the connect call's clean_start says it); 3.1.1 starts clean.
-    c = (mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
-         if protocol == mqtt.MQTTv5 else
-         mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol,
-                     clean_session=True))
+    c = (
+        mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
+        if protocol == mqtt.MQTTv5
+        else mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol, clean_session=True
+        )
+    )
     c.reconnect_delay_set(min_delay=1, max_delay=10)
     c.on_socket_open = _no_delay
     return c
@@ -463,13 +502,25 @@ class _Connack:
             self.reason = reason_code
             self.done.set()
 
-    def closed(self, client: mqtt.Client, userdata: object, flags: object, reason_code: object,
-               properties: object) -> None:
+    def closed(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        flags: object,
+        reason_code: object,
+        properties: object,
+    ) -> None:
         self.done.set()  # without a reason, unless a CONNACK came first
 
 
-def _connect(client: mqtt.Client, connack: _Connack, broker: BrokerAddress, who: str,
-             timeout: float, **kwargs: Any) -> mqtt.ReasonCode | None:
+def _connect(
+    client: mqtt.Client,
+    connack: _Connack,
+    broker: BrokerAddress,
+    who: str,
+    timeout: float,
+    **kwargs: Any,
+) -> mqtt.ReasonCode | None:
     """Connect and start the network thread. Returns the CONNACK's reason code (which may be
     a refusal), or None when the broker closed the connection without answering. `kwargs` go
     to paho's connect (MQTT 5: clean_start, properties)."""
@@ -477,13 +528,16 @@ def _connect(client: mqtt.Client, connack: _Connack, broker: BrokerAddress, who:
     try:
         client.connect(broker.host, broker.port, keepalive=30, **kwargs)
     except OSError as err:
-        raise ConnectionError(f"{who}: no connection to MQTT broker {broker.url} ({err}); is "
-                              "it running and reachable?") from None
+        raise ConnectionError(
+            f"{who}: no connection to MQTT broker {broker.url} ({err}); is "
+            "it running and reachable?"
+        ) from None
     client.loop_start()
     if not connack.done.wait(timeout):
         client.loop_stop()
-        raise ConnectionError(f"{who}: MQTT broker {broker.url} did not answer within "
-                              f"{timeout:.0f} s")
+        raise ConnectionError(
+            f"{who}: MQTT broker {broker.url} did not answer within {timeout:.0f} s"
+        )
     if connack.reason is None:
         client.loop_stop()
     return connack.reason
@@ -520,10 +574,16 @@ class Recorder:
     slow disk does not hold up the broker connection.
     """
 
-    def __init__(self, broker: BrokerAddress, out: Path,
-                 topics: Sequence[str] = DEFAULT_RECORD_TOPICS, include_retained: bool = True,
-                 mode: RecordMode = "new", client_id: str | None = None,
-                 flush_interval_s: float = _FLUSH_S):
+    def __init__(
+        self,
+        broker: BrokerAddress,
+        out: Path,
+        topics: Sequence[str] = DEFAULT_RECORD_TOPICS,
+        include_retained: bool = True,
+        mode: RecordMode = "new",
+        client_id: str | None = None,
+        flush_interval_s: float = _FLUSH_S,
+    ):
         if not topics:
             raise ValueError("record at least one topic filter")
         self.broker = broker
@@ -542,7 +602,8 @@ class Recorder:
         self.error: str | None = None
         self._by_kind: Counter[str] = Counter()
         self._queue: queue.SimpleQueue[tuple[float, int, str, int, bool, bytes] | None] = (
-            queue.SimpleQueue())
+            queue.SimpleQueue()
+        )
         self._count = threading.Condition()
         self._received = 0
         self._client: mqtt.Client | None = None
@@ -562,25 +623,31 @@ class Recorder:
             _refuse_existing(self.out)  # before connecting: the user's to settle, not the broker's
         client = self._connect(timeout)
         try:
-            header = make_header(self.broker, self.topics, protocol=self.protocol,
-                                 retain="as_published" if self.protocol == "MQTTv5"
-                                 else "on_subscribe",
-                                 include_retained=self.include_retained,
-                                 client_id=self.client_id)
+            header = make_header(
+                self.broker,
+                self.topics,
+                protocol=self.protocol,
+                retain="as_published" if self.protocol == "MQTTv5" else "on_subscribe",
+                include_retained=self.include_retained,
+                client_id=self.client_id,
+            )
             self._writer = RecordingWriter(self.out, header, self.mode)
         except BaseException:
             client.disconnect()
             client.loop_stop()
             raise
-        self._thread = threading.Thread(target=self._write_loop, name="recorder-writer",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._write_loop, name="recorder-writer", daemon=True
+        )
         self._thread.start()
         self._t0 = time.monotonic()
         self._subscribe(client)
         if not self._suback.wait(timeout) or self._sub_failed:
             self.stop()
-            raise ConnectionError(f"recorder: the broker {self.broker.url} "
-                                  f"{self._sub_failed or 'did not confirm the subscription'}")
+            raise ConnectionError(
+                f"recorder: the broker {self.broker.url} "
+                f"{self._sub_failed or 'did not confirm the subscription'}"
+            )
         return self
 
     def stop(self) -> RecordSummary:
@@ -600,9 +667,19 @@ class Recorder:
             with contextlib.suppress(OSError):
                 self._writer.close()
             file_bytes = self.out.stat().st_size if self.out.exists() else 0
-        self._stopped = RecordSummary(self.out, self.messages, self.payload_bytes, file_bytes,
-                                      self.retained, elapsed, dict(self._by_kind.most_common()),
-                                      self.protocol, self.reconnects, self.dropped, self.error)
+        self._stopped = RecordSummary(
+            self.out,
+            self.messages,
+            self.payload_bytes,
+            file_bytes,
+            self.retained,
+            elapsed,
+            dict(self._by_kind.most_common()),
+            self.protocol,
+            self.reconnects,
+            self.dropped,
+            self.error,
+        )
         return self._stopped
 
     def __enter__(self) -> Recorder:
@@ -636,8 +713,7 @@ class Recorder:
         for protocol in (mqtt.MQTTv5, mqtt.MQTTv311):
             connack = _Connack()
             client = _client(self.client_id, protocol)
-            client.on_connect = lambda c, u, f, rc, p, ack=connack: self._on_connect(
-                c, f, rc, ack)
+            client.on_connect = lambda c, u, f, rc, p, ack=connack: self._on_connect(c, f, rc, ack)
             client.on_subscribe = self._on_subscribe
             client.on_message = self._on_message
             # A clean session each time: no CONNECT properties (session expiry), which an
@@ -649,7 +725,8 @@ class Recorder:
                 return client
             client.loop_stop()
             if protocol == mqtt.MQTTv5 and (
-                    reason is None or reason.getName() == "Unsupported protocol version"):
+                reason is None or reason.getName() == "Unsupported protocol version"
+            ):
                 continue  # an MQTT 3.1.1 broker (amqtt): record without "retain as published"
             why = f"refused the connection: {reason}" if reason else "closed the connection"
             raise ConnectionError(f"recorder: MQTT broker {self.broker.url} {why}")
@@ -659,16 +736,23 @@ class Recorder:
         if self.protocol == "MQTTv5":
             # After a reconnect the retained messages come again: what they hold may have
             # changed while the recorder was away.
-            handling = (SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE if self.include_retained
-                        else SubscribeOptions.RETAIN_DO_NOT_SEND)
-            client.subscribe([(t, SubscribeOptions(qos=1, retainAsPublished=True,
-                                                   retainHandling=handling))
-                              for t in self.topics])
+            handling = (
+                SubscribeOptions.RETAIN_SEND_ON_SUBSCRIBE
+                if self.include_retained
+                else SubscribeOptions.RETAIN_DO_NOT_SEND
+            )
+            client.subscribe(
+                [
+                    (t, SubscribeOptions(qos=1, retainAsPublished=True, retainHandling=handling))
+                    for t in self.topics
+                ]
+            )
         else:
             client.subscribe([(t, 1) for t in self.topics])
 
-    def _on_connect(self, client: mqtt.Client, flags: Any, reason_code: mqtt.ReasonCode,
-                    connack: _Connack) -> None:
+    def _on_connect(
+        self, client: mqtt.Client, flags: Any, reason_code: mqtt.ReasonCode, connack: _Connack
+    ) -> None:
         connack(reason_code)
         if reason_code.is_failure:
             return
@@ -677,20 +761,33 @@ class Recorder:
             self._subscribe(client)
         self._connected_once = True
 
-    def _on_subscribe(self, client: mqtt.Client, userdata: object, mid: int,
-                      reason_codes: list[mqtt.ReasonCode], properties: object) -> None:
+    def _on_subscribe(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_codes: list[mqtt.ReasonCode],
+        properties: object,
+    ) -> None:
         failed = [str(rc) for rc in reason_codes if rc.is_failure]
         if failed:
             self._sub_failed = f"refused the subscription: {', '.join(failed)}"
         self._suback.set()
 
-    def _on_message(self, client: mqtt.Client, userdata: object,
-                    message: mqtt.MQTTMessage) -> None:
+    def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         now = time.monotonic()
         if self.protocol != "MQTTv5" and message.retain and not self.include_retained:
             return  # MQTT 3.1.1: a retained message here is one delivered at subscription
-        self._queue.put((now - self._t0, time.time_ns() // 1_000_000, message.topic,
-                         message.qos, bool(message.retain), message.payload))
+        self._queue.put(
+            (
+                now - self._t0,
+                time.time_ns() // 1_000_000,
+                message.topic,
+                message.qos,
+                bool(message.retain),
+                message.payload,
+            )
+        )
         with self._count:
             self._received += 1
             self._count.notify_all()
@@ -788,19 +885,29 @@ class Replayer:
     consumes). `ack_window`: see the module docstring.
     """
 
-    def __init__(self, broker: BrokerAddress, file: Path | str, speed: float | None = None,
-                 topics: Sequence[str] = DEFAULT_REPLAY_TOPICS, exclude: Sequence[str] = (),
-                 on_progress: Callable[[ReplayProgress], None] | None = None,
-                 max_inflight: int = 100, ack_window: int | None = None,
-                 ack_timeout_s: float = 60.0, stall_timeout_s: float = 60.0,
-                 client_id: str | None = None):
+    def __init__(
+        self,
+        broker: BrokerAddress,
+        file: Path | str,
+        speed: float | None = None,
+        topics: Sequence[str] = DEFAULT_REPLAY_TOPICS,
+        exclude: Sequence[str] = (),
+        on_progress: Callable[[ReplayProgress], None] | None = None,
+        max_inflight: int = 100,
+        ack_window: int | None = None,
+        ack_timeout_s: float = 60.0,
+        stall_timeout_s: float = 60.0,
+        client_id: str | None = None,
+    ):
         if speed is not None and not (speed > 0 and math.isfinite(speed)):
             raise ValueError(f"speed must be a positive number (got {speed})")
         if ack_window is not None and ack_window < 0:
             raise ValueError(f"ack_window must be 0 or more (got {ack_window})")
         if ack_window is not None and TopicSelection(topics, exclude)(Topics.ACK):
-            raise ValueError("ack_window waits for the IOC's own clock acknowledgements, so the "
-                             f"recorded ones ({Topics.ACK}) must not be replayed: exclude them")
+            raise ValueError(
+                "ack_window waits for the IOC's own clock acknowledgements, so the "
+                f"recorded ones ({Topics.ACK}) must not be replayed: exclude them"
+            )
         self.broker = broker
         self.path = Path(file)
         self.speed = speed
@@ -853,13 +960,16 @@ class Replayer:
         reason = _connect(client, connack, self.broker, "replay", 10.0)
         if reason is None or reason.is_failure:
             client.loop_stop()
-            raise ConnectionError(f"replay: MQTT broker {self.broker.url} refused the "
-                                  f"connection: {reason or 'closed without answering'}")
+            raise ConnectionError(
+                f"replay: MQTT broker {self.broker.url} refused the "
+                f"connection: {reason or 'closed without answering'}"
+            )
         if self.ack_window is not None:
             client.subscribe(Topics.ACK, qos=1)
             if not self._suback.wait(10):
-                raise ConnectionError(f"replay: {self.broker.url} did not confirm the "
-                                      f"subscription to {Topics.ACK}")
+                raise ConnectionError(
+                    f"replay: {self.broker.url} did not confirm the subscription to {Topics.ACK}"
+                )
         return client
 
     def _replay(self, client: mqtt.Client, info: RecordingInfo) -> ReplayResult:
@@ -915,33 +1025,63 @@ class Replayer:
         elapsed = time.monotonic() - wall0
         if self.on_progress:
             self.on_progress(ReplayProgress(published, info.selected, last_t, elapsed))
-        return ReplayResult(self.path, reader.records, published, skipped, nbytes, last_t,
-                            elapsed, self.speed, last_tick, interrupted, reader.truncated)
+        return ReplayResult(
+            self.path,
+            reader.records,
+            published,
+            skipped,
+            nbytes,
+            last_t,
+            elapsed,
+            self.speed,
+            last_tick,
+            interrupted,
+            reader.truncated,
+        )
 
     # ---------------------------------------------------------------- flow control
     def _wait_slot(self) -> None:
         """At most `max_inflight` messages not yet acknowledged by the broker."""
-        self._wait(lambda: self._sent - self._completed < self.max_inflight,
-                   self.stall_timeout_s, lambda: (
-                       f"the broker {self.broker.url} acknowledged nothing for "
-                       f"{self.stall_timeout_s:.0f} s ({self._sent - self._completed} "
-                       "messages in flight)"))
+        self._wait(
+            lambda: self._sent - self._completed < self.max_inflight,
+            self.stall_timeout_s,
+            lambda: (
+                f"the broker {self.broker.url} acknowledged nothing for "
+                f"{self.stall_timeout_s:.0f} s ({self._sent - self._completed} "
+                "messages in flight)"
+            ),
+        )
 
     def _wait_all(self) -> None:
-        self._wait(lambda: self._completed >= self._sent, self.stall_timeout_s, lambda: (
-            f"the broker {self.broker.url} did not acknowledge the last "
-            f"{self._sent - self._completed} messages within {self.stall_timeout_s:.0f} s"),
-            stoppable=False)
+        self._wait(
+            lambda: self._completed >= self._sent,
+            self.stall_timeout_s,
+            lambda: (
+                f"the broker {self.broker.url} did not acknowledge the last "
+                f"{self._sent - self._completed} messages within {self.stall_timeout_s:.0f} s"
+            ),
+            stoppable=False,
+        )
 
     def _wait_acked(self, seq: int, final: bool = False) -> None:
-        self._wait(lambda: self._acked_tick >= seq, self.ack_timeout_s, lambda: (
-            f"no IOC acknowledged clock tick {seq} within {self.ack_timeout_s:.0f} s (last "
-            f"acknowledged: {self._acked_tick or 'none'}); is an IOC on the simulated clock "
-            "(--clock sim) with an empty --data subscribed to this broker?"),
-            stoppable=not final)
+        self._wait(
+            lambda: self._acked_tick >= seq,
+            self.ack_timeout_s,
+            lambda: (
+                f"no IOC acknowledged clock tick {seq} within {self.ack_timeout_s:.0f} s (last "
+                f"acknowledged: {self._acked_tick or 'none'}); is an IOC on the simulated clock "
+                "(--clock sim) with an empty --data subscribed to this broker?"
+            ),
+            stoppable=not final,
+        )
 
-    def _wait(self, ready: Callable[[], bool], timeout: float, why: Callable[[], str],
-              stoppable: bool = True) -> None:
+    def _wait(
+        self,
+        ready: Callable[[], bool],
+        timeout: float,
+        why: Callable[[], str],
+        stoppable: bool = True,
+    ) -> None:
         deadline = time.monotonic() + timeout
         with self._cond:
             progress = (self._completed, self._acked_tick)
@@ -957,14 +1097,19 @@ class Replayer:
                 self._cond.wait(min(left, 1.0))
 
     # ---------------------------------------------------------------- paho thread
-    def _on_publish(self, client: mqtt.Client, userdata: object, mid: int,
-                    reason_code: object, properties: object) -> None:
+    def _on_publish(
+        self,
+        client: mqtt.Client,
+        userdata: object,
+        mid: int,
+        reason_code: object,
+        properties: object,
+    ) -> None:
         with self._cond:
             self._completed += 1
             self._cond.notify_all()
 
-    def _on_ack(self, client: mqtt.Client, userdata: object,
-                message: mqtt.MQTTMessage) -> None:
+    def _on_ack(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         seq = _tick_seq(message.payload)
         run_id = _json_field(message.payload, "run_id")
         with self._cond:

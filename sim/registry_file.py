@@ -14,19 +14,40 @@ import orjson
 from devices import KINDS
 from sim.world import World
 
-COLUMNS = ("device_id", "kind", "kind_zh", "lon", "lat", "grid", "gateway", "owner",
-           "installed", "interval_s", "attrs")
+COLUMNS = (
+    "device_id",
+    "kind",
+    "kind_zh",
+    "lon",
+    "lat",
+    "grid",
+    "gateway",
+    "owner",
+    "installed",
+    "interval_s",
+    "attrs",
+)
 
 
 def registry_rows(world: World) -> list[dict[str, Any]]:
     rows = []
     for gateway, infos in sorted(world.device_infos().items()):
         for d in infos:
-            rows.append({"device_id": d.device_id, "kind": d.kind,
-                         "kind_zh": KINDS[d.kind].name_zh, "lon": d.lon, "lat": d.lat,
-                         "grid": d.grid, "gateway": gateway, "owner": d.owner,
-                         "installed": d.installed, "interval_s": d.interval_s,
-                         "attrs": d.attrs})
+            rows.append(
+                {
+                    "device_id": d.device_id,
+                    "kind": d.kind,
+                    "kind_zh": KINDS[d.kind].name_zh,
+                    "lon": d.lon,
+                    "lat": d.lat,
+                    "grid": d.grid,
+                    "gateway": gateway,
+                    "owner": d.owner,
+                    "installed": d.installed,
+                    "interval_s": d.interval_s,
+                    "attrs": d.attrs,
+                }
+            )
     return sorted(rows, key=lambda r: r["device_id"])
 
 
@@ -34,12 +55,19 @@ def write_registry(world: World, path: Path, fmt: str) -> int:
     rows = registry_rows(world)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "geojson":
-        features = [{"type": "Feature",
-                     "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                     "properties": {k: v for k, v in r.items() if k not in ("lon", "lat")}}
-                    for r in rows]
-        path.write_bytes(orjson.dumps({"type": "FeatureCollection", "features": features},
-                                      option=orjson.OPT_INDENT_2))
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+                "properties": {k: v for k, v in r.items() if k not in ("lon", "lat")},
+            }
+            for r in rows
+        ]
+        path.write_bytes(
+            orjson.dumps(
+                {"type": "FeatureCollection", "features": features}, option=orjson.OPT_INDENT_2
+            )
+        )
     else:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=COLUMNS)

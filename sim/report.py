@@ -41,8 +41,11 @@ TRUTH_ROWS = [
     ("false_alarms", "误报数", "False alarms"),
     ("merge_precision", "合并准确率", "Merge precision"),
 ]
-SOURCES = [("iot", "智能发现", "IoT/AI"), ("patrol", "主动发现", "Patrol"),
-           ("hotline", "被动发现", "12345 hotline")]
+SOURCES = [
+    ("iot", "智能发现", "IoT/AI"),
+    ("patrol", "主动发现", "Patrol"),
+    ("hotline", "被动发现", "12345 hotline"),
+]
 
 
 def _fmt(key: str, value: Any) -> str:
@@ -56,8 +59,10 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
-    table = Table(title=f"{summary['scenario']} · {summary['city']} · seed {summary['seed']}",
-                  show_lines=False)
+    table = Table(
+        title=f"{summary['scenario']} · {summary['city']} · seed {summary['seed']}",
+        show_lines=False,
+    )
     table.add_column("指标", style="bold")
     table.add_column("Indicator")
     table.add_column("Value", justify="right")
@@ -69,20 +74,27 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     for key, zh, en in SOURCES:
         src = summary["truth"].get("by_source", {}).get(key)
         if src:
-            table.add_row(f"  {zh}发现率", f"  {en} discovery rate",
-                          f"{_fmt('discovery_rate', src['discovery_rate'])} "
-                          f"({src['discovered']}, first {src['first']})")
+            table.add_row(
+                f"  {zh}发现率",
+                f"  {en} discovery rate",
+                f"{_fmt('discovery_rate', src['discovery_rate'])} "
+                f"({src['discovered']}, first {src['first']})",
+            )
     towers = summary.get("towers")
     if towers and towers["by_distance_km"]:
         table.add_section()
         for km, b in towers["by_distance_km"].items():
             med = f"{b['median_s'] / 60:.1f} min" if b["median_s"] is not None else "—"
-            table.add_row(f"高点监控发现时延 {km} km", f"Tower time to detect, {km} km",
-                          f"{med} ({b['detected']}/{b['fires']} fires)")
+            table.add_row(
+                f"高点监控发现时延 {km} km",
+                f"Tower time to detect, {km} km",
+                f"{med} ({b['detected']}/{b['fires']} fires)",
+            )
     table.add_section()
     run = summary["run"]
-    table.add_row("设备 / 读数", "Devices / readings",
-                  f"{summary['devices']:,} / {summary['readings']:,}")
+    table.add_row(
+        "设备 / 读数", "Devices / readings", f"{summary['devices']:,} / {summary['readings']:,}"
+    )
     table.add_row("运行时长", "Wall time", f"{run['wall_s']:.1f} s ({run['sim_speedup']:,}x)")
     table.add_row("消息速率", "MQTT messages/s", f"{run['messages_per_s']:,}")
     table.add_row("同步 / 代理", "Sync / broker", f"{run['sync']} / {run['broker']}")

@@ -59,8 +59,9 @@ class Department:
         self.shifts = Shifts(spec.shifts, self.world.start_tod_s)
         self.source = f"dept-{spec.code}"
         self.jobs = simpy.FilterStore(self.env)
-        self.crews = [Crew(f"{spec.code}-crew-{i + 1}", self.base_xy.copy())
-                      for i in range(spec.crews)]
+        self.crews = [
+            Crew(f"{spec.code}-crew-{i + 1}", self.base_xy.copy()) for i in range(spec.crews)
+        ]
         self.received = 0
         for crew in self.crews:
             self.env.process(self._crew(crew))
@@ -74,22 +75,43 @@ class Department:
 
     def _status(self, crew: Crew, status: str) -> None:
         lon, lat = self.world.lonlat(crew.xy)
-        self.ctx.control.send(Topics.crew(self.spec.code), CrewStatus, self.source,
-                              ts=self.ctx.ms(), department=self.spec.code, crew=crew.crew_id,
-                              status=status, lon=lon, lat=lat)
+        self.ctx.control.send(
+            Topics.crew(self.spec.code),
+            CrewStatus,
+            self.source,
+            ts=self.ctx.ms(),
+            department=self.spec.code,
+            crew=crew.crew_id,
+            status=status,
+            lon=lon,
+            lat=lat,
+        )
 
     def _answer(self, task: Task, outcome: str, actor: str, **fields: object) -> None:
-        self.ctx.control.send(Topics.result("dept", self.spec.code), TaskResult, self.source,
-                              ts=self.ctx.ms(), task_id=task.task_id, case_id=task.case_id,
-                              kind="handle", outcome=outcome, actor=actor, **fields)
+        self.ctx.control.send(
+            Topics.result("dept", self.spec.code),
+            TaskResult,
+            self.source,
+            ts=self.ctx.ms(),
+            task_id=task.task_id,
+            case_id=task.case_id,
+            kind="handle",
+            outcome=outcome,
+            actor=actor,
+            **fields,
+        )
 
     # ------------------------------------------------------------------ work
     def receive(self, task: Task) -> None:
         self.received += 1
         ours = self.ctx.dept_type_of.get(task.category) == self.spec.type
         if not ours and self.rng.random() < self.spec.refuse_wrong:
-            self._answer(task, "returned", self.spec.code,
-                         note=f"{task.category} is not {self.spec.type} work")
+            self._answer(
+                task,
+                "returned",
+                self.spec.code,
+                note=f"{task.category} is not {self.spec.type} work",
+            )
             return
         self.jobs.put(task)
 
@@ -112,55 +134,75 @@ class Department:
 
     def _job(self, crew: Crew, task: Task) -> Generator[simpy.Event, object, None]:
         target = self.world.xy(task.lon, task.lat)
-        travel_s = float(np.hypot(*(target - crew.xy))) * ROAD_FACTOR / (
-            self.spec.speed_kmh / 3.6)
+        travel_s = float(np.hypot(*(target - crew.xy))) * ROAD_FACTOR / (self.spec.speed_kmh / 3.6)
         yield self.env.timeout(travel_s)
         crew.xy = target
         arrived = self.ctx.ms()
         # A crew sees what is plain to see from afar (a forest fire's smoke) from further off.
-        found = [i for i in self.world.incidents_near(target, SEARCH_MAX_M, self.world.now)
-                 if float(np.hypot(*(i.xy - target))) <= _find_radius(i)]
+        found = [
+            i
+            for i in self.world.incidents_near(target, SEARCH_MAX_M, self.world.now)
+            if float(np.hypot(*(i.xy - target))) <= _find_radius(i)
+        ]
         matching = [i for i in found if task.category in i.kind.categories]
         # A person's report may name the wrong category; a device's alarm does not.
-        other = [i for i in found if task.channel != "iot"
-                 and float(np.hypot(*(i.xy - target))) <= OTHER_RADIUS_M]
+        other = [
+            i
+            for i in found
+            if task.channel != "iot" and float(np.hypot(*(i.xy - target))) <= OTHER_RADIUS_M
+        ]
         inc = (matching or other or [None])[0]
         if inc is None:
             yield self.env.timeout(self.spec.not_found_min * 60.0)
             return self._finish(task, crew, "not_found", arrived, self.world.now)
         if self.ctx.dept_type_of.get(inc.kind.category) != self.spec.type:
             yield self.env.timeout(LOOK_MIN * 60.0)
-            self._answer(task, "returned", crew.crew_id, category=inc.kind.category,
-                         arrived_ts=arrived, note=f"on site it is {inc.kind.name_zh}")
+            self._answer(
+                task,
+                "returned",
+                crew.crew_id,
+                category=inc.kind.category,
+                arrived_ts=arrived,
+                note=f"on site it is {inc.kind.name_zh}",
+            )
             return None
         if self.rng.random() < self.spec.park.get(task.category, 0.0):
             yield self.env.timeout(LOOK_MIN * 60.0)
-            self._answer(task, "park", crew.crew_id, arrived_ts=arrived,
-                         note="needs a planned repair (挂账)")
+            self._answer(
+                task, "park", crew.crew_id, arrived_ts=arrived, note="needs a planned repair (挂账)"
+            )
             return None
         spec = self.spec.handling.get(task.category, self.spec.default_handling)
         work_s = draw_s(self.rng, spec)
         finish_ms = self.ctx.ms(self.world.now + work_s)
-        if (task.deadline_ts is not None and finish_ms > task.deadline_ts
-                and self.rng.random() < self.spec.extension_p):
+        if (
+            task.deadline_ts is not None
+            and finish_ms > task.deadline_ts
+            and self.rng.random() < self.spec.extension_p
+        ):
             hours = math.ceil((finish_ms - task.deadline_ts) / 3_600_000) + 1
-            self._answer(task, "extension", crew.crew_id, extension_h=float(hours),
-                         note="more time needed on site")
+            self._answer(
+                task,
+                "extension",
+                crew.crew_id,
+                extension_h=float(hours),
+                note="more time needed on site",
+            )
         yield self.env.timeout(work_s)
         if self.rng.random() >= self.spec.poor_work and inc.active_at(self.world.now):
             inc.resolve(self.world.now, task.case_id)
         return self._finish(task, crew, "done", arrived, self.world.now)
 
-    def _finish(self, task: Task, crew: Crew, outcome: str, arrived_ms: int,
-                done_t: float) -> None:
+    def _finish(self, task: Task, crew: Crew, outcome: str, arrived_ms: int, done_t: float) -> None:
         """The 反馈 goes in after some paperwork; the crew is free meanwhile."""
         lo, hi = self.spec.feedback_min
         delay = float(self.rng.uniform(lo, hi)) * 60.0
 
         def report() -> Generator[simpy.Event, object, None]:
             yield self.env.timeout(delay)
-            self._answer(task, outcome, crew.crew_id, handled_ts=self.ctx.ms(done_t),
-                         arrived_ts=arrived_ms)
+            self._answer(
+                task, outcome, crew.crew_id, handled_ts=self.ctx.ms(done_t), arrived_ts=arrived_ms
+            )
 
         self.env.process(report())
 
@@ -168,8 +210,11 @@ class Department:
         """Idle crews go off and come on with the shifts."""
         while True:
             on = self.shifts.on(self.world.now)
-            wait = self.shifts.until_off(self.world.now) if on else \
-                self.shifts.until_on(self.world.now)
+            wait = (
+                self.shifts.until_off(self.world.now)
+                if on
+                else self.shifts.until_on(self.world.now)
+            )
             yield self.env.timeout(max(wait, 1.0))
             now_on = self.shifts.on(self.world.now)
             for crew in self.crews:

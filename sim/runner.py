@@ -64,14 +64,19 @@ class RunResult:
     warnings: list[str]
 
 
-def run_scenario(scenario: Scenario, opts: RunOptions,
-                 on_tick: Callable[[TickStatus], None] | None = None,
-                 on_phase: Callable[[str], None] = lambda msg: None) -> RunResult:
+def run_scenario(
+    scenario: Scenario,
+    opts: RunOptions,
+    on_tick: Callable[[TickStatus], None] | None = None,
+    on_phase: Callable[[str], None] = lambda msg: None,
+) -> RunResult:
     out = opts.out
     out.mkdir(parents=True, exist_ok=True)
     data_dir = _prepare_data_dir(opts, out)
-    run_id = f"{_slug(scenario.path.stem if scenario.path else 'run')}-{scenario.seed}-" \
-             f"{secrets.token_hex(3)}"
+    run_id = (
+        f"{_slug(scenario.path.stem if scenario.path else 'run')}-{scenario.seed}-"
+        f"{secrets.token_hex(3)}"
+    )
     warnings: list[str] = []
     with ExitStack() as stack:
         # -- broker
@@ -93,9 +98,13 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         if opts.ioc == "embedded":
             on_phase("starting IOC")
             try:
-                embedded = start_embedded_ioc(broker, data_dir,
-                                              scenario.ioc_config_path(),
-                                              out / "ioc.log", f"citysim-ioc-{run_id}")
+                embedded = start_embedded_ioc(
+                    broker,
+                    data_dir,
+                    scenario.ioc_config_path(),
+                    out / "ioc.log",
+                    f"citysim-ioc-{run_id}",
+                )
             except RuntimeError as err:
                 raise RunError(str(err)) from None
             stack.callback(embedded.stop)
@@ -110,9 +119,11 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
             except TimeoutError as err:
                 raise RunError(str(err)) from None
             if health.get("clock_mode") != "sim" or health.get("run_id") or health.get("cases"):
-                raise RunError(f"the IOC at {opts.ioc_url} is not fresh or not on the simulated "
-                               f"clock (run {health.get('run_id')}, {health.get('cases')} "
-                               "cases); start it with `--clock sim` and an empty --data")
+                raise RunError(
+                    f"the IOC at {opts.ioc_url} is not fresh or not on the simulated "
+                    f"clock (run {health.get('run_id')}, {health.get('cases')} "
+                    "cases); start it with `--clock sim` and an empty --data"
+                )
         catalogue = ioc.catalogue()
         warnings += _check_catalogue(scenario, catalogue)
 
@@ -126,15 +137,26 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         spool = out / "spool"  # each gateway's store-and-forward outbox
         shutil.rmtree(spool, ignore_errors=True)
         for gw_id in sorted(world.device_infos()):
-            link = Link(broker, f"citysim-{run_id}-{gw_id}",
-                        will=(Topics.gateway_status(gw_id),
-                              Gateway.status_payload(gw_id, "offline")),
-                        outbox=Outbox(spool / f"{gw_id}.sqlite"))
+            link = Link(
+                broker,
+                f"citysim-{run_id}-{gw_id}",
+                will=(Topics.gateway_status(gw_id), Gateway.status_payload(gw_id, "offline")),
+                outbox=Outbox(spool / f"{gw_id}.sqlite"),
+            )
             _connect(link)
             links.append(link)
-            rules = LocalRules(LocalRule(r.id, r.metric, r.above, r.clear_below,
-                                         frozenset(r.kinds), r.raise_after, r.clear_after)
-                               for r in scenario.edge.local_rules)
+            rules = LocalRules(
+                LocalRule(
+                    r.id,
+                    r.metric,
+                    r.above,
+                    r.clear_below,
+                    frozenset(r.kinds),
+                    r.raise_after,
+                    r.clear_after,
+                )
+                for r in scenario.edge.local_rules
+            )
             gateways[gw_id] = Gateway(gw_id, link, sequences, local_rules=rules)
         cameras = CameraFeed(world)
         stack.callback(cameras.close)
@@ -149,8 +171,10 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
         people = People(scenario, world, control, catalogue)
         people.announce()
 
-        operations = sorted(((scenario.offset_s(op.at), i, op)
-                             for i, op in enumerate(scenario.operations)), key=lambda x: x[:2])
+        operations = sorted(
+            ((scenario.offset_s(op.at), i, op) for i, op in enumerate(scenario.operations)),
+            key=lambda x: x[:2],
+        )
         issued: list[dict[str, Any]] = []
 
         def operate(t0: float, t1: float) -> None:
@@ -164,10 +188,18 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
                     warnings.append(f"operator command {op.action!r} failed: {err}")
 
         on_phase("running")
-        driver = ClockDriver(world, gateways, control, people.route, opts.sync, opts.speed,
-                             opts.ack_timeout_s,
-                             message_count=lambda: sum(lk.published + lk.received for lk in links),
-                             before_tick=operate, cameras=cameras)
+        driver = ClockDriver(
+            world,
+            gateways,
+            control,
+            people.route,
+            opts.sync,
+            opts.speed,
+            opts.ack_timeout_s,
+            message_count=lambda: sum(lk.published + lk.received for lk in links),
+            before_tick=operate,
+            cameras=cameras,
+        )
         try:
             result = driver.run(on_tick)
         except TimeoutError as err:
@@ -184,24 +216,43 @@ def run_scenario(scenario: Scenario, opts: RunOptions,
             kpis = ioc.kpis()
             kpis_by = {by: ioc.kpis(by)["groups"] for by in KPI_GROUPS}
             indicators = ioc.get("/indicators")
-            commands = [{k: c.get(k) for k in ("command_id", "action", "params", "issued",
-                                               "issued_by", "devices", "status", "ok",
-                                               "failed")}
-                        for c in ioc.get("/commands")]
+            commands = [
+                {
+                    k: c.get(k)
+                    for k in (
+                        "command_id",
+                        "action",
+                        "params",
+                        "issued",
+                        "issued_by",
+                        "devices",
+                        "status",
+                        "ok",
+                        "failed",
+                    )
+                }
+                for c in ioc.get("/commands")
+            ]
         except httpx.HTTPError as err:
-            raise RunError(f"could not read the results from the IOC: {err}\n"
-                           f"{_ioc_diagnosis(ioc, out)}") from None
+            raise RunError(
+                f"could not read the results from the IOC: {err}\n{_ioc_diagnosis(ioc, out)}"
+            ) from None
         truth = world.truth_records()
-        truth_section, matches = score(truth, cases, scenario.scoring.match_radius_m,
-                                       scenario.scoring.grace_min * 60, end_ts)
+        truth_section, matches = score(
+            truth, cases, scenario.scoring.match_radius_m, scenario.scoring.grace_min * 60, end_ts
+        )
         for case in cases:
             case["matched_incidents"] = matches.get(case["case_id"], [])
         if control.rejected:
-            warnings.append(f"{len(control.rejected)} malformed messages from the IOC side, "
-                            f"first: {control.rejected[0]}")
+            warnings.append(
+                f"{len(control.rejected)} malformed messages from the IOC side, "
+                f"first: {control.rejected[0]}"
+            )
         if result.unroutable_tasks:
-            warnings.append(f"{result.unroutable_tasks} tasks went to people who are not in "
-                            "the scenario (a unit, grid or desk it lacks)")
+            warnings.append(
+                f"{result.unroutable_tasks} tasks went to people who are not in "
+                "the scenario (a unit, grid or desk it lacks)"
+            )
 
     summary = {
         "scenario": scenario.name,
@@ -250,8 +301,9 @@ def _deterministic(indicators: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def write_outputs(out: Path, summary: dict[str, Any], cases: list[dict[str, Any]],
-                  truth: list[dict[str, Any]]) -> None:
+def write_outputs(
+    out: Path, summary: dict[str, Any], cases: list[dict[str, Any]], truth: list[dict[str, Any]]
+) -> None:
     (out / "summary.json").write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
     _write_jsonl(out / "cases.jsonl", sorted(cases, key=lambda c: c["case_id"]))
     _write_jsonl(out / "truth.jsonl", truth)
@@ -278,7 +330,8 @@ def _check_catalogue(scenario: Scenario, catalogue: dict[str, Any]) -> list[str]
     types = {d["code"] for d in catalogue["departments"]}
     unit_types = {d.type for d in scenario.departments}
     kinds = {i.kind for i in scenario.incidents.timeline} | {
-        r.kind for r in scenario.incidents.rates}
+        r.kind for r in scenario.incidents.rates
+    }
     used: dict[str, str] = {}
     for kind in sorted(kinds):
         k = INCIDENT_KINDS[kind]
@@ -290,18 +343,21 @@ def _check_catalogue(scenario: Scenario, catalogue: dict[str, Any]) -> list[str]
             used.setdefault(c, "hotline.junk_categories")
     missing = [f"{code} ({why})" for code, why in sorted(used.items()) if code not in items]
     if missing:
-        raise RunError(f"the IOC's catalogue ({catalogue['name']}) lacks categories the "
-                       f"scenario uses: {', '.join(missing)}")
+        raise RunError(
+            f"the IOC's catalogue ({catalogue['name']}) lacks categories the "
+            f"scenario uses: {', '.join(missing)}"
+        )
     bad_types = sorted(t for t in unit_types if t not in types)
     if bad_types:
-        raise RunError(f"departments of types {bad_types} are not in the IOC's catalogue; "
-                       f"types: {sorted(types)}")
+        raise RunError(
+            f"departments of types {bad_types} are not in the IOC's catalogue; "
+            f"types: {sorted(types)}"
+        )
     warnings = []
     for kind in sorted(kinds):
         dept = items[INCIDENT_KINDS[kind].category]["department"]
         if dept not in unit_types:
-            warnings.append(f"no {dept!r} unit in the scenario: {kind} cases will never be "
-                            "handled")
+            warnings.append(f"no {dept!r} unit in the scenario: {kind} cases will never be handled")
     return warnings
 
 
@@ -310,9 +366,11 @@ def _ioc_diagnosis(ioc: IocClient, out: Path) -> str:
     lines = []
     try:
         health = ioc.health()
-        lines.append(f"IOC clock {health.get('clock')}, tick {health.get('ticks')}, waiting for "
-                     f"messages from {health.get('waiting_for') or 'nothing'}, "
-                     f"{health.get('held_events')} events held")
+        lines.append(
+            f"IOC clock {health.get('clock')}, tick {health.get('ticks')}, waiting for "
+            f"messages from {health.get('waiting_for') or 'nothing'}, "
+            f"{health.get('held_events')} events held"
+        )
     except Exception as err:  # the IOC may be gone: say so rather than fail again
         lines.append(f"the IOC does not answer: {err}")
     log = out / "ioc.log"

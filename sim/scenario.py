@@ -243,8 +243,9 @@ class _Place(_Spec):
     def _one_place(self) -> _Place:
         given = [k for k in ("point", "grid", "near", "area") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of point, grid, near or area "
-                             f"(got {given or 'none'})")
+            raise ValueError(
+                f"give exactly one of point, grid, near or area (got {given or 'none'})"
+            )
         return self
 
 
@@ -265,8 +266,18 @@ class IncidentsSpec(_Spec):
     rates: list[IncidentRate] = []
 
 
-FaultKind = Literal["offline", "intermittent", "stuck", "drift", "spikes", "battery_depletion",
-                    "clock_skew", "duplicate", "out_of_order", "gateway_offline"]
+FaultKind = Literal[
+    "offline",
+    "intermittent",
+    "stuck",
+    "drift",
+    "spikes",
+    "battery_depletion",
+    "clock_skew",
+    "duplicate",
+    "out_of_order",
+    "gateway_offline",
+]
 
 
 class FaultSpec(_Spec):
@@ -329,8 +340,9 @@ class LocalRuleSpec(_Spec):
     @model_validator(mode="after")
     def _hysteresis(self) -> LocalRuleSpec:
         if self.clear_below > self.above:
-            raise ValueError(f"clear_below ({self.clear_below}) must not be above `above` "
-                             f"({self.above})")
+            raise ValueError(
+                f"clear_below ({self.clear_below}) must not be above `above` ({self.above})"
+            )
         return self
 
 
@@ -437,8 +449,9 @@ class ScenarioError(InputFileError):
     """A scenario file that cannot run: the file and each problem's key path and message."""
 
 
-def load_scenario(path: str | Path, *, seed: int | None = None,
-                  duration_h: float | None = None) -> Scenario:
+def load_scenario(
+    path: str | Path, *, seed: int | None = None, duration_h: float | None = None
+) -> Scenario:
     """Read and fully check a scenario file. `seed` overrides the file's seed; `duration_h`
     cuts the run short (the file is still checked as written)."""
     path = Path(path)
@@ -463,14 +476,24 @@ def load_scenario(path: str | Path, *, seed: int | None = None,
         problems = [(format_location(text, loc), msg) for loc, msg in validation_problems(err)]
         raise ScenarioError(path, problems) from None
     scenario._path = path.resolve()
-    problems = [(format_location(text, loc), msg)
-                for loc, msg in _attach_files(scenario) + cross_check(scenario)]
+    problems = [
+        (format_location(text, loc), msg)
+        for loc, msg in _attach_files(scenario) + cross_check(scenario)
+    ]
     if problems:
         raise ScenarioError(path, problems)
     if duration_h is not None:  # simulate only the first hours; later timeline items drop out
         if not 0 < duration_h <= scenario.duration_h:
-            raise ScenarioError(path, [("duration_h", f"override {duration_h:g} h must be > 0 "
-                                        f"and at most the file's {scenario.duration_h:g} h")])
+            raise ScenarioError(
+                path,
+                [
+                    (
+                        "duration_h",
+                        f"override {duration_h:g} h must be > 0 "
+                        f"and at most the file's {scenario.duration_h:g} h",
+                    )
+                ],
+            )
         areas = scenario.areas
         scenario = scenario.model_copy(update={"duration_h": duration_h})
         scenario._path = path.resolve()
@@ -498,8 +521,7 @@ def _attach_files(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
                 if g.code in outlines:
                     g.polygon = outlines[g.code]
                 elif geo.grids_file and outlines:
-                    problems.append((loc, f"no outline for grid {g.code!r} in "
-                                          f"{geo.grids_file}"))
+                    problems.append((loc, f"no outline for grid {g.code!r} in {geo.grids_file}"))
                 elif not geo.grids_file:
                     problems.append((loc, "a polygon is needed (or geometry.grids_file)"))
     areas: dict[str, BaseGeometry] = {}
@@ -512,12 +534,20 @@ def _attach_files(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
     for i, f in enumerate(sc.fleets):
         pl = f.placement
         if pl.area is not None and pl.area not in geo.areas:
-            problems.append((("fleets", i, "placement", "area"), f"no area {pl.area!r} in "
-                             f"geometry.areas ({sorted(geo.areas)})"))
+            problems.append(
+                (
+                    ("fleets", i, "placement", "area"),
+                    f"no area {pl.area!r} in geometry.areas ({sorted(geo.areas)})",
+                )
+            )
         if pl.points_file is not None:
             if sc.geometry.crs != "lonlat":
-                problems.append((("fleets", i, "placement", "points_file"),
-                                 "a points file is lon/lat: use geometry crs lonlat"))
+                problems.append(
+                    (
+                        ("fleets", i, "placement", "points_file"),
+                        "a points file is lon/lat: use geometry crs lonlat",
+                    )
+                )
                 continue
             try:
                 pts = site_points(sc.resolve_path(pl.points_file))
@@ -525,8 +555,12 @@ def _attach_files(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
                 problems.append((("fleets", i, "placement", "points_file"), str(err)))
                 continue
             if len(pts) != f.count:
-                problems.append((("fleets", i, "count"), f"{pl.points_file} has {len(pts)} "
-                                 f"sites for count {f.count}"))
+                problems.append(
+                    (
+                        ("fleets", i, "count"),
+                        f"{pl.points_file} has {len(pts)} sites for count {f.count}",
+                    )
+                )
             pl.points = pts
     for i, f in enumerate(sc.fleets):
         by_area = f.params.get("sector_scenes")
@@ -537,23 +571,42 @@ def _attach_files(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
             else:
                 for area, scene in by_area.items():
                     if area not in geo.areas:
-                        problems.append(((*loc, area), f"no area {area!r} in geometry.areas "
-                                                       f"({sorted(geo.areas)})"))
+                        problems.append(
+                            (
+                                (*loc, area),
+                                f"no area {area!r} in geometry.areas ({sorted(geo.areas)})",
+                            )
+                        )
                     if scene not in TOWER_SCENES:
-                        problems.append(((*loc, area), f"scene {scene!r} is not one of "
-                                                       f"{', '.join(TOWER_SCENES)}"))
+                        problems.append(
+                            (
+                                (*loc, area),
+                                f"scene {scene!r} is not one of {', '.join(TOWER_SCENES)}",
+                            )
+                        )
         video = f.params.get("video")
-        if video is not None and "://" not in str(video) and \
-                not sc.resolve_path(str(video)).is_file():
-            problems.append((("fleets", i, "params", "video"),
-                             f"no such video file: {sc.resolve_path(str(video))}"))
+        if (
+            video is not None
+            and "://" not in str(video)
+            and not sc.resolve_path(str(video)).is_file()
+        ):
+            problems.append(
+                (
+                    ("fleets", i, "params", "video"),
+                    f"no such video file: {sc.resolve_path(str(video))}",
+                )
+            )
     if not sc.ioc_config_path().is_file():
         problems.append((("ioc", "config"), f"no such file: {sc.ioc_config_path()}"))
     for section in ("timeline", "rates"):
         for i, inc in enumerate(getattr(sc.incidents, section)):
             if inc.area is not None and inc.area not in geo.areas:
-                problems.append((("incidents", section, i, "area"), f"no area {inc.area!r} in "
-                                 f"geometry.areas ({sorted(geo.areas)})"))
+                problems.append(
+                    (
+                        ("incidents", section, i, "area"),
+                        f"no area {inc.area!r} in geometry.areas ({sorted(geo.areas)})",
+                    )
+                )
     return problems
 
 
@@ -571,28 +624,37 @@ def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
     fleet_kinds = {f.kind for f in sc.fleets}
     for i, f in enumerate(sc.fleets):
         if f.kind not in DEVICE_KINDS:
-            problems.append((("fleets", i, "kind"),
-                             f"unknown device kind {f.kind!r}; known: {sorted(DEVICE_KINDS)}"))
+            problems.append(
+                (
+                    ("fleets", i, "kind"),
+                    f"unknown device kind {f.kind!r}; known: {sorted(DEVICE_KINDS)}",
+                )
+            )
         if f.placement.grids != "all":
             for j, code in enumerate(f.placement.grids):
                 if code not in grid_codes:
-                    problems.append((("fleets", i, "placement", "grids", j),
-                                     f"no grid with code {code!r}"))
+                    problems.append(
+                        (("fleets", i, "placement", "grids", j), f"no grid with code {code!r}")
+                    )
     dept_codes = [d.code for d in sc.departments]
     areas = {d.code: "district" for d in sc.districts}
     for d in sc.districts:
         areas.update({s.code: "street" for s in d.streets})
-        areas.update({g.community: "community" for s in d.streets for g in s.grids
-                      if g.community})
+        areas.update({g.community: "community" for s in d.streets for g in s.grids if g.community})
     for i, dept in enumerate(sc.departments):
         if dept.code in dept_codes[:i]:
-            problems.append((("departments", i, "code"),
-                             f"department {dept.code!r} is listed twice"))
+            problems.append(
+                (("departments", i, "code"), f"department {dept.code!r} is listed twice")
+            )
         if areas.get(dept.area) != dept.level:
-            problems.append((("departments", i, "area"),
-                             f"{dept.area!r} is not a {dept.level} of this city "
-                             f"({dept.level} codes: "
-                             f"{sorted(a for a, lv in areas.items() if lv == dept.level)})"))
+            problems.append(
+                (
+                    ("departments", i, "area"),
+                    f"{dept.area!r} is not a {dept.level} of this city "
+                    f"({dept.level} codes: "
+                    f"{sorted(a for a, lv in areas.items() if lv == dept.level)})",
+                )
+            )
     shift_lists = [(("departments", i, "shifts"), d.shifts) for i, d in enumerate(sc.departments)]
     shift_lists += [(("desk", "shifts"), sc.desk.shifts), (("patrol", "shifts"), sc.patrol.shifts)]
     for loc, shifts in shift_lists:
@@ -612,34 +674,55 @@ def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
             problems.append((loc, str(err)))
             return
         if not 0 <= t <= sc.duration_s:
-            problems.append((loc, f"{spec!r} is outside the run (0 to {sc.duration_h:g} h "
-                                  f"from {sc.start.isoformat()})"))
+            problems.append(
+                (
+                    loc,
+                    f"{spec!r} is outside the run (0 to {sc.duration_h:g} h "
+                    f"from {sc.start.isoformat()})",
+                )
+            )
 
     def check_place(loc: tuple[int | str, ...], item: _Place) -> None:
         if item.grid is not None and item.grid not in grid_codes:
             problems.append(((*loc, "grid"), f"no grid with code {item.grid!r}"))
         if item.near is not None and item.near not in fleet_kinds:
-            problems.append(((*loc, "near"),
-                             f"no fleet of kind {item.near!r} in this scenario; "
-                             f"fleets: {sorted(fleet_kinds)}"))
+            problems.append(
+                (
+                    (*loc, "near"),
+                    f"no fleet of kind {item.near!r} in this scenario; "
+                    f"fleets: {sorted(fleet_kinds)}",
+                )
+            )
 
     for section in ("timeline", "rates"):
         for i, inc in enumerate(getattr(sc.incidents, section)):
             loc = ("incidents", section, i)
             if inc.kind not in INCIDENT_KINDS:
-                problems.append(((*loc, "kind"), f"unknown incident kind {inc.kind!r}; "
-                                                  f"known: {sorted(INCIDENT_KINDS)}"))
+                problems.append(
+                    (
+                        (*loc, "kind"),
+                        f"unknown incident kind {inc.kind!r}; known: {sorted(INCIDENT_KINDS)}",
+                    )
+                )
             elif (need := INCIDENT_KINDS[inc.kind].targets) and need not in fleet_kinds:
-                problems.append(((*loc, "kind"), f"{inc.kind} happens to a {need}: the "
-                                                 f"scenario needs a fleet of {need}"))
+                problems.append(
+                    (
+                        (*loc, "kind"),
+                        f"{inc.kind} happens to a {need}: the scenario needs a fleet of {need}",
+                    )
+                )
             check_place(loc, inc)
             if isinstance(inc, TimelineIncident):
                 check_time((*loc, "at"), inc.at)
     for i, op in enumerate(sc.operations):
         check_time(("operations", i, "at"), op.at)
         if op.devices is None and op.kind not in fleet_kinds:
-            problems.append((("operations", i, "kind"), "give `devices`, or a `kind` with a "
-                             f"fleet in this scenario (got {op.kind!r})"))
+            problems.append(
+                (
+                    ("operations", i, "kind"),
+                    f"give `devices`, or a `kind` with a fleet in this scenario (got {op.kind!r})",
+                )
+            )
     for i, spell in enumerate(sc.weather.rain):
         check_time(("weather", "rain", i, "start"), spell.start)
         check_time(("weather", "rain", i, "end"), spell.end)
@@ -649,9 +732,18 @@ def cross_check(sc: Scenario) -> list[tuple[tuple[int | str, ...], str]]:
                 check_time((section, i, "at"), fault.at)
             if fault.kind == "gateway_offline":
                 if fault.grid not in grid_codes:
-                    problems.append(((section, i, "grid"), "gateway_offline needs the `grid` "
-                                     f"whose gateway fails (got {fault.grid!r})"))
+                    problems.append(
+                        (
+                            (section, i, "grid"),
+                            "gateway_offline needs the `grid` "
+                            f"whose gateway fails (got {fault.grid!r})",
+                        )
+                    )
             elif fault.fleet not in fleet_kinds:
-                problems.append(((section, i, "fleet"), f"no fleet of kind {fault.fleet!r}; "
-                                 f"fleets: {sorted(fleet_kinds)}"))
+                problems.append(
+                    (
+                        (section, i, "fleet"),
+                        f"no fleet of kind {fault.fleet!r}; fleets: {sorted(fleet_kinds)}",
+                    )
+                )
     return problems

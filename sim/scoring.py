@@ -41,8 +41,9 @@ def _distance_m(a: dict[str, Any], b: dict[str, Any]) -> float:
 
 
 class _Matcher:
-    def __init__(self, truth: list[dict[str, Any]], radius_m: float, grace_s: float,
-                 run_end_ts: int):
+    def __init__(
+        self, truth: list[dict[str, Any]], radius_m: float, grace_s: float, run_end_ts: int
+    ):
         self.incidents = [r for r in truth if r["type"] == "incident"]
         self.reports = {r["report_id"]: r for r in truth if r["type"] == "report"}
         self.radius_m = radius_m
@@ -56,8 +57,10 @@ class _Matcher:
         best, best_d = None, self.radius_m
         for inc in self.incidents:
             end = inc["end_ts"] if inc["end_ts"] is not None else self.run_end_ts
-            if category not in inc.get("categories", [inc["category"]]) or not inc[
-                    "start_ts"] <= rep["ts"] <= end + self.grace_ms:
+            if (
+                category not in inc.get("categories", [inc["category"]])
+                or not inc["start_ts"] <= rep["ts"] <= end + self.grace_ms
+            ):
                 continue
             d = _distance_m(rep, inc)
             if d <= best_d:
@@ -65,8 +68,13 @@ class _Matcher:
         return best
 
 
-def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: float,
-          grace_s: float, run_end_ts: int) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def score(
+    truth: list[dict[str, Any]],
+    cases: list[dict[str, Any]],
+    radius_m: float,
+    grace_s: float,
+    run_end_ts: int,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """(truth section of the summary, case_id -> ids of the incidents its reports match)."""
     m = _Matcher(truth, radius_m, grace_s, run_end_ts)
     first: dict[str, tuple[int, str]] = {}  # incident -> (first report ts, channel)
@@ -118,17 +126,23 @@ def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: fl
         "false_alarms": false_alarms,
         "false_reports": false_reports,
         "duplicate_cases": duplicates,
-        "by_source": {c: {"discovered": len(found_by.get(c, ())),
-                          "discovery_rate": _ratio(len(found_by.get(c, ())), len(incidents)),
-                          "first": sum(1 for _, ch in first.values() if ch == c)}
-                      for c in CHANNELS},
+        "by_source": {
+            c: {
+                "discovered": len(found_by.get(c, ())),
+                "discovery_rate": _ratio(len(found_by.get(c, ())), len(incidents)),
+                "first": sum(1 for _, ch in first.values() if ch == c),
+            }
+            for c in CHANNELS
+        },
         "merge_precision": _ratio(merged_right, merged),
         "merge_recall": _ratio(same_case, pairs),
         "merged_reports": merged,
         "by_kind": _by_kind(incidents, latency),
         # per discovered incident: seconds from its start to the first report of each channel
-        "first_reports": {i: {ch: (ts - start[i]) / 1000 for ch, ts in sorted(by.items())}
-                          for i, by in sorted(first_by.items())},
+        "first_reports": {
+            i: {ch: (ts - start[i]) / 1000 for ch, ts in sorted(by.items())}
+            for i, by in sorted(first_by.items())
+        },
         "match": {"radius_m": radius_m, "grace_s": grace_s},
     }
     return section, matches
@@ -137,8 +151,9 @@ def score(truth: list[dict[str, Any]], cases: list[dict[str, Any]], radius_m: fl
 def _by_kind(incidents: list[dict[str, Any]], latency: dict[str, float]) -> dict[str, Any]:
     out: dict[str, dict[str, Any]] = {}
     for inc in incidents:
-        k = out.setdefault(inc["kind"], {"name_zh": inc["kind_zh"], "incidents": 0,
-                                          "discovered": 0, "_lat": []})
+        k = out.setdefault(
+            inc["kind"], {"name_zh": inc["kind_zh"], "incidents": 0, "discovered": 0, "_lat": []}
+        )
         k["incidents"] += 1
         if inc["id"] in latency:
             k["discovered"] += 1
@@ -161,8 +176,12 @@ def tower_detection(world: World, truth: dict[str, Any]) -> dict[str, Any] | Non
     """Time to detect (高点监控发现时延) of the fires within reach of a tower camera: for
     each, the distance to the nearest tower and the seconds from ignition to the first
     IoT/AI report; grouped by distance to the nearest km. None without tower cameras."""
-    towers = [(f.xy[i], float(f.model.radius_m[i])) for f in world.fleets
-              if isinstance(f.model, TowerCameraFleet) for i in range(f.model.n)]
+    towers = [
+        (f.xy[i], float(f.model.radius_m[i]))
+        for f in world.fleets
+        if isinstance(f.model, TowerCameraFleet)
+        for i in range(f.model.n)
+    ]
     if not towers:
         return None
     firsts = truth.get("first_reports", {})
@@ -170,18 +189,29 @@ def tower_detection(world: World, truth: dict[str, Any]) -> dict[str, Any] | Non
     for inc in world.incidents:
         if inc.kind.seen_as != "fire_smoke":
             continue
-        dist, radius = min(((float(np.hypot(*(inc.xy - xy))), r) for xy, r in towers),
-                           key=lambda p: p[0])
+        dist, radius = min(
+            ((float(np.hypot(*(inc.xy - xy))), r) for xy, r in towers), key=lambda p: p[0]
+        )
         if dist > radius:
             continue
-        fires.append({"id": inc.id, "kind": inc.kind.name, "distance_km": round(dist / 1000, 2),
-                      "start": world.iso(inc.start), "night": not world.daylight(inc.start),
-                      "latency_s": firsts.get(inc.id, {}).get("iot")})
+        fires.append(
+            {
+                "id": inc.id,
+                "kind": inc.kind.name,
+                "distance_km": round(dist / 1000, 2),
+                "start": world.iso(inc.start),
+                "night": not world.daylight(inc.start),
+                "latency_s": firsts.get(inc.id, {}).get("iot"),
+            }
+        )
     bands: dict[str, dict[str, Any]] = {}
     for band in sorted({round(f["distance_km"]) for f in fires}):
         sel = [f for f in fires if round(f["distance_km"]) == band]
         lat = sorted(f["latency_s"] for f in sel if f["latency_s"] is not None)
-        bands[str(band)] = {"fires": len(sel), "detected": len(lat),
-                            "median_s": float(np.median(lat)) if lat else None,
-                            "max_s": lat[-1] if lat else None}
+        bands[str(band)] = {
+            "fires": len(sel),
+            "detected": len(lat),
+            "median_s": float(np.median(lat)) if lat else None,
+            "max_s": lat[-1] if lat else None,
+        }
     return {"towers": len(towers), "fires": fires, "by_distance_km": bands}

@@ -16,15 +16,90 @@ import numpy as np
 
 DAY_S = 86400.0
 # Share of people about, by local hour (0..1).
-ACTIVITY_BY_HOUR = np.array([0.10, 0.06, 0.05, 0.05, 0.06, 0.12, 0.35, 0.65, 0.90, 1.00,
-                             1.00, 1.00, 0.95, 0.90, 0.95, 1.00, 1.00, 1.00, 0.95, 0.90,
-                             0.80, 0.60, 0.40, 0.20])
-_WEEKDAY_TRAFFIC = np.array([0.08, 0.05, 0.04, 0.04, 0.08, 0.25, 0.60, 0.95, 1.00, 0.75,
-                             0.65, 0.65, 0.70, 0.65, 0.65, 0.70, 0.85, 1.00, 0.95, 0.70,
-                             0.55, 0.45, 0.30, 0.15])
-_WEEKEND_TRAFFIC = np.array([0.10, 0.07, 0.05, 0.04, 0.05, 0.10, 0.20, 0.35, 0.50, 0.65,
-                             0.75, 0.80, 0.80, 0.80, 0.80, 0.80, 0.80, 0.75, 0.70, 0.60,
-                             0.50, 0.40, 0.30, 0.18])
+ACTIVITY_BY_HOUR = np.array(
+    [
+        0.10,
+        0.06,
+        0.05,
+        0.05,
+        0.06,
+        0.12,
+        0.35,
+        0.65,
+        0.90,
+        1.00,
+        1.00,
+        1.00,
+        0.95,
+        0.90,
+        0.95,
+        1.00,
+        1.00,
+        1.00,
+        0.95,
+        0.90,
+        0.80,
+        0.60,
+        0.40,
+        0.20,
+    ]
+)
+_WEEKDAY_TRAFFIC = np.array(
+    [
+        0.08,
+        0.05,
+        0.04,
+        0.04,
+        0.08,
+        0.25,
+        0.60,
+        0.95,
+        1.00,
+        0.75,
+        0.65,
+        0.65,
+        0.70,
+        0.65,
+        0.65,
+        0.70,
+        0.85,
+        1.00,
+        0.95,
+        0.70,
+        0.55,
+        0.45,
+        0.30,
+        0.15,
+    ]
+)
+_WEEKEND_TRAFFIC = np.array(
+    [
+        0.10,
+        0.07,
+        0.05,
+        0.04,
+        0.05,
+        0.10,
+        0.20,
+        0.35,
+        0.50,
+        0.65,
+        0.75,
+        0.80,
+        0.80,
+        0.80,
+        0.80,
+        0.80,
+        0.80,
+        0.75,
+        0.70,
+        0.60,
+        0.50,
+        0.40,
+        0.30,
+        0.18,
+    ]
+)
 
 
 def _hourly(profile: np.ndarray, tod: np.ndarray) -> np.ndarray:
@@ -36,11 +111,18 @@ def _hourly(profile: np.ndarray, tod: np.ndarray) -> np.ndarray:
 
 
 class Weather:
-    def __init__(self, temp_c: tuple[float, float], rh_pct: tuple[float, float],
-                 pm25: tuple[float, float], spells: list[tuple[float, float, float]],
-                 start_tod_s: float, start_weekday: int = 0,
-                 wind_ms: tuple[float, float] = (1.0, 4.0), visibility_km: float = 20.0,
-                 fog: list[tuple[float, float, float]] | None = None):
+    def __init__(
+        self,
+        temp_c: tuple[float, float],
+        rh_pct: tuple[float, float],
+        pm25: tuple[float, float],
+        spells: list[tuple[float, float, float]],
+        start_tod_s: float,
+        start_weekday: int = 0,
+        wind_ms: tuple[float, float] = (1.0, 4.0),
+        visibility_km: float = 20.0,
+        fog: list[tuple[float, float, float]] | None = None,
+    ):
         self.temp_c = temp_c
         self.rh_pct = rh_pct
         self.pm25 = pm25

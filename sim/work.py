@@ -23,8 +23,9 @@ class Shifts:
     clock (simulated seconds from the start, which is at `start_tod_s` local time)."""
 
     def __init__(self, shifts: list[Shift], start_tod_s: float):
-        self.periods = sorted((clock_s(a), DAY_S if b == "24:00" else clock_s(b))
-                              for a, b in shifts)
+        self.periods = sorted(
+            (clock_s(a), DAY_S if b == "24:00" else clock_s(b)) for a, b in shifts
+        )
         self.start_tod_s = start_tod_s
         self.all_day = self.periods == [(0.0, DAY_S)]
 

@@ -49,19 +49,42 @@ class FleetRuntime:
 
 # The department type that usually owns each device kind (the registry's 权属单位).
 DEFAULT_OWNER = {
-    "smart_pole": "lighting", "water_level": "drainage", "smoke_detector": "fire",
-    "air_station": "ecology_env", "construction_site": "housing", "river_level":
-    "water_resources", "pump_station": "drainage", "manhole_cover": "municipal",
-    "gas_detector": "gas", "electrical_fire": "power", "hydrant": "water_supply",
-    "parking_space": "urban_mgmt", "car_park": "transport", "ev_charger": "power",
-    "smart_bin": "sanitation", "public_toilet": "sanitation", "traffic_detector":
-    "traffic_police", "camera": "public_security", "tower_camera": "emergency_mgmt",
+    "smart_pole": "lighting",
+    "water_level": "drainage",
+    "smoke_detector": "fire",
+    "air_station": "ecology_env",
+    "construction_site": "housing",
+    "river_level": "water_resources",
+    "pump_station": "drainage",
+    "manhole_cover": "municipal",
+    "gas_detector": "gas",
+    "electrical_fire": "power",
+    "hydrant": "water_supply",
+    "parking_space": "urban_mgmt",
+    "car_park": "transport",
+    "ev_charger": "power",
+    "smart_bin": "sanitation",
+    "public_toilet": "sanitation",
+    "traffic_detector": "traffic_police",
+    "camera": "public_security",
+    "tower_camera": "emergency_mgmt",
 }
 # Per-device attributes a fleet may hold that the IOC needs (e.g. a lamp's rated power for the
 # energy baseline), published in the registry.
-DEVICE_ATTRS = ("rated_w", "free_flow_kmh", "capacity", "warning_level_m", "pumps",
-                "heading_deg", "fov_deg", "range_m", "height_m", "radius_m", "sweep_s",
-                "hfov_deg")
+DEVICE_ATTRS = (
+    "rated_w",
+    "free_flow_kmh",
+    "capacity",
+    "warning_level_m",
+    "pumps",
+    "heading_deg",
+    "fov_deg",
+    "range_m",
+    "height_m",
+    "radius_m",
+    "sweep_s",
+    "hfov_deg",
+)
 AREA_NOISE_STEP_S = 600.0
 AREA_NOISE_TAU_S = 3 * 3600.0
 
@@ -96,13 +119,17 @@ class World:
             pts = np.array([p for g in grid_specs for p in g.polygon])
             self.frame = LocalFrame(float(pts[:, 0].mean()), float(pts[:, 1].mean()))
             self.polygons = [Polygon(self.frame.to_xy(np.array(g.polygon))) for g in grid_specs]
-        self.areas = {name: shapely.transform(geom, self.frame.to_xy)
-                      for name, geom in scenario.areas.items()}  # named areas, metres
+        self.areas = {
+            name: shapely.transform(geom, self.frame.to_xy) for name, geom in scenario.areas.items()
+        }  # named areas, metres
         self.grid_codes = [g.code for g in grid_specs]
         self.grid_index = {c: i for i, c in enumerate(self.grid_codes)}
         self.grid_areas: dict[str, dict[str, str | None]] = {
             g.code: {"district": d.code, "street": s.code, "community": g.community}
-            for d in scenario.districts for s in d.streets for g in s.grids}
+            for d in scenario.districts
+            for s in d.streets
+            for g in s.grids
+        }
         # What people reported, with the incident each report was really about (for scoring).
         self.reports: list[dict[str, Any]] = []
 
@@ -110,26 +137,39 @@ class World:
         self.start_tod_s = float(start_tod)
         w = scenario.weather
         spells = [(scenario.offset_s(r.start), scenario.offset_s(r.end), r.mm_h) for r in w.rain]
-        fog = [(scenario.offset_s(f.start), scenario.offset_s(f.end), f.visibility_km)
-               for f in w.fog]
-        self.weather = Weather(w.temp_c, w.rh_pct, w.pm25, spells, start_tod,
-                               scenario.start.weekday(), w.wind_ms, w.visibility_km, fog)
+        fog = [
+            (scenario.offset_s(f.start), scenario.offset_s(f.end), f.visibility_km) for f in w.fog
+        ]
+        self.weather = Weather(
+            w.temp_c,
+            w.rh_pct,
+            w.pm25,
+            spells,
+            start_tod,
+            scenario.start.weekday(),
+            w.wind_ms,
+            w.visibility_km,
+            fog,
+        )
         # Correlated neighbours: a slowly drifting standard-normal term per grid (AR(1)).
         steps = int(scenario.duration_s // AREA_NOISE_STEP_S) + 2
         phi = float(np.exp(-AREA_NOISE_STEP_S / AREA_NOISE_TAU_S))
         noise = np.empty((len(self.grid_codes), steps))
         noise[:, 0] = rng_area.standard_normal(len(self.grid_codes))
         for k in range(1, steps):
-            noise[:, k] = phi * noise[:, k - 1] + np.sqrt(1 - phi ** 2) * rng_area.standard_normal(
-                len(self.grid_codes))
+            noise[:, k] = phi * noise[:, k - 1] + np.sqrt(1 - phi**2) * rng_area.standard_normal(
+                len(self.grid_codes)
+            )
         self.area_noise = noise
 
         self.fleets = self._build_fleets()
-        self.device_index = {dev: (n, i) for n, f in enumerate(self.fleets)
-                             for i, dev in enumerate(f.ids)}
+        self.device_index = {
+            dev: (n, i) for n, f in enumerate(self.fleets) for i, dev in enumerate(f.ids)
+        }
         self.incidents = self._build_incidents()
-        self.faults = FaultBook(self._build_faults(), [f.model for f in self.fleets],
-                                rng_fault_noise)
+        self.faults = FaultBook(
+            self._build_faults(), [f.model for f in self.fleets], rng_fault_noise
+        )
         for inc in self.incidents:
             self.env.process(inc.process(self.env, self.weather))
 
@@ -152,21 +192,32 @@ class World:
                 xy = self._in_area(spec.placement.area, spec.count, 0.0, self.rng_place)
                 grids = np.array([self.grid_codes[int(g)] for g in locate(self.polygons, xy)])
             else:
-                xy, which = random_points([self.polygons[i] for i in allowed], spec.count,
-                                          self.rng_place)
+                xy, which = random_points(
+                    [self.polygons[i] for i in allowed], spec.count, self.rng_place
+                )
                 grids = np.array([self.grid_codes[allowed[k]] for k in which])
             kind = KINDS[spec.kind]
             first = counters.get(spec.kind, 0)
             counters[spec.kind] = first + spec.count
             width = max(4, len(str(first + spec.count)))
             ids = [f"{kind.id_prefix}-{first + i + 1:0{width}d}" for i in range(spec.count)]
-            model = FLEET_MODELS[spec.kind](spec.count, spec.interval_s,
-                                            np.random.default_rng(stream), spec.params)
+            model = FLEET_MODELS[spec.kind](
+                spec.count, spec.interval_s, np.random.default_rng(stream), spec.params
+            )
             grid_idx = np.array([self.grid_index[g] for g in grids], dtype=int)
-            fleets.append(FleetRuntime(model, ids, xy, self.frame.to_lonlat(xy), grids,
-                                       spec.interval_s, grid_idx,
-                                       spec.owner or DEFAULT_OWNER.get(spec.kind),
-                                       spec.installed_years))
+            fleets.append(
+                FleetRuntime(
+                    model,
+                    ids,
+                    xy,
+                    self.frame.to_lonlat(xy),
+                    grids,
+                    spec.interval_s,
+                    grid_idx,
+                    spec.owner or DEFAULT_OWNER.get(spec.kind),
+                    spec.installed_years,
+                )
+            )
         return fleets
 
     def fleets_of(self, kind: str) -> list[FleetRuntime]:
@@ -192,15 +243,15 @@ class World:
         base = fleets[fleet_i].xy[dev]
         if isinstance(model, CameraFleet):  # somewhere the camera looks at
             r = float(model.range_m[dev]) * rng.uniform(0.3, 0.85)
-            bearing = np.radians(model.heading_deg[dev]
-                                 + rng.uniform(-0.4, 0.4) * model.fov_deg[dev])
+            bearing = np.radians(
+                model.heading_deg[dev] + rng.uniform(-0.4, 0.4) * model.fov_deg[dev]
+            )
             return base + r * np.array([np.sin(bearing), np.cos(bearing)])
         r = place.within_m * np.sqrt(rng.random())
         a = rng.uniform(0, 2 * np.pi)
         return base + r * np.array([np.cos(a), np.sin(a)])
 
-    def _in_area(self, name: str, n: int, within_m: float,
-                 rng: np.random.Generator) -> np.ndarray:
+    def _in_area(self, name: str, n: int, within_m: float, rng: np.random.Generator) -> np.ndarray:
         """`n` random points in a named area: anywhere in its polygons, else along its lines
         (up to `within_m` to either side), else at its points."""
         geom = self.areas[name]
@@ -225,16 +276,27 @@ class World:
         for item in sc.incidents.timeline:
             kind = INCIDENT_KINDS[item.kind]
             duration = item.duration_min * 60 if item.duration_min else self._duration(kind)
-            made.append(kind.model(kind, self._place(item), sc.offset_s(item.at), duration,
-                                   dict(item.params), "timeline"))
+            made.append(
+                kind.model(
+                    kind,
+                    self._place(item),
+                    sc.offset_s(item.at),
+                    duration,
+                    dict(item.params),
+                    "timeline",
+                )
+            )
         # A shortened run keeps the same draws, then drops what starts after its end.
         made = [inc for inc in made if inc.start < sc.duration_s]
         for rate in sc.incidents.rates:
             kind = INCIDENT_KINDS[rate.kind]
             n = int(rng.poisson(rate.per_day * sc.duration_h / 24.0))
             for start in np.sort(rng.uniform(0, sc.duration_s, n)):
-                made.append(kind.model(kind, self._place(rate), float(start),
-                                       self._duration(kind), {}, "rate"))
+                made.append(
+                    kind.model(
+                        kind, self._place(rate), float(start), self._duration(kind), {}, "rate"
+                    )
+                )
         made.sort(key=lambda inc: inc.start)
         for i, inc in enumerate(made, 1):
             inc.id = f"INC-{i:04d}"
@@ -245,11 +307,16 @@ class World:
 
     def _attach(self, inc: Incident, kind: str) -> None:
         """Move a device-bound incident (a lamp fault) onto the nearest device of `kind`."""
-        candidates = [(d, n, int(np.argmin(d))) for n, f in enumerate(self.fleets)
-                      if f.kind == kind for d in [distances(f.xy, inc.xy)]]
+        candidates = [
+            (d, n, int(np.argmin(d)))
+            for n, f in enumerate(self.fleets)
+            if f.kind == kind
+            for d in [distances(f.xy, inc.xy)]
+        ]
         if not candidates:
-            raise ValueError(f"incident kind {inc.kind.name!r} needs a fleet of {kind!r} "
-                             "in the scenario")
+            raise ValueError(
+                f"incident kind {inc.kind.name!r} needs a fleet of {kind!r} in the scenario"
+            )
         _, fleet, dev = min(candidates, key=lambda c: float(c[0][c[2]]))
         inc.target = (fleet, dev)
         inc.xy = self.fleets[fleet].xy[dev].copy()
@@ -271,8 +338,9 @@ class World:
         for spec, start in specs:
             end = start + spec.duration_min * 60
             if spec.kind == "gateway_offline":
-                faults.append(Fault(spec.kind, start, end, grid=spec.grid,
-                                    params=dict(spec.params)))
+                faults.append(
+                    Fault(spec.kind, start, end, grid=spec.grid, params=dict(spec.params))
+                )
                 continue
             # Pick the devices among every fleet of the kind, as one numbering.
             fleets = [n for n, f in enumerate(self.fleets) if f.kind == spec.fleet]
@@ -314,15 +382,26 @@ class World:
         for f in self.fleets:
             lonlat = f.lonlat.tolist()
             ages = rng.uniform(0.0, f.installed_years * 365.0, f.model.n)
-            attrs = {a: np.asarray(getattr(f.model, a)) for a in DEVICE_ATTRS
-                     if isinstance(getattr(f.model, a, None), np.ndarray)}
+            attrs = {
+                a: np.asarray(getattr(f.model, a))
+                for a in DEVICE_ATTRS
+                if isinstance(getattr(f.model, a, None), np.ndarray)
+            }
             for i, dev in enumerate(f.ids):
                 installed = (self.start - timedelta(days=float(ages[i]))).date()
-                out.setdefault(gateway_id(str(f.grids[i])), []).append(DeviceInfo(
-                    device_id=dev, kind=f.kind, lon=round(lonlat[i][0], 7),
-                    lat=round(lonlat[i][1], 7), grid=str(f.grids[i]), interval_s=f.interval_s,
-                    owner=f.owner, installed=installed,
-                    attrs={a: round(float(v[i]), 3) for a, v in attrs.items()}))
+                out.setdefault(gateway_id(str(f.grids[i])), []).append(
+                    DeviceInfo(
+                        device_id=dev,
+                        kind=f.kind,
+                        lon=round(lonlat[i][0], 7),
+                        lat=round(lonlat[i][1], 7),
+                        grid=str(f.grids[i]),
+                        interval_s=f.interval_s,
+                        owner=f.owner,
+                        installed=installed,
+                        attrs={a: round(float(v[i]), 3) for a, v in attrs.items()},
+                    )
+                )
         return out
 
     def sample(self, t0: float, t1: float) -> list[Block]:
@@ -357,16 +436,22 @@ class World:
             for j, i in enumerate(b.idx.tolist()):
                 # lost: taken while its gateway had no power, or sent while the link is dead
                 if self.faults.gateway_down(grids[j], b.t[j]) or self.faults.link_dead(
-                        grids[j], t0, t1):
+                    grids[j], t0, t1
+                ):
                     continue
-                out.setdefault(gateway_id(grids[j]), []).append({
-                    "device_id": f.ids[i], "seq": seqs[j], "ts": ts[j],
-                    "values": {m: col[j] for m, col in zip(names, cols, strict=True)},
-                })
+                out.setdefault(gateway_id(grids[j]), []).append(
+                    {
+                        "device_id": f.ids[i],
+                        "seq": seqs[j],
+                        "ts": ts[j],
+                        "values": {m: col[j] for m, col in zip(names, cols, strict=True)},
+                    }
+                )
         return out
 
-    def _conditions(self, fleet: int, idx: np.ndarray, t: np.ndarray,
-                    incidents: list[Incident]) -> dict[str, np.ndarray]:
+    def _conditions(
+        self, fleet: int, idx: np.ndarray, t: np.ndarray, incidents: list[Incident]
+    ) -> dict[str, np.ndarray]:
         f = self.fleets[fleet]
         cond = self.weather.ambient(t)
         cond["area_noise"] = self._area_noise(f.grid_idx[idx], t)
@@ -376,7 +461,8 @@ class World:
         if "water_depth_cm" in cond:
             # A film of water on every road while it rains, below any alarm threshold.
             cond["water_depth_cm"] = cond["water_depth_cm"] + np.minimum(
-                0.08 * cond["rain_mm_h"], 2.5)
+                0.08 * cond["rain_mm_h"], 2.5
+            )
         return cond
 
     def _area_noise(self, grid_idx: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -385,8 +471,9 @@ class World:
         w = pos - k
         return self.area_noise[grid_idx, k] * (1 - w) + self.area_noise[grid_idx, k + 1] * w
 
-    def command(self, device_ids: list[str], action: str,
-                params: dict[str, Any]) -> list[tuple[str, str, str]]:
+    def command(
+        self, device_ids: list[str], action: str, params: dict[str, Any]
+    ) -> list[tuple[str, str, str]]:
         """Apply a remote command now; (device id, status, detail) for each device."""
         by_fleet: dict[int, list[tuple[str, int]]] = {}
         out = []
@@ -404,8 +491,9 @@ class World:
 
     def incidents_near(self, xy: np.ndarray, radius_m: float, t: float) -> list[Incident]:
         """Incidents going on at time t within radius of a point, nearest first."""
-        found = [(float(np.hypot(*(inc.xy - xy))), inc) for inc in self.incidents
-                 if inc.active_at(t)]
+        found = [
+            (float(np.hypot(*(inc.xy - xy))), inc) for inc in self.incidents if inc.active_at(t)
+        ]
         return [inc for d, inc in sorted(found, key=lambda p: (p[0], p[1].id)) if d <= radius_m]
 
     def xy(self, lon: float, lat: float) -> np.ndarray:
@@ -429,20 +517,29 @@ class World:
         records: list[dict[str, Any]] = []
         for inc in self.incidents:
             lon, lat = self.frame.to_lonlat(inc.xy).tolist()
-            records.append({
-                "type": "incident", "id": inc.id, "kind": inc.kind.name,
-                "kind_zh": inc.kind.name_zh, "kind_en": inc.kind.name_en,
-                "category": inc.kind.category, "categories": list(inc.kind.categories),
-                "origin": inc.origin,
-                "lon": round(lon, 7), "lat": round(lat, 7), "grid": inc.grid,
-                "start": self.iso(inc.start), "start_ts": self.ms(inc.start),
-                "end": self.iso(inc.end) if inc.end is not None else None,
-                "end_ts": self.ms(inc.end) if inc.end is not None else None,
-                "ended_by": inc.ended_by,
-                "handled_ts": self.ms(inc.handled_ts) if inc.handled_ts is not None else None,
-                "handled_by_case": inc.handled_by,
-                "peak_level": round(inc.peak, 3),
-            })
+            records.append(
+                {
+                    "type": "incident",
+                    "id": inc.id,
+                    "kind": inc.kind.name,
+                    "kind_zh": inc.kind.name_zh,
+                    "kind_en": inc.kind.name_en,
+                    "category": inc.kind.category,
+                    "categories": list(inc.kind.categories),
+                    "origin": inc.origin,
+                    "lon": round(lon, 7),
+                    "lat": round(lat, 7),
+                    "grid": inc.grid,
+                    "start": self.iso(inc.start),
+                    "start_ts": self.ms(inc.start),
+                    "end": self.iso(inc.end) if inc.end is not None else None,
+                    "end_ts": self.ms(inc.end) if inc.end is not None else None,
+                    "ended_by": inc.ended_by,
+                    "handled_ts": self.ms(inc.handled_ts) if inc.handled_ts is not None else None,
+                    "handled_by_case": inc.handled_by,
+                    "peak_level": round(inc.peak, 3),
+                }
+            )
         records += [{"type": "report", **r} for r in self.reports]
         records += self.faults.truth([f.ids for f in self.fleets], self.start_ms, self.iso)
         return records

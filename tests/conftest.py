@@ -63,8 +63,9 @@ class MqttProbe:
                         return m
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"no matching message in {timeout} s; got "
-                                         f"{[t for t, _ in self.messages]}")
+                    raise AssertionError(
+                        f"no matching message in {timeout} s; got {[t for t, _ in self.messages]}"
+                    )
                 self._cond.wait(left)
 
     def close(self) -> None:
@@ -87,8 +88,20 @@ class IocProcess:
 def start_ioc(broker: RunningBroker, data: Path, log: Path, *extra: str) -> IocProcess:
     """`citysim ioc serve` in its own process (the same program an operator runs)."""
     port = free_port()
-    cmd = [*CITYSIM, "ioc", "serve", "--broker", broker.address.url, "--data", str(data),
-           "--port", str(port), "--client-id", f"ioc-test-{port}", *extra]
+    cmd = [
+        *CITYSIM,
+        "ioc",
+        "serve",
+        "--broker",
+        broker.address.url,
+        "--data",
+        str(data),
+        "--port",
+        str(port),
+        "--client-id",
+        f"ioc-test-{port}",
+        *extra,
+    ]
     with open(log, "wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"

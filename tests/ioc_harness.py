@@ -63,45 +63,94 @@ class Harness:
 
     def send(self, topic: str, model: type, source: str, **fields: Any) -> None:
         self.msg_seq[source] += 1
-        self.engine.handle(topic, encode(model(source=source, msg_seq=self.msg_seq[source],
-                                               **fields)))
+        self.engine.handle(
+            topic, encode(model(source=source, msg_seq=self.msg_seq[source], **fields))
+        )
 
     # --- the city
     def org(self) -> None:
-        grids = [GridInfo(code="g1", street="s1", district="d1"),
-                 GridInfo(code="g2", street="s2", district="d1")]
-        units = [UnitInfo(code=code, type=t, name_zh=code, level=lv, area=area,
-                          crews=[f"{code}-c{i + 1}" for i in range(len(crews))],
-                          lon=LON, lat=LAT) for code, (t, lv, area, crews) in UNITS.items()]
+        grids = [
+            GridInfo(code="g1", street="s1", district="d1"),
+            GridInfo(code="g2", street="s2", district="d1"),
+        ]
+        units = [
+            UnitInfo(
+                code=code,
+                type=t,
+                name_zh=code,
+                level=lv,
+                area=area,
+                crews=[f"{code}-c{i + 1}" for i in range(len(crews))],
+                lon=LON,
+                lat=LAT,
+            )
+            for code, (t, lv, area, crews) in UNITS.items()
+        ]
         self.send(Topics.org("city"), OrgAnnouncement, "city", ts=T0, grids=grids, units=units)
         for code, (_, _, _, crews) in UNITS.items():
             for i, (dlon, dlat) in enumerate(crews):
-                self.send(Topics.crew(code), CrewStatus, f"dept-{code}", ts=T0,
-                          department=code, crew=f"{code}-c{i + 1}", status="available",
-                          lon=LON + dlon, lat=LAT + dlat)
+                self.send(
+                    Topics.crew(code),
+                    CrewStatus,
+                    f"dept-{code}",
+                    ts=T0,
+                    department=code,
+                    crew=f"{code}-c{i + 1}",
+                    status="available",
+                    lon=LON + dlon,
+                    lat=LAT + dlat,
+                )
 
     def devices(self, *devices: tuple[str, str, float, float]) -> None:
-        infos = [DeviceInfo(device_id=d, kind=k, lon=lon, lat=lat, grid="g1", interval_s=60)
-                 for d, k, lon, lat in devices]
+        infos = [
+            DeviceInfo(device_id=d, kind=k, lon=lon, lat=lat, grid="g1", interval_s=60)
+            for d, k, lon, lat in devices
+        ]
         self.send(Topics.devices(GW), DeviceAnnouncement, GW, ts=T0, devices=infos)
 
-    def readings(self, device: str, metric: str, values: list[tuple[int, float]],
-                 first_seq: int = 1) -> None:
-        rows = [{"device_id": device, "seq": first_seq + i, "ts": T0 + t * MIN,
-                 "values": {metric: v}} for i, (t, v) in enumerate(values)]
+    def readings(
+        self, device: str, metric: str, values: list[tuple[int, float]], first_seq: int = 1
+    ) -> None:
+        rows = [
+            {"device_id": device, "seq": first_seq + i, "ts": T0 + t * MIN, "values": {metric: v}}
+            for i, (t, v) in enumerate(values)
+        ]
         self.msg_seq[GW] += 1
         self.engine.handle(Topics.telemetry(GW), telemetry_payload(GW, self.msg_seq[GW], rows))
 
-    def report(self, channel: str, category: str, t_min: float, *, ref: str,
-               lon: float = LON, lat: float = LAT, grid: str = "g1") -> None:
-        self.send(Topics.report(channel), PublicReport, f"{channel}-src",
-                  ts=T0 + int(t_min * MIN), report_id=ref, channel=channel, category=category,
-                  lon=lon, lat=lat, grid=grid, reporter="someone")
+    def report(
+        self,
+        channel: str,
+        category: str,
+        t_min: float,
+        *,
+        ref: str,
+        lon: float = LON,
+        lat: float = LAT,
+        grid: str = "g1",
+    ) -> None:
+        self.send(
+            Topics.report(channel),
+            PublicReport,
+            f"{channel}-src",
+            ts=T0 + int(t_min * MIN),
+            report_id=ref,
+            channel=channel,
+            category=category,
+            lon=lon,
+            lat=lat,
+            grid=grid,
+            reporter="someone",
+        )
 
     def tick(self, t_min: float) -> None:
         self.tick_seq += 1
-        tick = ClockTick(run_id="run-1", seq=self.tick_seq, ts=T0 + int(t_min * MIN),
-                         published=dict(self.msg_seq))
+        tick = ClockTick(
+            run_id="run-1",
+            seq=self.tick_seq,
+            ts=T0 + int(t_min * MIN),
+            published=dict(self.msg_seq),
+        )
         self.engine.handle(Topics.TICK, encode(tick))
 
     # --- the people
@@ -115,9 +164,18 @@ class Harness:
         return found[-1]
 
     def answer(self, task: Task, outcome: str, t_min: float, **fields: Any) -> None:
-        self.send(Topics.result(task.role, task.unit), TaskResult, f"{task.role}-{task.unit}",
-                  ts=T0 + int(t_min * MIN), task_id=task.task_id, case_id=task.case_id,
-                  kind=task.kind, outcome=outcome, actor="someone", **fields)
+        self.send(
+            Topics.result(task.role, task.unit),
+            TaskResult,
+            f"{task.role}-{task.unit}",
+            ts=T0 + int(t_min * MIN),
+            task_id=task.task_id,
+            case_id=task.case_id,
+            kind=task.kind,
+            outcome=outcome,
+            actor="someone",
+            **fields,
+        )
 
     def case(self, case_id: str = "C000001") -> dict[str, Any]:
         found = self.engine.case(case_id)

@@ -36,6 +36,7 @@ def test_simulator_side_uses_only_the_contract_from_the_ioc() -> None:
 
 
 def test_devices_do_not_talk_mqtt() -> None:
-    bad = [(f, m) for f, m in imports("devices")
-           if top(m) in {"paho", "ioc", "edge", "sim", "amqtt"}]
+    bad = [
+        (f, m) for f, m in imports("devices") if top(m) in {"paho", "ioc", "edge", "sim", "amqtt"}
+    ]
     assert bad == []

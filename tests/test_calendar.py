@@ -44,16 +44,32 @@ def test_the_shipped_calendar(cal: WorkCalendar) -> None:
     assert cal.covers(date(2025, 6, 1)) and cal.covers(date(2026, 12, 31))
     assert not cal.covers(date(2027, 1, 1)) and not cal.covers(date(2024, 12, 31))
     # 2026 spans per 国务院办公厅 notice; the day before and after each span is checked too.
-    for first, last in [((1, 1), (1, 3)), ((2, 15), (2, 23)), ((4, 4), (4, 6)),
-                        ((5, 1), (5, 5)), ((6, 19), (6, 21)), ((9, 25), (9, 27)),
-                        ((10, 1), (10, 7))]:
+    for first, last in [
+        ((1, 1), (1, 3)),
+        ((2, 15), (2, 23)),
+        ((4, 4), (4, 6)),
+        ((5, 1), (5, 5)),
+        ((6, 19), (6, 21)),
+        ((9, 25), (9, 27)),
+        ((10, 1), (10, 7)),
+    ]:
         d, end = date(2026, *first), date(2026, *last)
         while d <= end:
             assert not cal.is_working_day(d), d
             d += timedelta(days=1)
-    for d in [date(2026, 1, 4), date(2026, 2, 14), date(2026, 2, 28), date(2026, 5, 9),
-              date(2026, 9, 20), date(2026, 10, 10), date(2025, 1, 26), date(2025, 2, 8),
-              date(2025, 4, 27), date(2025, 9, 28), date(2025, 10, 11)]:
+    for d in [
+        date(2026, 1, 4),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 5, 9),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
+        date(2025, 1, 26),
+        date(2025, 2, 8),
+        date(2025, 4, 27),
+        date(2025, 9, 28),
+        date(2025, 10, 11),
+    ]:
         assert d.weekday() >= 5 and cal.is_working_day(d), d
     assert cal.is_working_day(date(2026, 2, 24)) and cal.is_working_day(date(2026, 10, 8))
     assert not cal.is_working_day(date(2025, 10, 8))  # 2025: 国庆 and 中秋 together, 8 days
@@ -124,8 +140,9 @@ def test_natural_units_ignore_the_calendar(cal: WorkCalendar) -> None:
     assert local(cal.add(start, TimeLimit(value=4, unit="hours"))) == datetime(2026, 3, 13, 20)
     assert local(cal.add(start, TimeLimit(value=2, unit="days"))) == datetime(2026, 3, 15, 16)
     assert cal.add(start, TimeLimit(value=90, unit="minutes")) == start + 90 * 60_000
-    assert local(cal.add(ms(2026, 10, 1, 9), TimeLimit(value=1.5, unit="days"))) == \
-        datetime(2026, 10, 2, 21, 0)
+    assert local(cal.add(ms(2026, 10, 1, 9), TimeLimit(value=1.5, unit="days"))) == datetime(
+        2026, 10, 2, 21, 0
+    )
 
 
 # ----------------------------------------------------------------------------- working_ms
@@ -189,21 +206,27 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
     assert cal.is_working_day(date(2026, 10, 10)) and not cal.is_working_day(date(2026, 10, 1))
 
 
-@pytest.mark.parametrize(("old", "new", "key", "words"), [
-    ('["13:30", "17:30"]', '["11:30", "17:30"]', "work_periods[1]", "overlaps"),
-    ('["13:30", "17:30"]', '["17:30", "13:30"]', "work_periods[1]", "after the start"),
-    ('["13:30", "17:30"]', '["13:30", "25:00"]', "work_periods[1][1]", "pattern"),
-    ('["13:30", "17:30"]', '[13:30, "17:30"]', "work_periods[1][0]", "quote clock times"),
-    ("weekend: [sat, sun]", "weekend: [sat, sunday]", "weekend[1]", "'sun'"),
-    ("weekend: [sat, sun]", "weekend: [mon, tue, wed, thu, fri, sat, sun]", "weekend",
-     "no working time"),
-    ("2026-10-01", "2025-10-01", "holidays[0].date", "not in years"),
-    ("2026-10-10", "2026-10-09", "workdays[0].date", "not a weekend day"),
-    ("2026-10-10", "2026-10-01", "workdays[0].date", "also holidays[0].date"),
-    ("years: [2026]", "years: [2026]\nextra: 1", "extra", "not permitted"),
-])
-def test_bad_files_name_the_key(tmp_path: Path, old: str, new: str, key: str,
-                                words: str) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "key", "words"),
+    [
+        ('["13:30", "17:30"]', '["11:30", "17:30"]', "work_periods[1]", "overlaps"),
+        ('["13:30", "17:30"]', '["17:30", "13:30"]', "work_periods[1]", "after the start"),
+        ('["13:30", "17:30"]', '["13:30", "25:00"]', "work_periods[1][1]", "pattern"),
+        ('["13:30", "17:30"]', '[13:30, "17:30"]', "work_periods[1][0]", "quote clock times"),
+        ("weekend: [sat, sun]", "weekend: [sat, sunday]", "weekend[1]", "'sun'"),
+        (
+            "weekend: [sat, sun]",
+            "weekend: [mon, tue, wed, thu, fri, sat, sun]",
+            "weekend",
+            "no working time",
+        ),
+        ("2026-10-01", "2025-10-01", "holidays[0].date", "not in years"),
+        ("2026-10-10", "2026-10-09", "workdays[0].date", "not a weekend day"),
+        ("2026-10-10", "2026-10-01", "workdays[0].date", "also holidays[0].date"),
+        ("years: [2026]", "years: [2026]\nextra: 1", "extra", "not permitted"),
+    ],
+)
+def test_bad_files_name_the_key(tmp_path: Path, old: str, new: str, key: str, words: str) -> None:
     assert old in GOOD
     found = problems(tmp_path, GOOD.replace(old, new))
     assert any(k == key and words in msg for k, msg in found), found

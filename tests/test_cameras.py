@@ -31,8 +31,9 @@ from ioc.geo import ground_distance_m
 S = SceneObject
 
 
-def frames(spec: SceneSpec, t0: float, n: int = 12, fps: float = 4.0
-           ) -> list[tuple[float, np.ndarray]]:
+def frames(
+    spec: SceneSpec, t0: float, n: int = 12, fps: float = 4.0
+) -> list[tuple[float, np.ndarray]]:
     return [(t0 + k / fps, render(spec, t0 + k / fps).image) for k in range(n)]
 
 
@@ -48,8 +49,12 @@ def jpeg(seed: int = 0) -> bytes:
 
 def test_a_view_raises_once_per_event_and_clears_after_quiet_looks() -> None:
     # a fire from t = 100 s to t = 400 s in a street camera's view, looked at every minute
-    spec = SceneSpec("street", 3, objects=(S("fire", 120, 160, 26, 55, t0=100, t1=400,
-                                             grow_s=4),), background_traffic=3)
+    spec = SceneSpec(
+        "street",
+        3,
+        objects=(S("fire", 120, 160, 26, 55, t0=100, t1=400, grow_s=4),),
+        background_traffic=3,
+    )
     view = ViewAnalytics(["fire_smoke"], raise_after=3, window=5, clear_looks=2)
     view.prime(frames(spec, 0.0, 8))
     states = []
@@ -87,14 +92,26 @@ def test_a_river_camera_sees_debris_drifting_by_between_looks() -> None:
     from sim.camera_feed import _fixed_objects
 
     inc = SimpleNamespace(start=100.0, end=700.0, kind=SimpleNamespace(seen_as="floating_debris"))
-    edge = CameraEdge(CameraSetup("CAM-R", LON, LAT, "river", ["floating_debris", "fire_smoke"],
-                                  default_zones("river", 320, 240)))
+    edge = CameraEdge(
+        CameraSetup(
+            "CAM-R",
+            LON,
+            LAT,
+            "river",
+            ["floating_debris", "fire_smoke"],
+            default_zones("river", 320, 240),
+        )
+    )
     got = []
     for t in range(40, 1000, 60):
         objs = tuple(_fixed_objects(inc, "river", 5, float(t))) if t + 10 >= inc.start else ()
         spec = SceneSpec("river", 5, objects=objs, background_traffic=1)
-        look = Look("CAM-R", "main", frames(spec, float(t)),
-                    history=[(t + d, render(spec, t + d).image) for d in (-6.0, -3.0)])
+        look = Look(
+            "CAM-R",
+            "main",
+            frames(spec, float(t)),
+            history=[(t + d, render(spec, t + d).image) for d in (-6.0, -3.0)],
+        )
         got += [(t, e.kind, e.state) for e in edge.look(look)]
     assert [g[1:] for g in got] == [("floating_debris", "raised"), ("floating_debris", "cleared")]
     assert 100 <= got[0][0] <= 220 and got[1][0] >= 700
@@ -109,20 +126,44 @@ def test_a_scenario_camera_can_watch_a_video_file_instead(tmp_path: Path) -> Non
     from sim.scenario import ScenarioError, load_scenario
     from sim.world import World
 
-    spec = SceneSpec("street", 9, objects=(S("fire", 120, 160, 26, 55, t0=8, grow_s=4),),
-                     background_traffic=3)
-    writer = cv2.VideoWriter(str(tmp_path / "fire.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 8.0,
-                             (320, 240))
+    spec = SceneSpec(
+        "street", 9, objects=(S("fire", 120, 160, 26, 55, t0=8, grow_s=4),), background_traffic=3
+    )
+    writer = cv2.VideoWriter(
+        str(tmp_path / "fire.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 8.0, (320, 240)
+    )
     for k in range(8 * 40):
         writer.write(render(spec, k / 8.0).image)
     writer.release()
     data = {
-        "name": "footage", "city": "test", "start": "2026-04-01T10:00:00+08:00",
-        "duration_h": 1, "geometry": {"crs": "local_m", "origin": {"lon": LON, "lat": LAT}},
-        "districts": [{"code": "D", "name": "d", "streets": [{"code": "S", "name": "s", "grids": [
-            {"code": "G1", "polygon": [[0, 0], [500, 0], [500, 500], [0, 500]]}]}]}],
-        "fleets": [{"kind": "camera", "count": 1, "interval_s": 300,
-                    "params": {"video": "fire.avi", "look_s": 10, "analytics": ["fire_smoke"]}}],
+        "name": "footage",
+        "city": "test",
+        "start": "2026-04-01T10:00:00+08:00",
+        "duration_h": 1,
+        "geometry": {"crs": "local_m", "origin": {"lon": LON, "lat": LAT}},
+        "districts": [
+            {
+                "code": "D",
+                "name": "d",
+                "streets": [
+                    {
+                        "code": "S",
+                        "name": "s",
+                        "grids": [
+                            {"code": "G1", "polygon": [[0, 0], [500, 0], [500, 500], [0, 500]]}
+                        ],
+                    }
+                ],
+            }
+        ],
+        "fleets": [
+            {
+                "kind": "camera",
+                "count": 1,
+                "interval_s": 300,
+                "params": {"video": "fire.avi", "look_s": 10, "analytics": ["fire_smoke"]},
+            }
+        ],
     }
     path = tmp_path / "city.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -166,7 +207,8 @@ def test_offset_lonlat_goes_the_right_way_and_distance() -> None:
         assert ground_distance_m(LON, LAT, lon, lat) == pytest.approx(3000, rel=2e-3)
         east, north = lon - LON, lat - LAT
         assert math.degrees(math.atan2(east * math.cos(math.radians(LAT)), north)) % 360 == (
-            pytest.approx(bearing, abs=0.2))
+            pytest.approx(bearing, abs=0.2)
+        )
 
 
 def test_a_tower_locates_a_fire_from_pan_angle_and_image_row() -> None:
@@ -178,9 +220,15 @@ def test_a_tower_locates_a_fire_from_pan_angle_and_image_row() -> None:
     x = (0.5 + 1 / 8) * 320
     plume = S("fire", x - 7.5, base - 34, 15, 34, t0=-1e9)
     spec = SceneSpec("forest", 5, objects=(plume,))
-    events = edge.look(Look("TW-1", "s07", frames(spec, 10.0), frames(SceneSpec("forest", 5),
-                                                                      -110.0, 2),
-                            azimuth_deg=60.0))
+    events = edge.look(
+        Look(
+            "TW-1",
+            "s07",
+            frames(spec, 10.0),
+            frames(SceneSpec("forest", 5), -110.0, 2),
+            azimuth_deg=60.0,
+        )
+    )
     assert [e.state for e in events] == ["raised"]
     ev = events[0]
     assert ev.bearing_deg == pytest.approx(61, abs=0.6)
@@ -200,26 +248,54 @@ def test_a_tower_files_each_preset_by_the_land_it_looks_at(tmp_path: Path) -> No
 
     def square(x: float, y: float, d: float) -> dict:
         ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]
-        return {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
-                                                                "coordinates": [ring]}}]}
+        return {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {},
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            ],
+        }
 
     (tmp_path / "forest.json").write_text(json.dumps(square(117.0, 37.0, 0.1)))
     (tmp_path / "fields.json").write_text(json.dumps(square(117.1, 37.0, 0.1)))
     grid = [[117.0, 37.0], [117.2, 37.0], [117.2, 37.1], [117.0, 37.1]]
     data = {
-        "name": "presets", "city": "test", "start": "2026-10-20T09:00:00+08:00",
+        "name": "presets",
+        "city": "test",
+        "start": "2026-10-20T09:00:00+08:00",
         "duration_h": 1,
         "geometry": {"crs": "lonlat", "areas": {"forest": "forest.json", "fields": "fields.json"}},
-        "districts": [{"code": "D", "name": "d", "streets": [{"code": "S", "name": "s", "grids": [
-            {"code": "G1", "polygon": grid}]}]}],
-        "fleets": [{"kind": "tower_camera", "count": 1, "interval_s": 300,
-                    "placement": {"points": [[117.1, 37.05]]},
-                    "params": {"height_m": 45, "radius_m": 4000, "sweep_s": 120,
-                               "hfov_deg": 8, "scene": "forest", "analytics": ["fire_smoke"],
-                               "idle_per_h": 0, "sector_scenes": {"fields": "farmland"}}}],
-        "incidents": {"timeline": [{"kind": "straw_burning", "at": "09:05",
-                                    "point": [117.1113, 37.05]}]},  # 1 km east
+        "districts": [
+            {
+                "code": "D",
+                "name": "d",
+                "streets": [{"code": "S", "name": "s", "grids": [{"code": "G1", "polygon": grid}]}],
+            }
+        ],
+        "fleets": [
+            {
+                "kind": "tower_camera",
+                "count": 1,
+                "interval_s": 300,
+                "placement": {"points": [[117.1, 37.05]]},
+                "params": {
+                    "height_m": 45,
+                    "radius_m": 4000,
+                    "sweep_s": 120,
+                    "hfov_deg": 8,
+                    "scene": "forest",
+                    "analytics": ["fire_smoke"],
+                    "idle_per_h": 0,
+                    "sector_scenes": {"fields": "farmland"},
+                },
+            }
+        ],
+        "incidents": {
+            "timeline": [{"kind": "straw_burning", "at": "09:05", "point": [117.1113, 37.05]}]
+        },  # 1 km east
     }
     path = tmp_path / "city.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
@@ -255,10 +331,18 @@ def h(tmp_path: Path) -> Harness:
 
 
 def announce(h: Harness) -> None:
-    infos = [DeviceInfo(device_id="CAM-1", kind="camera", lon=LON, lat=LAT, grid="g1",
-                        interval_s=300),
-             DeviceInfo(device_id="TW-1", kind="tower_camera", lon=LON, lat=LAT, grid="g1",
-                        interval_s=300, attrs={"radius_m": 3000.0})]
+    infos = [
+        DeviceInfo(device_id="CAM-1", kind="camera", lon=LON, lat=LAT, grid="g1", interval_s=300),
+        DeviceInfo(
+            device_id="TW-1",
+            kind="tower_camera",
+            lon=LON,
+            lat=LAT,
+            grid="g1",
+            interval_s=300,
+            attrs={"radius_m": 3000.0},
+        ),
+    ]
     h.send(Topics.devices(GW), DeviceAnnouncement, GW, ts=T0, devices=infos)
 
 
@@ -272,8 +356,15 @@ def event(h: Harness, t_min: float, **fields: object) -> None:
 def test_an_edge_event_becomes_a_case_with_its_snapshot(h: Harness) -> None:
     announce(h)
     snap = jpeg()
-    event(h, 1, kind="fire_smoke", scene="street", confidence=0.8, bbox=(10, 20, 30, 40),
-          snapshot_jpeg=snap)
+    event(
+        h,
+        1,
+        kind="fire_smoke",
+        scene="street",
+        confidence=0.8,
+        bbox=(10, 20, 30, 40),
+        snapshot_jpeg=snap,
+    )
     h.tick(2)
     [case] = h.engine.cases()
     assert case["category"] == "SJ0502" and case["channel"] == "iot"
@@ -294,10 +385,27 @@ def test_an_edge_event_becomes_a_case_with_its_snapshot(h: Harness) -> None:
 def test_the_scene_picks_the_catalogue_item(h: Harness) -> None:
     announce(h)
     # a tower over forest: 森林火情; bearing only (smoke above the skyline) -> radius/2 out
-    event(h, 1, device_id="TW-1", event_id="TW-1-s03-1", kind="fire_smoke", scene="forest",
-          confidence=0.9, bearing_deg=90.0)
-    event(h, 2, device_id="TW-1", event_id="TW-1-s09-1", kind="fire_smoke", scene="farmland",
-          confidence=0.9, lon=LON - 0.02, lat=LAT + 0.005)
+    event(
+        h,
+        1,
+        device_id="TW-1",
+        event_id="TW-1-s03-1",
+        kind="fire_smoke",
+        scene="forest",
+        confidence=0.9,
+        bearing_deg=90.0,
+    )
+    event(
+        h,
+        2,
+        device_id="TW-1",
+        event_id="TW-1-s09-1",
+        kind="fire_smoke",
+        scene="farmland",
+        confidence=0.9,
+        lon=LON - 0.02,
+        lat=LAT + 0.005,
+    )
     h.tick(3)
     forest, farm = sorted(h.engine.cases(), key=lambda c: c["reported_ts"])
     assert forest["category"] == "SJ0506" and farm["category"] == "SJ0505"
@@ -314,9 +422,19 @@ def test_bad_edge_events_are_dead_lettered(h: Harness) -> None:
     event(h, 1, event_id="CAM-1-v-2", kind="fire_smoke", confidence=0.2)  # too unsure
     # a snapshot that is not a JPEG fails the contract
     h.msg_seq[GW] += 1
-    bad = json.dumps({"v": 1, "source": GW, "msg_seq": h.msg_seq[GW], "event_id": "x",
-                      "device_id": "CAM-1", "kind": "fire_smoke", "state": "raised",
-                      "ts": T0, "snapshot_jpeg": "aGVsbG8="}).encode()
+    bad = json.dumps(
+        {
+            "v": 1,
+            "source": GW,
+            "msg_seq": h.msg_seq[GW],
+            "event_id": "x",
+            "device_id": "CAM-1",
+            "kind": "fire_smoke",
+            "state": "raised",
+            "ts": T0,
+            "snapshot_jpeg": "aGVsbG8=",
+        }
+    ).encode()
     h.engine.handle(Topics.events(GW), bad)
     h.tick(2)
     assert h.engine.cases() == []
@@ -332,16 +450,34 @@ def test_bad_edge_events_are_dead_lettered(h: Harness) -> None:
 
 
 def test_a_tower_camera_sees_a_forest_fire_and_the_ioc_serves_the_snapshot(
-        tmp_path: Path, mosquitto) -> None:
+    tmp_path: Path, mosquitto
+) -> None:
     """scenarios/tower-fire.yaml for its first 4 hours: the 09:00 fire 1 km from the tower."""
     ioc = start_ioc(mosquitto, tmp_path / "ioc-data", tmp_path / "ioc.log")
     out = tmp_path / "run"
     try:
         proc = subprocess.run(
-            [*CITYSIM, "run", str(ROOT / "scenarios" / "tower-fire.yaml"), "--hours", "4",
-             "--out", str(out), "--quiet", "--broker", mosquitto.address.url,
-             "--ioc", "external", "--ioc-url", ioc.url],
-            capture_output=True, text=True, cwd=ROOT, timeout=300)
+            [
+                *CITYSIM,
+                "run",
+                str(ROOT / "scenarios" / "tower-fire.yaml"),
+                "--hours",
+                "4",
+                "--out",
+                str(out),
+                "--quiet",
+                "--broker",
+                mosquitto.address.url,
+                "--ioc",
+                "external",
+                "--ioc-url",
+                ioc.url,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
         assert proc.returncode == 0, proc.stdout + proc.stderr
         summary = json.loads((out / "summary.json").read_text())
         fires = [c for c in ioc.client.cases() if c["category"] == "SJ0506"]

@@ -9,17 +9,41 @@ from ioc.cases import CaseLog, FlowRules, InvalidTransition, Note, Stage
 from ioc.config import STAGE_ORDER
 
 FULL = FlowRules(STAGE_ORDER)
-QINGZHOU = FlowRules(["reported", "filed", "dispatched", "handled", "feedback", "checked",
-                      "closed"])
-ORIGIN = {"category": "SJ0101", "channel": "hotline", "lon": 116.0, "lat": 36.4, "grid": "g1",
-          "ref": "H-00001"}
+QINGZHOU = FlowRules(
+    ["reported", "filed", "dispatched", "handled", "feedback", "checked", "closed"]
+)
+ORIGIN = {
+    "category": "SJ0101",
+    "channel": "hotline",
+    "lon": 116.0,
+    "lat": 36.4,
+    "grid": "g1",
+    "ref": "H-00001",
+}
 H = 3_600_000
 
 
-def dispatch(log: CaseLog, case: str, ts: int, *, task: str = "T1", unit: str = "san-1",
-             deadline: int = 4 * H, rework: bool = False) -> None:
-    log.append(case, Stage.DISPATCHED, ts, "desk", department=unit, task_id=task,
-               deadline_ts=deadline, next_due_ts=deadline, rework=rework)
+def dispatch(
+    log: CaseLog,
+    case: str,
+    ts: int,
+    *,
+    task: str = "T1",
+    unit: str = "san-1",
+    deadline: int = 4 * H,
+    rework: bool = False,
+) -> None:
+    log.append(
+        case,
+        Stage.DISPATCHED,
+        ts,
+        "desk",
+        department=unit,
+        task_id=task,
+        deadline_ts=deadline,
+        next_due_ts=deadline,
+        rework=rework,
+    )
 
 
 def full_flow(log: CaseLog, case: str = "C1", t0: int = 0) -> None:
@@ -28,8 +52,15 @@ def full_flow(log: CaseLog, case: str = "C1", t0: int = 0) -> None:
     log.append(case, Stage.VERIFIED, t0 + 600_000, "grid", next_due_ts=t0 + 2_400_000)
     log.append(case, Stage.FILED, t0 + 900_000, "desk", next_due_ts=t0 + 2_700_000)
     dispatch(log, case, t0 + 1_200_000, deadline=t0 + 4 * H)
-    log.append(case, Stage.HANDLED, t0 + 2 * H, "dept", outcome="done", done_task="T1",
-               next_due_ts=t0 + 2 * H + 1_800_000)
+    log.append(
+        case,
+        Stage.HANDLED,
+        t0 + 2 * H,
+        "dept",
+        outcome="done",
+        done_task="T1",
+        next_due_ts=t0 + 2 * H + 1_800_000,
+    )
     log.append(case, Stage.FEEDBACK, t0 + 2 * H + 300_000, "dept", next_due_ts=t0 + 3 * H)
     log.append(case, Stage.CHECKED, t0 + 2 * H + 900_000, "grid")
     log.append(case, Stage.CLOSED, t0 + 2 * H + 900_000, "ioc", closure_type="normal")
@@ -46,19 +77,22 @@ def test_the_full_flow_in_order() -> None:
     assert case.open_tasks == {}
 
 
-@pytest.mark.parametrize(("stage", "allowed"), [
-    (None, {"reported"}),
-    (Stage.REPORTED, {"accepted", "verified", "filed", "voided"}),  # optional ones skippable
-    (Stage.ACCEPTED, {"verified", "filed", "voided"}),
-    (Stage.FILED, {"dispatched", "voided"}),
-    (Stage.DISPATCHED, {"handled", "returned", "parked"}),
-    (Stage.HANDLED, {"feedback", "dispatched"}),  # 反馈, or 返工 after a failed 核查
-    (Stage.FEEDBACK, {"checked", "dispatched"}),
-    (Stage.CHECKED, {"closed"}),
-    (Stage.PARKED, {"dispatched"}),
-    (Stage.CLOSED, set()),
-    (Stage.VOIDED, set()),
-])
+@pytest.mark.parametrize(
+    ("stage", "allowed"),
+    [
+        (None, {"reported"}),
+        (Stage.REPORTED, {"accepted", "verified", "filed", "voided"}),  # optional ones skippable
+        (Stage.ACCEPTED, {"verified", "filed", "voided"}),
+        (Stage.FILED, {"dispatched", "voided"}),
+        (Stage.DISPATCHED, {"handled", "returned", "parked"}),
+        (Stage.HANDLED, {"feedback", "dispatched"}),  # 反馈, or 返工 after a failed 核查
+        (Stage.FEEDBACK, {"checked", "dispatched"}),
+        (Stage.CHECKED, {"closed"}),
+        (Stage.PARKED, {"dispatched"}),
+        (Stage.CLOSED, set()),
+        (Stage.VOIDED, set()),
+    ],
+)
 def test_full_flow_rules(stage: Stage | None, allowed: set[str]) -> None:
     assert FULL.allowed(stage) == allowed
 
@@ -112,10 +146,16 @@ def test_returned_goes_back_to_filed_and_clears_the_unit() -> None:
     log.append("C1", Stage.REPORTED, 0, "x", **ORIGIN)
     log.append("C1", Stage.FILED, 10, "desk")
     dispatch(log, "C1", 20, unit="fire", task="T1")
-    assert log.cases["C1"].open_tasks == {"T1": {"kind": "handle", "role": "dept",
-                                                 "unit": "fire"}}
-    log.append("C1", Note.RETURNED, 30, "dept", category="SJ0102", done_task="T1",
-               next_due_ts=30 + 1_800_000)
+    assert log.cases["C1"].open_tasks == {"T1": {"kind": "handle", "role": "dept", "unit": "fire"}}
+    log.append(
+        "C1",
+        Note.RETURNED,
+        30,
+        "dept",
+        category="SJ0102",
+        done_task="T1",
+        next_due_ts=30 + 1_800_000,
+    )
     case = log.cases["C1"]
     assert case.stage == Stage.FILED and case.department is None and case.returned == 1
     assert case.category == "SJ0102" and case.open_tasks == {}
@@ -148,18 +188,23 @@ def test_extension_moves_the_deadline_and_parking_drops_the_unit_task() -> None:
     log.append("C1", Note.EXTENSION_APPROVED, 20, "desk", deadline_ts=500, hours=2)
     case = log.cases["C1"]
     assert case.deadline_ts == 500 and case.pending_due_ts == 500 and case.extensions == 1
-    log.append("C1", Note.ASSIGNED, 30, "ioc", task_id="T2", kind="approve_park", role="desk",
-               unit="ioc")
+    log.append(
+        "C1", Note.ASSIGNED, 30, "ioc", task_id="T2", kind="approve_park", role="desk", unit="ioc"
+    )
     log.append("C1", Stage.PARKED, 40, "desk", done_task="T2")
     assert case.stage == Stage.PARKED and case.is_open and case.open_tasks == {}
 
 
 def test_notes_do_not_move_the_stage() -> None:
     log = CaseLog(FULL)
-    log.append("C1", Stage.REPORTED, 0, "iot:x", **{**ORIGIN, "channel": "iot",
-                                                   "alarm_id": "A1", "device_id": "SD-1"})
-    log.append("C1", Note.MERGED, 10, "patrol:s1", channel="patrol", ref="P-1", lon=116.0,
-               lat=36.4)
+    log.append(
+        "C1",
+        Stage.REPORTED,
+        0,
+        "iot:x",
+        **{**ORIGIN, "channel": "iot", "alarm_id": "A1", "device_id": "SD-1"},
+    )
+    log.append("C1", Note.MERGED, 10, "patrol:s1", channel="patrol", ref="P-1", lon=116.0, lat=36.4)
     log.append("C1", Note.WARNING, 15, "ioc:timer", stage="accepted")
     log.append("C1", Note.OVERDUE, 20, "ioc:timer", stage="accepted")
     log.append("C1", Note.ESCALATED, 20, "ioc:timer", stage="accepted", to="district")

@@ -31,42 +31,75 @@ def test_topics_round_trip() -> None:
     assert parse_topic(Topics.org("city")) == TopicRef("org", "city")
     assert parse_topic(Topics.crew("fire")) == TopicRef("crew", "fire")
     assert parse_topic(Topics.TICK) == TopicRef("tick")
-    for bad in ("citysim/v1/gw/gw-1/telemetry/extra", "citysim/v1/report/email",
-                "citysim/v1/task/mayor/x", "citysim/v1/gw//telemetry", "other/v1/gw/x/telemetry"):
+    for bad in (
+        "citysim/v1/gw/gw-1/telemetry/extra",
+        "citysim/v1/report/email",
+        "citysim/v1/task/mayor/x",
+        "citysim/v1/gw//telemetry",
+        "other/v1/gw/x/telemetry",
+    ):
         assert parse_topic(bad) is None, bad
 
 
 def test_task_results_must_fit_their_task() -> None:
-    base = {"source": "dept-fire", "msg_seq": 1, "ts": 1, "task_id": "C1-T1", "case_id": "C1",
-            "actor": "crew-1"}
+    base = {
+        "source": "dept-fire",
+        "msg_seq": 1,
+        "ts": 1,
+        "task_id": "C1-T1",
+        "case_id": "C1",
+        "actor": "crew-1",
+    }
     assert TaskResult(kind="handle", outcome="returned", **base).outcome == "returned"
-    for bad, why in ((dict(kind="check", outcome="done"), "not an answer to a check task"),
-                     (dict(kind="dispatch", outcome="dispatched"), "names the chosen unit"),
-                     (dict(kind="handle", outcome="extension"), "needs `extension_h`")):
+    for bad, why in (
+        (dict(kind="check", outcome="done"), "not an answer to a check task"),
+        (dict(kind="dispatch", outcome="dispatched"), "names the chosen unit"),
+        (dict(kind="handle", outcome="extension"), "needs `extension_h`"),
+    ):
         with pytest.raises(PayloadError, match=why):
             decode(TaskResult, orjson.dumps({**base, **bad, "v": 1}))
 
 
 def test_fast_telemetry_builder_matches_the_model() -> None:
-    readings = [{"device_id": "SD-0001", "seq": 1, "ts": 1_700_000_000_000,
-                 "values": {"smoke_pct_m": 0.05}}]
+    readings = [
+        {"device_id": "SD-0001", "seq": 1, "ts": 1_700_000_000_000, "values": {"smoke_pct_m": 0.05}}
+    ]
     batch = decode(TelemetryBatch, telemetry_payload("gw-a", 3, readings))
     assert batch.source == "gw-a" and batch.msg_seq == 3
     assert batch.readings[0].values == {"smoke_pct_m": 0.05}
     assert decode(TelemetryBatch, encode(batch)) == batch
 
 
-@pytest.mark.parametrize(("payload", "reason", "fragment"), [
-    (b"{not json", "invalid_json", ""),
-    (b'{"v": 2, "source": "gw-a", "msg_seq": 1, "readings": []}', "unsupported_version", "v must"),
-    (b'{"v": 1, "source": "gw-a", "msg_seq": 1, "readings": [{"device_id": "D", "seq": 1, '
-     b'"ts": "12", "values": {"x": 1}}]}', "schema", "readings[0].ts"),
-    (b'{"v": 1, "source": "gw-a", "msg_seq": 1, "readings": [{"device_id": "D", "seq": 1, '
-     b'"ts": 12, "values": {"x": true}}]}', "schema", "readings[0].values.x"),
-    (b'{"v": 1, "source": "gw/a", "msg_seq": 1, "readings": []}', "schema", "source"),
-    (b'{"v": 1, "source": "gw-a", "msg_seq": 1, "readings": [{"device_id": "D", "seq": 1, '
-     b'"ts": 12, "values": {"x": NaN}}]}', "schema", "readings[0].values.x"),
-])
+@pytest.mark.parametrize(
+    ("payload", "reason", "fragment"),
+    [
+        (b"{not json", "invalid_json", ""),
+        (
+            b'{"v": 2, "source": "gw-a", "msg_seq": 1, "readings": []}',
+            "unsupported_version",
+            "v must",
+        ),
+        (
+            b'{"v": 1, "source": "gw-a", "msg_seq": 1, "readings": [{"device_id": "D", "seq": 1, '
+            b'"ts": "12", "values": {"x": 1}}]}',
+            "schema",
+            "readings[0].ts",
+        ),
+        (
+            b'{"v": 1, "source": "gw-a", "msg_seq": 1, "readings": [{"device_id": "D", "seq": 1, '
+            b'"ts": 12, "values": {"x": true}}]}',
+            "schema",
+            "readings[0].values.x",
+        ),
+        (b'{"v": 1, "source": "gw/a", "msg_seq": 1, "readings": []}', "schema", "source"),
+        (
+            b'{"v": 1, "source": "gw-a", "msg_seq": 1, "readings": [{"device_id": "D", "seq": 1, '
+            b'"ts": 12, "values": {"x": NaN}}]}',
+            "schema",
+            "readings[0].values.x",
+        ),
+    ],
+)
 def test_bad_payloads_give_a_reason(payload: bytes, reason: str, fragment: str) -> None:
     with pytest.raises(PayloadError) as err:
         decode(TelemetryBatch, payload)

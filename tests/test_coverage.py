@@ -37,8 +37,7 @@ P = AreaProjection(LON0, LAT0)
 def square_km(side_km: float, cx_km: float = 0.0, cy_km: float = 0.0):
     """A square of `side_km` (metres on P) in lon/lat."""
     h = side_km * 500
-    return P.to_lonlat(box(cx_km * 1000 - h, cy_km * 1000 - h, cx_km * 1000 + h,
-                           cy_km * 1000 + h))
+    return P.to_lonlat(box(cx_km * 1000 - h, cy_km * 1000 - h, cx_km * 1000 + h, cy_km * 1000 + h))
 
 
 def site_at(x_km: float, y_km: float, r_m: float, **kw) -> Site:
@@ -121,8 +120,10 @@ def test_no_overlap_arithmetic_58_towers_in_1998_km2():
     sites = [site_at(-20 + 5 * (k % 8), -20 + 6 * (k // 8), 3000) for k in range(58)]
     cov = coverage_of_area(county, sites, area_label="county area")
     assert cov.upper_bound_fraction == pytest.approx(58 * math.pi * 9 / 1998, rel=1e-4)
-    assert cov.arithmetic == ("58 × π × 3.0² km² = 1 639.9 km² < 1 998.0 km² county area → "
-                              "at most 82.1 % even with no overlap")
+    assert cov.arithmetic == (
+        "58 × π × 3.0² km² = 1 639.9 km² < 1 998.0 km² county area → "
+        "at most 82.1 % even with no overlap"
+    )
     assert cov.fraction <= cov.upper_bound_fraction
     bound, text = stated_arithmetic(58, 3000, 1998.0, "county area")
     assert text == cov.arithmetic and bound == pytest.approx(0.8208, abs=1e-4)
@@ -155,8 +156,13 @@ def test_corridor_half_covered():
 
 def test_points_in_and_out_and_sectors():
     pts = {}
-    for name, (x, y) in {"in": (1, 1), "edge": (2.99, 0), "out": (3.5, 0),
-                         "east": (0, -8), "west": (-2, -10)}.items():
+    for name, (x, y) in {
+        "in": (1, 1),
+        "edge": (2.99, 0),
+        "out": (3.5, 0),
+        "east": (0, -8),
+        "west": (-2, -10),
+    }.items():
         lon, lat = P.lonlat(x * 1000, y * 1000)
         pts[name] = (float(lon), float(lat))
     disc = site_at(0, 0, 3000, id="T1")
@@ -197,9 +203,16 @@ def test_sweeps_from_timestamps_use_epoch_hours():
 
 def test_read_geojson_feature_collection_and_errors(tmp_path):
     sq = square_km(10)
-    fc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": json.loads(json.dumps(
-            sq.__geo_interface__))}]}
+    fc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": json.loads(json.dumps(sq.__geo_interface__)),
+            }
+        ],
+    }
     f = tmp_path / "area.geojson"
     f.write_text(json.dumps(fc))
     assert read_geojson(f).area == pytest.approx(sq.area)
@@ -216,8 +229,7 @@ def test_save_coverage_map_writes_a_png_without_warnings(tmp_path):
     sites = [site_at(-3, 0, 3000), site_at(3, 0, 3000)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing CJK glyph would warn
-        out = save_coverage_map(tmp_path / "map.png", area, sites,
-                                title="无棣县 coverage 覆盖")
+        out = save_coverage_map(tmp_path / "map.png", area, sites, title="无棣县 coverage 覆盖")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -24,9 +24,22 @@ WEEK = 7 * DAY
 
 # The metric names other code (alarm rules, the IOC) relies on, per kind.
 REQUIRED_METRICS = {
-    "smart_pole": {"lamp_on", "dim_pct", "power_w", "energy_kwh", "lamp_fault", "pm25", "pm10",
-                   "temp_c", "humidity_pct", "noise_db", "wifi_users", "sos", "screen_on",
-                   "broadcast_on"},
+    "smart_pole": {
+        "lamp_on",
+        "dim_pct",
+        "power_w",
+        "energy_kwh",
+        "lamp_fault",
+        "pm25",
+        "pm10",
+        "temp_c",
+        "humidity_pct",
+        "noise_db",
+        "wifi_users",
+        "sos",
+        "screen_on",
+        "broadcast_on",
+    },
     "air_station": {"pm25", "pm10", "so2", "no2", "o3", "co"},
     "construction_site": {"dust_pm10", "noise_dba", "mist_on"},
     "water_level": {"water_cm", "battery_pct"},
@@ -83,25 +96,35 @@ class Sky:
         wet = np.clip(rain / 10.0, 0.0, 1.0)
         lo, hi = self.temp_c
         day = np.cos(2 * np.pi * (tod - 15 * H) / DAY)
-        activity = np.where(weekday, 0.05 + 0.9 * plateau(tod, 7.0, 22.0),
-                            0.05 + 0.85 * plateau(tod, 8.5, 23.0))
+        activity = np.where(
+            weekday, 0.05 + 0.9 * plateau(tod, 7.0, 22.0), 0.05 + 0.85 * plateau(tod, 8.5, 23.0)
+        )
         traffic = np.where(
             weekday,
-            0.05 + 0.35 * plateau(tod, 6.5, 21.5) + 0.55 * bump(tod, 8.0, 1.0)
+            0.05
+            + 0.35 * plateau(tod, 6.5, 21.5)
+            + 0.55 * bump(tod, 8.0, 1.0)
             + 0.5 * bump(tod, 18.0, 1.2),
-            0.05 + 0.5 * plateau(tod, 8.5, 21.5))
+            0.05 + 0.5 * plateau(tod, 8.5, 21.5),
+        )
         traffic = np.clip(traffic, 0.0, 1.0)
         pm25 = (30.0 + 30.0 * traffic) * (1.0 - 0.5 * wet)
         cond = {
-            "tod_s": tod, "dow": dow, "rain_mm_h": rain, "rain_6h_mm": self.rain_6h(t),
+            "tod_s": tod,
+            "dow": dow,
+            "rain_mm_h": rain,
+            "rain_6h_mm": self.rain_6h(t),
             "ambient_temp_c": (lo + hi) / 2 + (hi - lo) / 2 * day - 3.0 * wet,
             "ambient_rh_pct": np.clip(65.0 - 15.0 * day + 30.0 * wet, 0.0, 100.0),
             "wind_ms": 2.0 + 1.5 * bump(tod, 15.0, 3.0) + 5.0 * wet,
-            "ambient_pm25": pm25, "ambient_pm10": 1.7 * pm25,
-            "ambient_no2": 15.0 + 45.0 * traffic, "ambient_so2": 8.0 + 4.0 * traffic,
+            "ambient_pm25": pm25,
+            "ambient_pm10": 1.7 * pm25,
+            "ambient_no2": 15.0 + 45.0 * traffic,
+            "ambient_so2": 8.0 + 4.0 * traffic,
             "ambient_o3": (30.0 + 100.0 * bump(tod, 15.0, 3.0)) * (1.0 - 0.5 * wet),
             "ambient_co": 0.4 + 0.6 * traffic,
-            "activity": activity, "traffic": traffic,
+            "activity": activity,
+            "traffic": traffic,
             # One slowly drifting value per grid; devices idx % 3 share a grid.
             "area_noise": np.sin(t / 30000.0 + 2.0 * (idx % 3)),
         }
@@ -111,8 +134,10 @@ class Sky:
 
 def quiet(kind: str, size: int) -> dict[str, np.ndarray]:
     """The kind's senses when nothing is happening at the devices."""
-    return {s: np.full(size, np.nan) if s.endswith("_since") else np.zeros(size)
-            for s in KINDS[kind].senses}
+    return {
+        s: np.full(size, np.nan) if s.endswith("_since") else np.zeros(size)
+        for s in KINDS[kind].senses
+    }
 
 
 Senses = Callable[[np.ndarray, np.ndarray], dict[str, np.ndarray]]
@@ -149,12 +174,18 @@ def run(fleet: Fleet, sky: Sky, t0: float, t1: float, senses: Senses | None = No
         for name, col in out.items():
             values[name].append(col)
     cat = {k: np.concatenate(v) for k, v in parts.items()}
-    return Run(cat["idx"], cat["t"], cat["tod"], cat["dow"],
-               {k: np.concatenate(v) for k, v in values.items()})
+    return Run(
+        cat["idx"],
+        cat["t"],
+        cat["tod"],
+        cat["dow"],
+        {k: np.concatenate(v) for k, v in values.items()},
+    )
 
 
-def fleet_of(kind: str, n: int = 10, interval: float = 600.0, seed: int = 1,
-             **params: object) -> Fleet:
+def fleet_of(
+    kind: str, n: int = 10, interval: float = 600.0, seed: int = 1, **params: object
+) -> Fleet:
     return FLEET_MODELS[kind](n, interval, np.random.default_rng(seed), params)
 
 
@@ -164,8 +195,12 @@ def at(fleet: Fleet, sky: Sky, t_s: float, **senses: np.ndarray | float) -> dict
     t = np.full(fleet.n, float(t_s))
     cond = sky.conditions(idx, t)
     cond.update(quiet(fleet.KIND.name, fleet.n))
-    cond.update({k: np.broadcast_to(np.asarray(v, dtype=float), (fleet.n,)).copy()
-                 for k, v in senses.items()})
+    cond.update(
+        {
+            k: np.broadcast_to(np.asarray(v, dtype=float), (fleet.n,)).copy()
+            for k, v in senses.items()
+        }
+    )
     return fleet.produce(idx, t, cond)
 
 
@@ -217,10 +252,20 @@ def test_kinds_without_commands_say_unsupported(kind):
 
 def wild_senses(kind: str, rng: np.random.Generator) -> Senses:
     """Occasional strong exposures (10 % of readings), some beyond what a sensor can measure."""
-    scale = {"smoke_pct_m": 200, "heat_c": 300, "pm25_extra": 2500, "water_depth_cm": 500,
-             "gas_lel_extra": 150, "pressure_drop_mpa": 1.0, "crowd": 8, "congestion": 1,
-             "dust_extra": 6000, "noise_extra_db": 60, "leakage_extra_ma": 4000,
-             "cable_heat_c": 300}
+    scale = {
+        "smoke_pct_m": 200,
+        "heat_c": 300,
+        "pm25_extra": 2500,
+        "water_depth_cm": 500,
+        "gas_lel_extra": 150,
+        "pressure_drop_mpa": 1.0,
+        "crowd": 8,
+        "congestion": 1,
+        "dust_extra": 6000,
+        "noise_extra_db": 60,
+        "leakage_extra_ma": 4000,
+        "cable_heat_c": 300,
+    }
 
     def senses(idx: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
@@ -268,6 +313,7 @@ def test_fleets_are_reproducible_and_any_interval_works(kind):
 def _compare(kind: str, sense: str, value: float, **params: object):
     """The same fleet (same seed) over two days, with and without `sense` held at `value`
     during the second day: readings of that day without and with it."""
+
     def exposed(idx, t):
         if sense.endswith("_since"):
             return {sense: np.where(t >= DAY, DAY, np.nan)}
@@ -278,8 +324,11 @@ def _compare(kind: str, sense: str, value: float, **params: object):
     hit = run(fleet_of(kind, 20, 600.0, seed=7, **params), sky, 0.0, 2 * DAY, exposed)
     second = base.t >= DAY
     assert np.array_equal(base.t, hit.t)
-    return ({k: v[second] for k, v in base.v.items()},
-            {k: v[second] for k, v in hit.v.items()}, base.tod[second])
+    return (
+        {k: v[second] for k, v in base.v.items()},
+        {k: v[second] for k, v in hit.v.items()},
+        base.tod[second],
+    )
 
 
 # kind, sense, value, metric, expected change of the metric's mean ("up" / "down")
@@ -412,8 +461,10 @@ def test_traffic_flow_peaks_in_the_morning_and_weekends_are_flatter():
     assert rush > 5 * night
     weekend_morning = r.v["flow_vph"][~weekday & in_hours(r.tod, 7.5, 8.5)].mean()
     assert weekend_morning < 0.7 * rush
-    assert r.v["speed_kmh"][weekday & in_hours(r.tod, 2.5, 3.5)].mean() > \
-        r.v["speed_kmh"][weekday & in_hours(r.tod, 7.5, 8.5)].mean()
+    assert (
+        r.v["speed_kmh"][weekday & in_hours(r.tod, 2.5, 3.5)].mean()
+        > r.v["speed_kmh"][weekday & in_hours(r.tod, 7.5, 8.5)].mean()
+    )
 
 
 def test_street_noise_and_wifi_follow_the_day():
@@ -422,7 +473,8 @@ def test_street_noise_and_wifi_follow_the_day():
     assert noise[in_hours(r.tod, 7.5, 8.5)].mean() > noise[in_hours(r.tod, 2.5, 3.5)].mean() + 8
     assert 45 < noise.mean() < 75
     assert wifi[in_hours(r.tod, 19.5, 20.5)].mean() > 5 * max(
-        wifi[in_hours(r.tod, 3.5, 4.5)].mean(), 0.5)
+        wifi[in_hours(r.tod, 3.5, 4.5)].mean(), 0.5
+    )
 
 
 def test_construction_is_quiet_at_night_and_dusty_by_day():
@@ -436,8 +488,9 @@ def test_construction_is_quiet_at_night_and_dusty_by_day():
     assert np.mean(noise[work] > 70) < 0.02  # day limit 70: rarely exceeded without incidents
     assert dust[work].mean() > dust[night].mean() + 30
     # Rain damps the dust.
-    wet = run(fleet_of("construction_site", 10, 300.0), Sky(spells=[(0, 3 * DAY, 3.0)]),
-              0.0, 3 * DAY)
+    wet = run(
+        fleet_of("construction_site", 10, 300.0), Sky(spells=[(0, 3 * DAY, 3.0)]), 0.0, 3 * DAY
+    )
     assert wet.v["dust_pm10"][work].mean() < dust[work].mean() - 20
 
 
@@ -448,8 +501,7 @@ def test_mist_cannon_switches_on_above_its_threshold_and_cuts_site_dust():
     assert np.all(mist[dust > 150] == 1)
     assert np.all(mist[dust < 120] == 0)
     assert 0.05 < mist.mean() < 0.8
-    never = fleet_of("construction_site", 20, 300.0, site_dust_ug=250.0,
-                     mist_threshold_ug=1e6)
+    never = fleet_of("construction_site", 20, 300.0, site_dust_ug=250.0, mist_threshold_ug=1e6)
     r2 = run(never, Sky(), 0.0, 2 * DAY)
     assert np.all(r2.v["mist_on"] == 0)
     assert dust.mean() < r2.v["dust_pm10"].mean() - 10
@@ -476,7 +528,8 @@ def test_toilet_visits_follow_activity_and_cleaning_clears_odour():
     r = run(fleet, Sky(), 0.0, 3 * DAY)
     people, nh3 = r.v["people_count"], r.v["nh3_ppm"]
     assert people[in_hours(r.tod, 11, 12)].mean() > 5 * max(
-        people[in_hours(r.tod, 3, 4)].mean(), 0.1)
+        people[in_hours(r.tod, 3, 4)].mean(), 0.1
+    )
     before = nh3[in_hours(r.tod, 11.75, 12.0)].mean()  # just before the noon round
     after = nh3[in_hours(r.tod, 12.0, 12.25)].mean()
     assert after < 0.5 * before
@@ -488,8 +541,12 @@ def test_air_station_follows_the_background_with_siting():
     r = run(fleet, Sky(), 0.0, 4 * DAY)
     sky = Sky()
     cond = sky.conditions(r.idx, r.t)
-    for metric, ambient in (("pm25", "ambient_pm25"), ("no2", "ambient_no2"),
-                            ("o3", "ambient_o3"), ("co", "ambient_co")):
+    for metric, ambient in (
+        ("pm25", "ambient_pm25"),
+        ("no2", "ambient_no2"),
+        ("o3", "ambient_o3"),
+        ("co", "ambient_co"),
+    ):
         ratio = r.v[metric].mean() / cond[ambient].mean()
         assert 0.8 < ratio < 1.4, (metric, ratio)
         assert np.corrcoef(r.v[metric], cond[ambient])[0, 1] > 0.6, metric
@@ -624,8 +681,14 @@ def test_battery_only_drains():
 
 # --------------------------------------------------------------------------- smart pole
 
-POLE = {"rated_w": 200, "standby_w": 5, "lamp_on_at": "19:30", "lamp_off_at": "05:15",
-        "dim_at": "23:30", "dim_pct": 60}
+POLE = {
+    "rated_w": 200,
+    "standby_w": 5,
+    "lamp_on_at": "19:30",
+    "lamp_off_at": "05:15",
+    "dim_at": "23:30",
+    "dim_pct": 60,
+}
 
 
 def pole(n: int = 6) -> SmartPoleFleet:
@@ -640,7 +703,9 @@ def test_pole_dim_command_halves_the_power():
     fleet = pole()
     sky = Sky()
     assert fleet.command(all_idx(fleet), "dim", {"pct": 50}, 0.0) == (
-        "ok", "6 lamp(s) dimmed to 50% until 'auto'")
+        "ok",
+        "6 lamp(s) dimmed to 50% until 'auto'",
+    )
     r = at(fleet, sky, clock_s("21:00"))
     assert np.all(r["dim_pct"] == 50) and np.all(r["lamp_on"] == 1)
     assert np.all(np.abs(r["power_w"] - (0.5 * 200 + 5)) < 8)
@@ -674,15 +739,15 @@ def test_pole_schedule_command_moves_dimming_and_switching():
     fleet = pole()
     sky = Sky()
     assert at(fleet, sky, clock_s("22:00"))["dim_pct"].tolist() == [100] * 6
-    status, detail = fleet.command(np.array([0, 1, 2]), "schedule",
-                                   {"dim_at": "21:00", "dim_pct": 30}, 0.0)
+    status, detail = fleet.command(
+        np.array([0, 1, 2]), "schedule", {"dim_at": "21:00", "dim_pct": 30}, 0.0
+    )
     assert status == "ok" and "dim_at" in detail
     r = at(fleet, sky, DAY + clock_s("22:00"))
     assert r["dim_pct"].tolist() == [30, 30, 30, 100, 100, 100]
     assert r["power_w"][:3].max() < r["power_w"][3:].min()
     assert at(fleet, sky, DAY + clock_s("20:30"))["dim_pct"].tolist() == [100] * 6
-    fleet.command(all_idx(fleet), "schedule", {"lamp_on_at": "18:00", "lamp_off_at": "06:30"},
-                  0.0)
+    fleet.command(all_idx(fleet), "schedule", {"lamp_on_at": "18:00", "lamp_off_at": "06:30"}, 0.0)
     assert np.all(at(fleet, sky, 2 * DAY + clock_s("18:30"))["lamp_on"] == 1)
     assert np.all(at(fleet, sky, 3 * DAY + clock_s("06:00"))["lamp_on"] == 1)
     assert np.all(at(fleet, sky, 3 * DAY + clock_s("06:45"))["lamp_on"] == 0)
@@ -713,24 +778,27 @@ def test_pole_screen_and_broadcast():
     assert at(fleet, sky, 1200.0)["broadcast_on"].tolist() == [0, 1, 0]
 
 
-@pytest.mark.parametrize(("action", "params", "words"), [
-    ("dim", {"pct": 150}, "between 0 and 100"),
-    ("dim", {"pct": "50"}, "must be a number"),
-    ("dim", {"pct": True}, "must be a number"),
-    ("dim", {}, "missing parameter 'pct'"),
-    ("dim", {"pct": 50, "fade_s": 3}, "unknown: fade_s"),
-    ("schedule", {}, "at least one of"),
-    ("schedule", {"lamp_on_at": "25:00"}, "clock time"),
-    ("schedule", {"dim_at": 1900}, "clock time"),
-    ("schedule", {"dim_at": "23:00", "dim_pct": -5}, "between 0 and 100"),
-    ("schedule", {"sunset": "18:00"}, "unknown: sunset"),
-    ("led_text", {}, "needs text"),
-    ("led_text", {"text": 42}, "needs text"),
-    ("led_text", {"text": "x" * 201}, "201 characters"),
-    ("broadcast", {"on": "yes"}, "needs on"),
-    ("broadcast", {"on": True, "message": 7}, "message must be a string"),
-    ("on", {"pct": 10}, "takes no parameters"),
-])
+@pytest.mark.parametrize(
+    ("action", "params", "words"),
+    [
+        ("dim", {"pct": 150}, "between 0 and 100"),
+        ("dim", {"pct": "50"}, "must be a number"),
+        ("dim", {"pct": True}, "must be a number"),
+        ("dim", {}, "missing parameter 'pct'"),
+        ("dim", {"pct": 50, "fade_s": 3}, "unknown: fade_s"),
+        ("schedule", {}, "at least one of"),
+        ("schedule", {"lamp_on_at": "25:00"}, "clock time"),
+        ("schedule", {"dim_at": 1900}, "clock time"),
+        ("schedule", {"dim_at": "23:00", "dim_pct": -5}, "between 0 and 100"),
+        ("schedule", {"sunset": "18:00"}, "unknown: sunset"),
+        ("led_text", {}, "needs text"),
+        ("led_text", {"text": 42}, "needs text"),
+        ("led_text", {"text": "x" * 201}, "201 characters"),
+        ("broadcast", {"on": "yes"}, "needs on"),
+        ("broadcast", {"on": True, "message": 7}, "message must be a string"),
+        ("on", {"pct": 10}, "takes no parameters"),
+    ],
+)
 def test_pole_rejects_bad_params_and_changes_nothing(action, params, words):
     fleet = pole(3)
     before = at(fleet, Sky(), clock_s("22:00"))
@@ -748,8 +816,15 @@ def test_pole_unknown_action_and_bad_devices():
     assert status == "unsupported" and "explode" in detail
     assert fleet.command(np.array([3]), "on", {}, 0.0)[0] == "rejected"
     assert fleet.command(np.array([], dtype=int), "on", {}, 0.0)[0] == "rejected"
-    assert set(SmartPoleFleet.COMMANDS) == {"on", "off", "auto", "dim", "schedule", "led_text",
-                                            "broadcast"}
+    assert set(SmartPoleFleet.COMMANDS) == {
+        "on",
+        "off",
+        "auto",
+        "dim",
+        "schedule",
+        "led_text",
+        "broadcast",
+    }
 
 
 def test_pole_rated_power_is_per_device_and_read_only():
@@ -765,13 +840,16 @@ def test_pole_rated_power_is_per_device_and_read_only():
 # --------------------------------------------------------------------------- per-device attrs
 
 
-@pytest.mark.parametrize(("kind", "attr", "params", "expected"), [
-    ("smart_pole", "rated_w", {"rated_w": 120}, {120.0}),
-    ("traffic_detector", "free_flow_kmh", {"free_speed_kmh": 80}, None),
-    ("car_park", "capacity", {"capacity": 300}, {300}),
-    ("river_level", "warning_level_m", {"warning_level_m": 5.2}, {5.2}),
-    ("pump_station", "pumps", {"pumps": [2, 6]}, {2, 6}),
-])
+@pytest.mark.parametrize(
+    ("kind", "attr", "params", "expected"),
+    [
+        ("smart_pole", "rated_w", {"rated_w": 120}, {120.0}),
+        ("traffic_detector", "free_flow_kmh", {"free_speed_kmh": 80}, None),
+        ("car_park", "capacity", {"capacity": 300}, {300}),
+        ("river_level", "warning_level_m", {"warning_level_m": 5.2}, {5.2}),
+        ("pump_station", "pumps", {"pumps": [2, 6]}, {2, 6}),
+    ],
+)
 def test_per_device_attributes_the_registry_publishes(kind, attr, params, expected):
     """Arrays of one value per device, which the world publishes in the device registry."""
     fleet = fleet_of(kind, 40, **params)

@@ -39,12 +39,19 @@ def conditions(weather: Weather, kind: str, t: np.ndarray, **senses: np.ndarray)
     # The world adds the grids' correlated noise; anything else the weather model does not
     # (yet) supply gets a neutral value.
     pm25 = cond["ambient_pm25"]
-    neutral = {"dow": np.full(t.size, 2.0), "rain_6h_mm": 6.0 * cond["rain_mm_h"],
-               "wind_ms": np.full(t.size, 2.0), "ambient_pm10": 1.7 * pm25,
-               "ambient_no2": np.full(t.size, 30.0), "ambient_so2": np.full(t.size, 8.0),
-               "ambient_o3": np.full(t.size, 60.0), "ambient_co": np.full(t.size, 0.6),
-               "activity": np.full(t.size, 0.5), "traffic": np.full(t.size, 0.5),
-               "area_noise": np.zeros(t.size)}
+    neutral = {
+        "dow": np.full(t.size, 2.0),
+        "rain_6h_mm": 6.0 * cond["rain_mm_h"],
+        "wind_ms": np.full(t.size, 2.0),
+        "ambient_pm10": 1.7 * pm25,
+        "ambient_no2": np.full(t.size, 30.0),
+        "ambient_so2": np.full(t.size, 8.0),
+        "ambient_o3": np.full(t.size, 60.0),
+        "ambient_co": np.full(t.size, 0.6),
+        "activity": np.full(t.size, 0.5),
+        "traffic": np.full(t.size, 0.5),
+        "area_noise": np.zeros(t.size),
+    }
     for name in set(COMMON_CONDITIONS) - set(cond):
         cond[name] = neutral[name]
     cond.update(no_senses(kind, t.size))
@@ -69,8 +76,12 @@ def run_fleet(fleet: Fleet, weather: Weather, t0: float, t1: float, senses=None)
         seq_all.append(seq)
         for name, col in out.items():
             values[name].append(col)
-    return (np.concatenate(idx_all), np.concatenate(t_all), np.concatenate(seq_all),
-            {name: np.concatenate(cols) for name, cols in values.items()})
+    return (
+        np.concatenate(idx_all),
+        np.concatenate(t_all),
+        np.concatenate(seq_all),
+        {name: np.concatenate(cols) for name, cols in values.items()},
+    )
 
 
 def at_times(fleet: Fleet, weather: Weather, times: list[float], **senses: np.ndarray):
@@ -132,13 +143,16 @@ def _wild_senses(kind: str, rng: np.random.Generator):
         hit = rng.random(size) < 0.1
         if kind == "smart_pole":
             failed = np.where(hit, t - rng.uniform(0, 2 * DAY, size), np.nan)
-            return {"lamp_failed_since": failed,
-                    "pm25_extra": np.where(rng.random(size) < 0.1,
-                                           rng.uniform(0, 2500, size), 0.0)}
+            return {
+                "lamp_failed_since": failed,
+                "pm25_extra": np.where(rng.random(size) < 0.1, rng.uniform(0, 2500, size), 0.0),
+            }
         if kind == "water_level":
             return {"water_depth_cm": np.where(hit, rng.uniform(0, 500, size), 0.0)}
-        return {"smoke_pct_m": np.where(hit, rng.uniform(0, 200, size), 0.0),
-                "heat_c": np.where(hit, rng.uniform(0, 200, size), 0.0)}
+        return {
+            "smoke_pct_m": np.where(hit, rng.uniform(0, 200, size), 0.0),
+            "heat_c": np.where(hit, rng.uniform(0, 200, size), 0.0),
+        }
 
     return senses
 
@@ -151,8 +165,12 @@ def test_readings_stay_in_range_over_a_week(kind):
     starts = np.arange(7) * DAY + rng.uniform(0, 20 * H, 7)
     spells = [(s, s + rng.uniform(0.5, 4) * H, rng.uniform(1, 120)) for s in starts]
     weather = Weather((-55.0, 75.0), (0.0, 100.0), (0.0, 600.0), spells, 6 * H)
-    fleet = FLEET_MODELS[kind](25, 300, np.random.default_rng(12),
-                               {"nuisance_per_day": 3.0} if kind == "smoke_detector" else {})
+    fleet = FLEET_MODELS[kind](
+        25,
+        300,
+        np.random.default_rng(12),
+        {"nuisance_per_day": 3.0} if kind == "smoke_detector" else {},
+    )
     _, t, _, values = run_fleet(fleet, weather, 0.0, WEEK, _wild_senses(kind, rng))
     assert t.size == 25 * 7 * 288
     assert set(values) == {m.name for m in KINDS[kind].metrics}
@@ -169,8 +187,9 @@ def test_readings_stay_in_range_over_a_week(kind):
 # --------------------------------------------------------------------------- due()
 
 
-@pytest.mark.parametrize(("window", "interval"), [(6 * H, 300.0), (10_000.0, 300.0),
-                                                  (DAY, 60.0), (5 * H, 7 * 60.0 + 13)])
+@pytest.mark.parametrize(
+    ("window", "interval"), [(6 * H, 300.0), (10_000.0, 300.0), (DAY, 60.0), (5 * H, 7 * 60.0 + 13)]
+)
 def test_due_schedule(window, interval):
     n = 40
     fleet = WaterLevelFleet(n, interval, np.random.default_rng(3))
@@ -203,9 +222,12 @@ def test_due_consecutive_windows_lose_and_repeat_nothing():
     one = SmokeDetectorFleet(30, interval, np.random.default_rng(5))
     two = SmokeDetectorFleet(30, interval, np.random.default_rng(5))
     whole = [(i, t) for idx, ts in one.due(0.0, 4 * H) for i, t in zip(idx, ts, strict=True)]
-    pieces = [(i, t) for k in range(24)
-              for idx, ts in two.due(k * 600.0, (k + 1) * 600.0)
-              for i, t in zip(idx, ts, strict=True)]
+    pieces = [
+        (i, t)
+        for k in range(24)
+        for idx, ts in two.due(k * 600.0, (k + 1) * 600.0)
+        for i, t in zip(idx, ts, strict=True)
+    ]
     assert sorted(whole) == sorted(pieces)
     assert len(whole) == 30 * 4 * H / interval
 
@@ -227,8 +249,7 @@ def test_due_window_edges():
     got = [(i, t) for idx, ts in fleet.due(0.0, edge) for i, t in zip(idx, ts, strict=True)]
     assert 4 not in {i for i, _ in got}
     assert {i for i, _ in got} == set(np.flatnonzero(first < edge).tolist())
-    nxt = [(i, t) for idx, ts in fleet.due(edge, edge + 1.0)
-           for i, t in zip(idx, ts, strict=True)]
+    nxt = [(i, t) for idx, ts in fleet.due(edge, edge + 1.0) for i, t in zip(idx, ts, strict=True)]
     assert (4, edge) in nxt
 
     late = SmokeDetectorFleet(10, 120.0, np.random.default_rng(9))
@@ -253,8 +274,14 @@ def test_seq_counts_up_by_one_per_reading():
 
 # --------------------------------------------------------------------------- smart pole
 
-POLE_PARAMS = {"rated_w": 200, "standby_w": 5, "lamp_on_at": "19:30", "lamp_off_at": "05:15",
-               "dim_at": "01:00", "dim_pct": 40}
+POLE_PARAMS = {
+    "rated_w": 200,
+    "standby_w": 5,
+    "lamp_on_at": "19:30",
+    "lamp_off_at": "05:15",
+    "dim_at": "01:00",
+    "dim_pct": 40,
+}
 
 
 def pole_fleet(n: int = 12, seed: int = 21) -> SmartPoleFleet:
@@ -264,10 +291,16 @@ def pole_fleet(n: int = 12, seed: int = 21) -> SmartPoleFleet:
 def test_pole_lamp_schedule_power_and_dimming():
     fleet = pole_fleet()
     weather = calm_weather()
-    times = [clock_s(c) for c in ("12:00", "19:29", "19:30", "21:00", "00:30", "01:30",
-                                  "05:14", "05:15")]
-    r = dict(zip(("noon", "dusk-", "dusk", "21", "0030", "0130", "dawn-", "dawn"),
-                 at_times(fleet, weather, times), strict=True))
+    times = [
+        clock_s(c) for c in ("12:00", "19:29", "19:30", "21:00", "00:30", "01:30", "05:14", "05:15")
+    ]
+    r = dict(
+        zip(
+            ("noon", "dusk-", "dusk", "21", "0030", "0130", "dawn-", "dawn"),
+            at_times(fleet, weather, times),
+            strict=True,
+        )
+    )
     for key in ("noon", "dusk-", "dawn"):
         assert np.all(r[key]["lamp_on"] == 0) and np.all(r[key]["dim_pct"] == 0), key
         assert np.all(np.abs(r[key]["power_w"] - 5.0) < 1.5), key  # standby only
@@ -283,8 +316,11 @@ def test_pole_lamp_schedule_power_and_dimming():
 
 def test_pole_default_schedule():
     fleet = SmartPoleFleet(5, 300.0, np.random.default_rng(2))
-    at = at_times(fleet, calm_weather(), [clock_s("19:00"), clock_s("20:00"), clock_s("23:00"),
-                                          clock_s("23:45"), clock_s("06:00")])
+    at = at_times(
+        fleet,
+        calm_weather(),
+        [clock_s("19:00"), clock_s("20:00"), clock_s("23:00"), clock_s("23:45"), clock_s("06:00")],
+    )
     assert [int(r["lamp_on"][0]) for r in at] == [0, 1, 1, 1, 0]
     assert [int(r["dim_pct"][0]) for r in at] == [0, 100, 100, 60, 0]
     assert abs(at[1]["power_w"].mean() - 154.0) < 5.0
@@ -374,8 +410,9 @@ def test_water_level_tracks_depth_and_is_never_negative():
     def depth_at(t):  # dry, then a flood up to 80 cm over three hours, then draining
         return np.interp(t, [0, 2 * H, 5 * H, 8 * H, DAY], [0, 0, 80, 0, 0])
 
-    idx, t, _, v = run_fleet(fleet, weather, 0.0, DAY,
-                             lambda idx, t: {"water_depth_cm": depth_at(t)})
+    idx, t, _, v = run_fleet(
+        fleet, weather, 0.0, DAY, lambda idx, t: {"water_depth_cm": depth_at(t)}
+    )
     water = v["water_cm"]
     depth = depth_at(t)
     assert np.all(water >= 0) and not np.any(np.signbit(water))
@@ -439,8 +476,7 @@ def test_smoke_exposure_raises_reading_and_heat_raises_temperature():
     weather = calm_weather()
     times = [clock_s("03:00"), clock_s("15:00")]
     quiet = at_times(fleet, weather, times)
-    smoky = at_times(fleet, weather, times, smoke_pct_m=np.full(30, 10.0),
-                     heat_c=np.full(30, 25.0))
+    smoky = at_times(fleet, weather, times, smoke_pct_m=np.full(30, 10.0), heat_c=np.full(30, 25.0))
     for q, s in zip(quiet, smoky, strict=True):
         assert np.all(s["smoke_pct_m"] > 3.0)
         assert np.all(np.abs(s["smoke_pct_m"] - 10.05) < 0.2)

@@ -15,20 +15,53 @@ from conftest import CITYSIM, ROOT, start_ioc
 
 DEMO = ROOT / "scenarios" / "demo.yaml"
 CST = timezone(timedelta(hours=8))
-STAGES = ["reported", "accepted", "verified", "filed", "dispatched", "handled", "feedback",
-          "checked", "closed"]
-KPI_KEYS = ["reported", "valid_report_rate", "filed", "on_time_filing_rate", "dispatched",
-            "accurate_dispatch_rate", "on_time_dispatch_rate", "handled", "due_to_handle",
-            "handling_rate", "on_time_handling_rate", "closed", "due_to_close", "closure_rate",
-            "on_time_closure_rate", "overdue_closure_rate", "rework_rate", "extension_rate",
-            "overdue_pending_rate", "mean_handling_hours", "p90_handling_hours",
-            "smart_discovery_share", "composite_score", "device_online_rate"]
+STAGES = [
+    "reported",
+    "accepted",
+    "verified",
+    "filed",
+    "dispatched",
+    "handled",
+    "feedback",
+    "checked",
+    "closed",
+]
+KPI_KEYS = [
+    "reported",
+    "valid_report_rate",
+    "filed",
+    "on_time_filing_rate",
+    "dispatched",
+    "accurate_dispatch_rate",
+    "on_time_dispatch_rate",
+    "handled",
+    "due_to_handle",
+    "handling_rate",
+    "on_time_handling_rate",
+    "closed",
+    "due_to_close",
+    "closure_rate",
+    "on_time_closure_rate",
+    "overdue_closure_rate",
+    "rework_rate",
+    "extension_rate",
+    "overdue_pending_rate",
+    "mean_handling_hours",
+    "p90_handling_hours",
+    "smart_discovery_share",
+    "composite_score",
+    "device_online_rate",
+]
 
 
 def citysim_run(out: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run([*CITYSIM, "run", str(DEMO), "--seed", "7", "--out", str(out),
-                           "--quiet", *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    proc = subprocess.run(
+        [*CITYSIM, "run", str(DEMO), "--seed", "7", "--out", str(out), "--quiet", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+    )
     assert proc.returncode == 0, f"citysim run failed:\n{proc.stdout}\n{proc.stderr}"
     return proc
 
@@ -122,13 +155,40 @@ def test_same_seed_same_outputs_byte_for_byte(demo_day) -> None:
 def test_external_ioc_gives_the_same_case_log_as_embedded(tmp_path, mosquitto) -> None:
     ioc = start_ioc(mosquitto, tmp_path / "ext-data", tmp_path / "ext.log")
     try:
-        citysim_run(tmp_path / "external", "--hours", "6", "--broker", mosquitto.address.url,
-                    "--ioc", "external", "--ioc-url", ioc.url)
+        citysim_run(
+            tmp_path / "external",
+            "--hours",
+            "6",
+            "--broker",
+            mosquitto.address.url,
+            "--ioc",
+            "external",
+            "--ioc-url",
+            ioc.url,
+        )
         # A used IOC is refused: a run needs a fresh one.
-        again = subprocess.run([*CITYSIM, "run", str(DEMO), "--hours", "1", "--quiet", "--out",
-                                str(tmp_path / "again"), "--broker", mosquitto.address.url,
-                                "--ioc", "external", "--ioc-url", ioc.url],
-                               capture_output=True, text=True, cwd=ROOT, timeout=120)
+        again = subprocess.run(
+            [
+                *CITYSIM,
+                "run",
+                str(DEMO),
+                "--hours",
+                "1",
+                "--quiet",
+                "--out",
+                str(tmp_path / "again"),
+                "--broker",
+                mosquitto.address.url,
+                "--ioc",
+                "external",
+                "--ioc-url",
+                ioc.url,
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
         assert again.returncode == 1 and "not fresh" in again.stderr
     finally:
         ioc.client.close()
@@ -141,8 +201,17 @@ def test_external_ioc_gives_the_same_case_log_as_embedded(tmp_path, mosquitto) -
 
 
 def test_free_running_mode(tmp_path, mosquitto) -> None:
-    citysim_run(tmp_path / "free", "--hours", "4", "--sync", "free", "--speed", "20000",
-                "--broker", mosquitto.address.url)
+    citysim_run(
+        tmp_path / "free",
+        "--hours",
+        "4",
+        "--sync",
+        "free",
+        "--speed",
+        "20000",
+        "--broker",
+        mosquitto.address.url,
+    )
     summary, cases, _ = load(tmp_path / "free")
     assert summary["run"]["sync"] == "free" and summary["run"]["speed"] == 20000
     assert summary["kpis"]["reported"] == len(cases) > 0
@@ -157,10 +226,30 @@ def test_embedded_python_broker_fallback(tmp_path) -> None:
 
 
 def test_unreachable_ioc_is_a_clear_error(tmp_path, mosquitto) -> None:
-    proc = subprocess.run([*CITYSIM, "run", str(DEMO), "--hours", "1", "--quiet", "--out",
-                           str(tmp_path / "x"), "--broker", mosquitto.address.url, "--ioc",
-                           "external", "--ioc-url", "http://127.0.0.1:9", "--ack-timeout", "3"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [
+            *CITYSIM,
+            "run",
+            str(DEMO),
+            "--hours",
+            "1",
+            "--quiet",
+            "--out",
+            str(tmp_path / "x"),
+            "--broker",
+            mosquitto.address.url,
+            "--ioc",
+            "external",
+            "--ioc-url",
+            "http://127.0.0.1:9",
+            "--ack-timeout",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert "IOC at http://127.0.0.1:9 not ready" in proc.stderr
 
@@ -169,9 +258,24 @@ def test_a_used_data_folder_is_refused(tmp_path) -> None:
     used = tmp_path / "data"
     used.mkdir()
     (used / "ioc.sqlite3").write_bytes(b"old")
-    proc = subprocess.run([*CITYSIM, "run", str(DEMO), "--hours", "1", "--quiet", "--out",
-                           str(tmp_path / "x"), "--data", str(used)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    proc = subprocess.run(
+        [
+            *CITYSIM,
+            "run",
+            str(DEMO),
+            "--hours",
+            "1",
+            "--quiet",
+            "--out",
+            str(tmp_path / "x"),
+            "--data",
+            str(used),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert proc.returncode == 1 and "is not empty" in proc.stderr
     assert (used / "ioc.sqlite3").read_bytes() == b"old"  # nothing lost
 
@@ -186,16 +290,19 @@ def test_city_indicators_and_operator_commands(demo_day) -> None:
     assert 0.1 < ind["lighting"]["saving"] < 0.6  # dimming schedules against always-full
     commands = summary["commands"]
     assert [c["action"] for c in commands] == ["led_text", "schedule"]
-    assert all(c["status"] == "acked" and c["failed"] == 0 and c["ok"] == c["devices"] == 120
-               for c in commands)
+    assert all(
+        c["status"] == "acked" and c["failed"] == 0 and c["ok"] == c["devices"] == 120
+        for c in commands
+    )
     # The 21:00 schedule (dim to 50 % from 22:00) changed what the poles report.
     db = sqlite3.connect(out / "ioc-data" / "ioc.sqlite3")
     start = int(datetime(2026, 7, 15, tzinfo=CST).timestamp() * 1000)
     rows = db.execute("SELECT ts, vals FROM readings WHERE device_id LIKE 'SP-%'").fetchall()
     lit = [(ts, json.loads(v)) for ts, v in rows if json.loads(v)["lamp_on"] == 1]
     late = {v["dim_pct"] for ts, v in lit if ts >= start + int(22.2 * 3_600_000)}
-    evening = {v["dim_pct"] for ts, v in lit if start + 20 * 3_600_000 <= ts
-               < start + 21 * 3_600_000}
+    evening = {
+        v["dim_pct"] for ts, v in lit if start + 20 * 3_600_000 <= ts < start + 21 * 3_600_000
+    }
     assert late == {50} and evening == {100}
     screens = {json.loads(v)["screen_on"] for ts, v in rows if ts >= start + 18.2 * 3_600_000}
     assert screens == {1}
@@ -203,11 +310,15 @@ def test_city_indicators_and_operator_commands(demo_day) -> None:
 
 def test_a_registry_file_provisions_the_ioc(tmp_path, mosquitto) -> None:
     registry = tmp_path / "registry.csv"
-    proc = subprocess.run([*CITYSIM, "devices", "export", str(DEMO), "--out", str(registry)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [*CITYSIM, "devices", "export", str(DEMO), "--out", str(registry)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
-    ioc = start_ioc(mosquitto, tmp_path / "data", tmp_path / "ioc.log", "--registry",
-                    str(registry))
+    ioc = start_ioc(mosquitto, tmp_path / "data", tmp_path / "ioc.log", "--registry", str(registry))
     try:
         devices = ioc.client.get("/devices")
         assert len(devices) == len(registry.read_text().splitlines()) - 1 == 430

@@ -59,8 +59,16 @@ def test_iot_emergency_files_itself_and_goes_to_the_nearest_crew(h: Harness) -> 
     h.readings("SD-1", "smoke_pct_m", [(m, 0.05) for m in range(25, 60)], first_seq=5)
     h.tick(60)
     case = h.case()
-    assert stages(case) == ["reported", "accepted", "filed", "dispatched", "handled",
-                            "feedback", "checked", "closed"]
+    assert stages(case) == [
+        "reported",
+        "accepted",
+        "filed",
+        "dispatched",
+        "handled",
+        "feedback",
+        "checked",
+        "closed",
+    ]
     assert case["handled_ts"] == T0 + 28 * MIN and case["closure_type"] == "normal"
     checked = next(e for e in case["timeline"] if e["action"] == "checked")
     assert checked["actor"] == "ioc:iot-recheck" and checked["ts"] == T0 + 41 * MIN
@@ -90,13 +98,23 @@ def test_hotline_report_goes_through_every_stage_with_people(h: Harness) -> None
     h.answer(check, "pass", 100)
     h.tick(101)
     case = h.case()
-    assert stages(case) == ["reported", "accepted", "verified", "filed", "dispatched",
-                            "handled", "feedback", "checked", "closed"]
+    assert stages(case) == [
+        "reported",
+        "accepted",
+        "verified",
+        "filed",
+        "dispatched",
+        "handled",
+        "feedback",
+        "checked",
+        "closed",
+    ]
     assert case["level"] == "street" and case["department"] == "san-s1"
     assert case["closure_type"] == "normal" and case["open_tasks"] == {}
     actors = {e["action"]: e["actor"] for e in case["timeline"]}
     assert actors["verified"].startswith("grid:g1/") and actors["handled"].startswith(
-        "dept:san-s1/")
+        "dept:san-s1/"
+    )
 
 
 def test_patrol_reports_are_filed_without_verification(h: Harness) -> None:
@@ -109,9 +127,13 @@ def test_patrol_reports_are_filed_without_verification(h: Harness) -> None:
 
 def test_a_shorter_pilot_flow_runs_its_own_stages(tmp_path: Path) -> None:
     cfg = load_ioc_config(DEFAULT_IOC_CONFIG)
-    qz = load_ioc_config(DEFAULT_IOC_CONFIG).flow.model_copy(update={
-        "stages": ["reported", "filed", "dispatched", "handled", "closed"],
-        "limits": {}, "verify_channels": []})
+    qz = load_ioc_config(DEFAULT_IOC_CONFIG).flow.model_copy(
+        update={
+            "stages": ["reported", "filed", "dispatched", "handled", "closed"],
+            "limits": {},
+            "verify_channels": [],
+        }
+    )
     h = Harness(tmp_path / "qz", cfg.model_copy(update={"flow": qz}))
     h.org()
     h.report("hotline", "SJ0101", 0, ref="H-1")
@@ -128,8 +150,7 @@ def test_a_shorter_pilot_flow_runs_its_own_stages(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ side paths
 
 
-def file_and_dispatch(h: Harness, unit: str = "san-s1", t: float = 0,
-                      lon: float = LON) -> Task:
+def file_and_dispatch(h: Harness, unit: str = "san-s1", t: float = 0, lon: float = LON) -> Task:
     h.report("patrol", "SJ0101", t, ref=f"P-{t}", lon=lon)
     h.tick(t + 1)
     h.answer(h.last("accept"), "accepted", t + 2)
@@ -179,8 +200,7 @@ def test_extension_moves_the_deadline_on_the_working_calendar(h: Harness) -> Non
     # SJ0101: 4 working hours from 00:06 on a Wednesday -> 12:06 (08:30-12:00 counts 3.5 h,
     # the last half hour after 13:30)... the calendar decides; we only compare with it.
     cal = h.engine.calendar
-    assert task.deadline_ts == cal.add(T0 + 6 * MIN, h.config.catalogue.item(
-        "SJ0101").time_limit)
+    assert task.deadline_ts == cal.add(T0 + 6 * MIN, h.config.catalogue.item("SJ0101").time_limit)
     h.answer(task, "extension", 30, extension_h=2.0, note="big pile")
     h.tick(31)
     approve = h.last("approve_extension")
@@ -189,8 +209,8 @@ def test_extension_moves_the_deadline_on_the_working_calendar(h: Harness) -> Non
     h.tick(36)
     case = h.case()
     from ioc.config import TimeLimit
-    assert case["deadline_ts"] == cal.add(task.deadline_ts, TimeLimit(value=2,
-                                                                      unit="work_hours"))
+
+    assert case["deadline_ts"] == cal.add(task.deadline_ts, TimeLimit(value=2, unit="work_hours"))
     assert case["extensions"] == 1 and case["stage"] == "dispatched"
     h.answer(task, "done", 60)  # the handle task stays open across the extension
     h.tick(61)
@@ -257,9 +277,9 @@ def test_invalid_and_unconfirmed_reports_are_voided(h: Harness) -> None:
 def test_three_reports_of_one_incident_make_one_case(h: Harness) -> None:
     h.devices(("WL-1", "water_level", LON, LAT))
     h.readings("WL-1", "water_cm", [(m, 30.0) for m in range(8)])
-    h.report("patrol", "SJ0501", 6, ref="P-1", lon=LON + 0.0003)          # ~27 m away
+    h.report("patrol", "SJ0501", 6, ref="P-1", lon=LON + 0.0003)  # ~27 m away
     h.report("hotline", "SJ0501", 7, ref="H-1", lon=LON, lat=LAT + 0.0005)  # ~55 m away
-    h.report("hotline", "SJ0501", 7, ref="H-2", lon=LON + 0.01)           # ~900 m: another
+    h.report("hotline", "SJ0501", 7, ref="H-2", lon=LON + 0.01)  # ~900 m: another
     h.tick(10)
     cases = h.engine.cases()
     assert len(cases) == 2
@@ -268,8 +288,7 @@ def test_three_reports_of_one_incident_make_one_case(h: Harness) -> None:
     assert h.engine.kpis()["duplicate_reports"] == 2
 
 
-def test_a_wrongly_categorised_call_is_voided_as_a_duplicate_after_verification(
-        h: Harness) -> None:
+def test_a_wrongly_categorised_call_is_voided_as_a_duplicate_after_verification(h: Harness) -> None:
     h.report("patrol", "SJ0101", 0, ref="P-1")
     h.report("hotline", "SJ0103", 1, ref="H-1", lon=LON + 0.0002)  # called it 道路不洁
     h.tick(2)
@@ -299,11 +318,16 @@ def test_warning_then_overdue_and_escalation_for_a_stage(h: Harness) -> None:
     h.report("patrol", "SJ0101", 0, ref="P-1")
     for t in range(1, 15):
         h.tick(t)
-    notes = [(e["action"], e["ts"], e["detail"].get("stage")) for e in h.case()["timeline"]
-             if e["action"] in ("warning", "overdue", "escalated")]
-    assert notes == [("warning", T0 + 8 * MIN, "accepted"),      # 80 % of the 10 min limit
-                     ("overdue", T0 + 10 * MIN, "accepted"),
-                     ("escalated", T0 + 10 * MIN, "accepted")]
+    notes = [
+        (e["action"], e["ts"], e["detail"].get("stage"))
+        for e in h.case()["timeline"]
+        if e["action"] in ("warning", "overdue", "escalated")
+    ]
+    assert notes == [
+        ("warning", T0 + 8 * MIN, "accepted"),  # 80 % of the 10 min limit
+        ("overdue", T0 + 10 * MIN, "accepted"),
+        ("escalated", T0 + 10 * MIN, "accepted"),
+    ]
     escalated = next(e for e in h.case()["timeline"] if e["action"] == "escalated")
     assert escalated["detail"]["to"] == "district"  # 街道 -> 区
 
@@ -320,11 +344,29 @@ def test_deadline_in_working_time_runs_over_the_weekend(tmp_path: Path) -> None:
 
 
 def test_no_crew_available_uses_the_nearest_busy_one(h: Harness) -> None:
-    h.send(Topics.crew("san-s1"), CrewStatus, "dept-san-s1", ts=T0, department="san-s1",
-           crew="san-s1-c2", status="busy", lon=LON, lat=LAT)
+    h.send(
+        Topics.crew("san-s1"),
+        CrewStatus,
+        "dept-san-s1",
+        ts=T0,
+        department="san-s1",
+        crew="san-s1-c2",
+        status="busy",
+        lon=LON,
+        lat=LAT,
+    )
     assert file_and_dispatch(h).crew == "san-s1-c1"  # c2 is nearer but busy
-    h.send(Topics.crew("san-s1"), CrewStatus, "dept-san-s1", ts=T0 + 9 * MIN,
-           department="san-s1", crew="san-s1-c1", status="off_shift", lon=LON, lat=LAT)
+    h.send(
+        Topics.crew("san-s1"),
+        CrewStatus,
+        "dept-san-s1",
+        ts=T0 + 9 * MIN,
+        department="san-s1",
+        crew="san-s1-c1",
+        status="off_shift",
+        lon=LON,
+        lat=LAT,
+    )
     # (a report far enough away not to merge into the first case)
     assert file_and_dispatch(h, t=20, lon=LON + 0.01).crew == "san-s1-c2"  # busy > off shift
 
@@ -336,8 +378,10 @@ def test_tick_waits_for_every_announced_message(h: Harness) -> None:
     h.devices(("SD-1", "smoke_detector", LON, LAT))
     published = {**dict(h.msg_seq), GW: h.msg_seq[GW] + 1}
     h.tick_seq += 1
-    h.engine.handle(Topics.TICK, encode(ClockTick(run_id="r", seq=h.tick_seq,
-                                                  ts=T0 + 10 * MIN, published=published)))
+    h.engine.handle(
+        Topics.TICK,
+        encode(ClockTick(run_id="r", seq=h.tick_seq, ts=T0 + 10 * MIN, published=published)),
+    )
     assert h.acks() == [] and h.engine.health()["waiting_for"] == {GW: 1}
     smoke(h)
     assert [a.seq for a in h.acks()] == [1]
@@ -371,9 +415,16 @@ def test_bad_input_is_dead_lettered_and_ingest_goes_on(h: Harness) -> None:
     h.devices(("SD-1", "smoke_detector", LON, LAT))
     h.engine.handle(Topics.telemetry(GW), b"\xff\xfe not json")
     h.msg_seq[GW] += 1
-    bad = orjson.dumps({"v": 1, "source": GW, "msg_seq": h.msg_seq[GW],
-                        "readings": [{"device_id": "SD-1", "seq": 1, "ts": "noon",
-                                      "values": {"smoke_pct_m": 1}}]})
+    bad = orjson.dumps(
+        {
+            "v": 1,
+            "source": GW,
+            "msg_seq": h.msg_seq[GW],
+            "readings": [
+                {"device_id": "SD-1", "seq": 1, "ts": "noon", "values": {"smoke_pct_m": 1}}
+            ],
+        }
+    )
     h.engine.handle(Topics.telemetry(GW), bad)
     h.readings("SD-9", "smoke_pct_m", [(0, 1.0)])  # never registered
     h.engine.handle("citysim/v1/gw/gw-g1/oops", b"{}")
@@ -386,8 +437,14 @@ def test_bad_input_is_dead_lettered_and_ingest_goes_on(h: Harness) -> None:
     h.tick(8)
     assert len(h.acks()) == 2
     counts = h.engine.store.dead_letter_counts()
-    assert counts == {"invalid_json": 1, "schema": 1, "unknown_device": 1,
-                      "unknown_topic": 1, "unknown_category": 1, "stale_task": 1}
+    assert counts == {
+        "invalid_json": 1,
+        "schema": 1,
+        "unknown_device": 1,
+        "unknown_topic": 1,
+        "unknown_category": 1,
+        "stale_task": 1,
+    }
     letters = {d["reason"]: d for d in h.engine.store.dead_letters()}
     assert "readings[0].ts" in letters["schema"]["detail"]
     assert "SD-9" in letters["unknown_device"]["payload"]
@@ -414,10 +471,13 @@ def test_ticks_from_another_run_are_refused(h: Harness) -> None:
 
 
 def test_gateway_status_is_checked_and_listed(h: Harness) -> None:
-    h.engine.handle(Topics.gateway_status(GW), encode(
-        GatewayStatus(gateway_id=GW, status="online", ts=T0)))
-    h.engine.handle(Topics.gateway_status(GW), encode(
-        GatewayStatus(gateway_id="gw-elsewhere", status="offline")))
+    h.engine.handle(
+        Topics.gateway_status(GW), encode(GatewayStatus(gateway_id=GW, status="online", ts=T0))
+    )
+    h.engine.handle(
+        Topics.gateway_status(GW),
+        encode(GatewayStatus(gateway_id="gw-elsewhere", status="offline")),
+    )
     listed = h.engine.gateway_status()
     assert [(g["gateway_id"], g["status"]) for g in listed] == [(GW, "online")]
     assert h.engine.store.dead_letter_counts() == {"source_mismatch": 1}
@@ -452,19 +512,26 @@ def test_commands_are_checked_before_they_take_a_message_number(h: Harness) -> N
     with pytest.raises(ValueError, match="clock has not started"):
         h.engine.issue_command("dim", {"pct": 50}, kind="smart_pole")
     h.tick(1)
-    for bad in ({"action": "dim", "params": {}},                        # no target
-                {"action": "dim", "devices": ["SP-1"], "kind": "smart_pole"},  # two targets
-                {"action": "dim pct", "kind": "smart_pole"},             # not an identifier
-                {"action": "dim", "devices": ["SP-9"]}):                 # unknown device
+    for bad in (
+        {"action": "dim", "params": {}},  # no target
+        {"action": "dim", "devices": ["SP-1"], "kind": "smart_pole"},  # two targets
+        {"action": "dim pct", "kind": "smart_pole"},  # not an identifier
+        {"action": "dim", "devices": ["SP-9"]},
+    ):  # unknown device
         with pytest.raises(ValueError):
-            h.engine.issue_command(bad["action"], bad.get("params", {}), bad.get("devices"),
-                                   bad.get("kind"))
+            h.engine.issue_command(
+                bad["action"], bad.get("params", {}), bad.get("devices"), bad.get("kind")
+            )
     assert h.engine._out_seq == 0 and not [t for t, _ in h.sent if "/cmd/" in t]
     record = h.engine.issue_command("dim", {"pct": 50}, kind="smart_pole")
     assert record["devices"] == 2 and h.engine._out_seq == 1
-    ack = CommandAck(source=GW, msg_seq=h.msg_seq[GW] + 1, ts=T0 + 2 * MIN,
-                     command_id=record["command_id"],
-                     results=[CommandOutcome(device_id=d, status="ok") for d in ("SP-1", "SP-2")])
+    ack = CommandAck(
+        source=GW,
+        msg_seq=h.msg_seq[GW] + 1,
+        ts=T0 + 2 * MIN,
+        command_id=record["command_id"],
+        results=[CommandOutcome(device_id=d, status="ok") for d in ("SP-1", "SP-2")],
+    )
     h.msg_seq[GW] += 1
     h.engine.handle(Topics.command_ack(GW), encode(ack))
     again = ack.model_copy(update={"msg_seq": h.msg_seq[GW] + 1})

@@ -18,14 +18,27 @@ GRID = [[0, 0], [1000, 0], [1000, 1000], [0, 1000]]
 
 
 def world_with(fault: dict[str, Any], fleet: dict[str, Any] | None = None) -> World:
-    sc = Scenario.model_validate({
-        "name": "faults", "city": "test", "start": datetime(2026, 7, 15, tzinfo=CST),
-        "duration_h": 6, "seed": 3, "geometry": {"origin": {"lon": 116.0, "lat": 36.4}},
-        "districts": [{"code": "D", "name": "d", "streets": [
-            {"code": "S", "name": "s", "grids": [{"code": "G1", "polygon": GRID}]}]}],
-        "fleets": [fleet or {"kind": "water_level", "count": 6, "interval_s": 60}],
-        "faults": [{"at": 2 * H, "duration_min": 120, "count": 2, **fault}],
-    })
+    sc = Scenario.model_validate(
+        {
+            "name": "faults",
+            "city": "test",
+            "start": datetime(2026, 7, 15, tzinfo=CST),
+            "duration_h": 6,
+            "seed": 3,
+            "geometry": {"origin": {"lon": 116.0, "lat": 36.4}},
+            "districts": [
+                {
+                    "code": "D",
+                    "name": "d",
+                    "streets": [
+                        {"code": "S", "name": "s", "grids": [{"code": "G1", "polygon": GRID}]}
+                    ],
+                }
+            ],
+            "fleets": [fleet or {"kind": "water_level", "count": 6, "interval_s": 60}],
+            "faults": [{"at": 2 * H, "duration_min": 120, "count": 2, **fault}],
+        }
+    )
     return World(sc)
 
 
@@ -53,8 +66,11 @@ def rel(world: World, ts: int) -> float:
 def split(world: World, rows: list[dict[str, Any]]) -> tuple[set[str], list, list]:
     t = truth(world)
     hit = set(t["devices"])
-    return hit, [r for r in rows if r["device_id"] in hit], [
-        r for r in rows if r["device_id"] not in hit]
+    return (
+        hit,
+        [r for r in rows if r["device_id"] in hit],
+        [r for r in rows if r["device_id"] not in hit],
+    )
 
 
 def test_offline_devices_go_silent_for_the_window() -> None:
@@ -77,19 +93,21 @@ def test_intermittent_loss_leaves_gaps_in_seq() -> None:
 
 
 def test_stuck_value_freezes_only_in_the_window() -> None:
-    w = world_with({"kind": "stuck", "fleet": "smart_pole", "params": {"metric": "temp_c"}},
-                   {"kind": "smart_pole", "count": 4, "interval_s": 300})
+    w = world_with(
+        {"kind": "stuck", "fleet": "smart_pole", "params": {"metric": "temp_c"}},
+        {"kind": "smart_pole", "count": 4, "interval_s": 300},
+    )
     _, faulty, healthy = split(w, stream(w))
     inside = [r["values"]["temp_c"] for r in faulty if 2 * H <= rel(w, r["ts"]) < 4 * H]
     assert len(set(inside)) == 2  # one frozen value per faulty device
-    assert len({r["values"]["temp_c"] for r in healthy
-                if 2 * H <= rel(w, r["ts"]) < 4 * H}) > 10
+    assert len({r["values"]["temp_c"] for r in healthy if 2 * H <= rel(w, r["ts"]) < 4 * H}) > 10
     assert truth(w)["metric"] == "temp_c"
 
 
 def test_drift_grows_with_time() -> None:
-    w = world_with({"kind": "drift", "fleet": "water_level",
-                    "params": {"metric": "water_cm", "per_day": 24.0}})
+    w = world_with(
+        {"kind": "drift", "fleet": "water_level", "params": {"metric": "water_cm", "per_day": 24.0}}
+    )
     _, faulty, healthy = split(w, stream(w))
     end = [r["values"]["water_cm"] for r in faulty if 3.8 * H <= rel(w, r["ts"]) < 4 * H]
     before = [r["values"]["water_cm"] for r in faulty if rel(w, r["ts"]) < 2 * H]
@@ -98,8 +116,13 @@ def test_drift_grows_with_time() -> None:
 
 
 def test_spikes_jump_and_stay_in_range() -> None:
-    w = world_with({"kind": "spikes", "fleet": "water_level",
-                    "params": {"metric": "water_cm", "p": 0.3, "size": 50}})
+    w = world_with(
+        {
+            "kind": "spikes",
+            "fleet": "water_level",
+            "params": {"metric": "water_cm", "p": 0.3, "size": 50},
+        }
+    )
     _, faulty, healthy = split(w, stream(w))
     jumps = [r for r in faulty if r["values"]["water_cm"] > 40]
     assert jumps and all(2 * H <= rel(w, r["ts"]) < 4 * H for r in jumps)
@@ -133,8 +156,9 @@ def test_duplicates_repeat_seq_and_time() -> None:
 
 
 def test_out_of_order_readings_arrive_later() -> None:
-    w = world_with({"kind": "out_of_order", "fleet": "water_level",
-                    "params": {"p": 0.5, "delay": 1}})
+    w = world_with(
+        {"kind": "out_of_order", "fleet": "water_level", "params": {"p": 0.5, "delay": 1}}
+    )
     _, faulty, healthy = split(w, stream(w))
     late = [r for r in faulty if r["sent_at"] - rel(w, r["ts"]) > 600]
     assert late and all(2 * H <= rel(w, r["ts"]) < 4 * H for r in late)

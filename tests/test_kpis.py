@@ -9,11 +9,13 @@ from ioc.kpis import compute_kpis
 H = 3_600_000
 M = 60_000
 RULES = FlowRules(STAGE_ORDER)
-JINNIU = [CompositeTerm(kpi="handling_rate", weight=30),
-          CompositeTerm(kpi="on_time_handling_rate", weight=20),
-          CompositeTerm(kpi="rework_rate", weight=20, invert=True),
-          CompositeTerm(kpi="overdue_pending_rate", weight=20, invert=True),
-          CompositeTerm(kpi="extension_rate", weight=10, invert=True)]
+JINNIU = [
+    CompositeTerm(kpi="handling_rate", weight=30),
+    CompositeTerm(kpi="on_time_handling_rate", weight=20),
+    CompositeTerm(kpi="rework_rate", weight=20, invert=True),
+    CompositeTerm(kpi="overdue_pending_rate", weight=20, invert=True),
+    CompositeTerm(kpi="extension_rate", weight=10, invert=True),
+]
 
 
 class Builder:
@@ -23,16 +25,42 @@ class Builder:
         self.log = CaseLog(RULES)
         self.n = 0
 
-    def case(self, *, channel: str = "patrol", street: str = "s1", unit: str = "san-1",
-             file_at: float = 0.2, file_due: float = 0.5, dispatch_at: float = 0.5,
-             dispatch_due: float = 1.0, limit_h: float = 4.0, handled_at: float | None = None,
-             closed: bool = False, returned: bool = False, extension_to: float | None = None,
-             parked: bool = False, rework: bool = False, voided: bool = False) -> str:
+    def case(
+        self,
+        *,
+        channel: str = "patrol",
+        street: str = "s1",
+        unit: str = "san-1",
+        file_at: float = 0.2,
+        file_due: float = 0.5,
+        dispatch_at: float = 0.5,
+        dispatch_due: float = 1.0,
+        limit_h: float = 4.0,
+        handled_at: float | None = None,
+        closed: bool = False,
+        returned: bool = False,
+        extension_to: float | None = None,
+        parked: bool = False,
+        rework: bool = False,
+        voided: bool = False,
+    ) -> str:
         self.n += 1
         cid = f"C{self.n:06d}"
         a = self.log.append
-        a(cid, Stage.REPORTED, 0, "x", category="SJ0101", channel=channel, lon=0.0, lat=0.0,
-          grid="g1", street=street, district="d1", next_due_ts=int(file_due * H))
+        a(
+            cid,
+            Stage.REPORTED,
+            0,
+            "x",
+            category="SJ0101",
+            channel=channel,
+            lon=0.0,
+            lat=0.0,
+            grid="g1",
+            street=street,
+            district="d1",
+            next_due_ts=int(file_due * H),
+        )
         if voided:
             a(cid, Stage.VOIDED, int(file_at * H), "grid", reason="not found")
             return cid
@@ -40,17 +68,38 @@ class Builder:
         t = int(dispatch_at * H)
         deadline = t + int(limit_h * H)
         if returned:
-            a(cid, Stage.DISPATCHED, t, "desk", department="wrong", task_id="T0",
-              deadline_ts=deadline, next_due_ts=deadline)
-            a(cid, Note.RETURNED, t + 10 * M, "dept", done_task="T0",
-              next_due_ts=t + 40 * M)
+            a(
+                cid,
+                Stage.DISPATCHED,
+                t,
+                "desk",
+                department="wrong",
+                task_id="T0",
+                deadline_ts=deadline,
+                next_due_ts=deadline,
+            )
+            a(cid, Note.RETURNED, t + 10 * M, "dept", done_task="T0", next_due_ts=t + 40 * M)
             t += 20 * M
             deadline = t + int(limit_h * H)
-        a(cid, Stage.DISPATCHED, t, "desk", department=unit, task_id="T1",
-          deadline_ts=deadline, next_due_ts=deadline)
+        a(
+            cid,
+            Stage.DISPATCHED,
+            t,
+            "desk",
+            department=unit,
+            task_id="T1",
+            deadline_ts=deadline,
+            next_due_ts=deadline,
+        )
         if extension_to is not None:
-            a(cid, Note.EXTENSION_APPROVED, t + 1, "desk", deadline_ts=int(extension_to * H),
-              hours=1)
+            a(
+                cid,
+                Note.EXTENSION_APPROVED,
+                t + 1,
+                "desk",
+                deadline_ts=int(extension_to * H),
+                hours=1,
+            )
         if parked:
             a(cid, Stage.PARKED, t + 2, "desk")
             return cid
@@ -61,8 +110,17 @@ class Builder:
         a(cid, Stage.FEEDBACK, h, "dept")
         if rework:
             a(cid, Note.CHECK_FAILED, h + 1, "grid")
-            a(cid, Stage.DISPATCHED, h + 1, "ioc", department=unit, task_id="T2",
-              deadline_ts=deadline, next_due_ts=deadline, rework=True)
+            a(
+                cid,
+                Stage.DISPATCHED,
+                h + 1,
+                "ioc",
+                department=unit,
+                task_id="T2",
+                deadline_ts=deadline,
+                next_due_ts=deadline,
+                rework=True,
+            )
             h += H
             a(cid, Stage.HANDLED, h, "dept", outcome="done", done_task="T2")
             a(cid, Stage.FEEDBACK, h, "dept")
@@ -78,11 +136,11 @@ def kpis(b: Builder, as_of_h: float, **kw: object) -> dict:
 
 def test_handling_and_closure_rates_and_their_denominators() -> None:
     b = Builder()
-    b.case(handled_at=1, closed=True)                  # on time, closed
-    b.case(handled_at=6, closed=True)                  # late (limit 4 h from 0.5), closed
-    b.case(handled_at=2)                               # handled, not yet closed
-    b.case()                                           # overdue, not handled: due
-    b.case(limit_h=48)                                 # not yet due
+    b.case(handled_at=1, closed=True)  # on time, closed
+    b.case(handled_at=6, closed=True)  # late (limit 4 h from 0.5), closed
+    b.case(handled_at=2)  # handled, not yet closed
+    b.case()  # overdue, not handled: due
+    b.case(limit_h=48)  # not yet due
     k = kpis(b, 10)
     counts = (k["reported"], k["filed"], k["dispatched"], k["handled"], k["closed"])
     assert counts == (5, 5, 5, 3, 2)
@@ -97,15 +155,15 @@ def test_handling_and_closure_rates_and_their_denominators() -> None:
 
 def test_filing_dispatch_and_validity() -> None:
     b = Builder()
-    b.case(file_at=0.2, dispatch_at=0.5)                         # both on time
-    b.case(file_at=0.7, dispatch_at=0.8)                         # filed late (due 0.5)
-    b.case(file_at=0.2, dispatch_at=1.5)                         # dispatched late (due 1.0)
-    b.case(returned=True)                                        # a wrong dispatch sent back
+    b.case(file_at=0.2, dispatch_at=0.5)  # both on time
+    b.case(file_at=0.7, dispatch_at=0.8)  # filed late (due 0.5)
+    b.case(file_at=0.2, dispatch_at=1.5)  # dispatched late (due 1.0)
+    b.case(returned=True)  # a wrong dispatch sent back
     b.case(voided=True)
     k = kpis(b, 2)
-    assert k["valid_report_rate"] == 0.8                         # 4 filed / (4 + 1 voided)
+    assert k["valid_report_rate"] == 0.8  # 4 filed / (4 + 1 voided)
     assert k["voided"] == 1 and k["filed"] == 4
-    assert k["on_time_filing_rate"] == 0.75                      # 3 of 4
+    assert k["on_time_filing_rate"] == 0.75  # 3 of 4
     # 5 counted dispatches (the returned case has two), 1 returned -> 4/5 accurate
     assert k["accurate_dispatch_rate"] == 0.8 and k["returned"] == 1
     # on time: case 1, case 2 (due 1.0), both of case 4 (0.5 <= 1.0 and re-dispatch in time)
@@ -115,8 +173,8 @@ def test_filing_dispatch_and_validity() -> None:
 def test_rework_extension_parking_and_composite() -> None:
     b = Builder()
     b.case(handled_at=1, closed=True, rework=True)
-    b.case(handled_at=6, closed=True, extension_to=8)   # late for 4 h, in time with 延期
-    b.case(parked=True)                                 # 挂账: out of every rate
+    b.case(handled_at=6, closed=True, extension_to=8)  # late for 4 h, in time with 延期
+    b.case(parked=True)  # 挂账: out of every rate
     b.case(handled_at=2, closed=True)
     k = kpis(b, 10)
     assert k["parked"] == 1 and k["due_to_handle"] == 3
@@ -147,8 +205,7 @@ def test_as_of_window_and_groups() -> None:
 def test_duplicates_warnings_and_escalations() -> None:
     b = Builder()
     cid = b.case()
-    b.log.append(cid, Note.MERGED, H, "hotline", channel="hotline", ref="H-1", lon=0.0,
-                 lat=0.0)
+    b.log.append(cid, Note.MERGED, H, "hotline", channel="hotline", ref="H-1", lon=0.0, lat=0.0)
     b.log.append(cid, Note.WARNING, 2 * H, "ioc:timer", stage="handled")
     b.log.append(cid, Note.OVERDUE, 5 * H, "ioc:timer", stage="handled")
     b.log.append(cid, Note.ESCALATED, 5 * H, "ioc:timer", stage="handled", to="district")
@@ -160,11 +217,11 @@ def test_tianmen_december_2016() -> None:
     """天门 2016-12: 应结案 972, 结案 911, 按期结案 737 -> 结案率 93.72 %, 按期结案率 75.82 %."""
     b = Builder()
     for _ in range(737):
-        b.case(handled_at=1, closed=True)           # closed, handled in time
+        b.case(handled_at=1, closed=True)  # closed, handled in time
     for _ in range(911 - 737):
-        b.case(handled_at=5, closed=True)           # closed, handled late
+        b.case(handled_at=5, closed=True)  # closed, handled late
     for _ in range(972 - 911):
-        b.case(handled_at=2)                        # handled, not closed
+        b.case(handled_at=2)  # handled, not closed
     k = kpis(b, 100)
     assert k["due_to_close"] == 972 and k["closed"] == 911
     assert round(k["closure_rate"] * 100, 2) == 93.72

@@ -40,9 +40,13 @@ def test_a_pack_is_complete_and_loads(pack: Path) -> None:
 
 def test_check_only_accepts_every_pack(tmp_path: Path) -> None:
     for pack in PACKS:
-        proc = subprocess.run([*CITYSIM, "validate", str(pack), "--check-only", "--out",
-                               str(tmp_path / pack.name)], capture_output=True, text=True,
-                              cwd=ROOT, timeout=120)
+        proc = subprocess.run(
+            [*CITYSIM, "validate", str(pack), "--check-only", "--out", str(tmp_path / pack.name)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+        )
         assert proc.returncode == 0, f"{pack.name}:\n{proc.stdout}\n{proc.stderr}"
 
 
@@ -50,8 +54,13 @@ def test_check_only_accepts_every_pack(tmp_path: Path) -> None:
 def test_wudi_coverage_cannot_be_met_as_written(tmp_path: Path) -> None:
     """无棣: 58 towers of 3 km cannot cover the county: exit 1, the id and the arithmetic."""
     out = tmp_path / "wudi"
-    proc = subprocess.run([*CITYSIM, "validate", str(PILOTS / "wudi"), "--out", str(out),
-                           "--quiet"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    proc = subprocess.run(
+        [*CITYSIM, "validate", str(PILOTS / "wudi"), "--out", str(out), "--quiet"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     failed = [c for c in report["commitments"] if c["verdict"] == "fail"]

@@ -5,9 +5,19 @@ from __future__ import annotations
 from ioc.config import Rule
 from ioc.rules import RuleEngine
 
-SMOKE = Rule(id="smoke", name_zh="烟感告警", name_en="Smoke alarm", device_kind="smoke_detector",
-             metric="smoke_pct_m", op=">", threshold=3.0, for_s=120, clear_threshold=1.0,
-             clear_for_s=300, category="IOT-02")
+SMOKE = Rule(
+    id="smoke",
+    name_zh="烟感告警",
+    name_en="Smoke alarm",
+    device_kind="smoke_detector",
+    metric="smoke_pct_m",
+    op=">",
+    threshold=3.0,
+    for_s=120,
+    clear_threshold=1.0,
+    clear_for_s=300,
+    category="IOT-02",
+)
 
 
 def feed(engine: RuleEngine, series: list[tuple[int, float]], device: str = "SD-1") -> list[str]:
@@ -30,11 +40,18 @@ def test_condition_held_for_the_duration_raises_once() -> None:
 
 def test_hysteresis_and_clear_duration() -> None:
     engine = RuleEngine([SMOKE])
-    series = [(0, 5), (120, 5),            # raised at 120
-              (180, 2.0), (240, 2.0),      # between thresholds: still active
-              (300, 0.5), (420, 0.5),      # clear since 300, not yet 300 s
-              (480, 2.5),                  # back above clear threshold: clear timer resets
-              (540, 0.5), (780, 0.5), (840, 0.5)]  # clear since 540 -> cleared at 840
+    series = [
+        (0, 5),
+        (120, 5),  # raised at 120
+        (180, 2.0),
+        (240, 2.0),  # between thresholds: still active
+        (300, 0.5),
+        (420, 0.5),  # clear since 300, not yet 300 s
+        (480, 2.5),  # back above clear threshold: clear timer resets
+        (540, 0.5),
+        (780, 0.5),
+        (840, 0.5),
+    ]  # clear since 540 -> cleared at 840
     assert feed(engine, series) == ["raised@120", "cleared@840"]
     assert not engine.is_active("smoke", "SD-1")
 

@@ -100,13 +100,23 @@ def test_place_needs_exactly_one_of_point_grid_near(tmp_path: Path) -> None:
 
 
 def _geojson(path: Path, features: list[tuple[dict, dict]]) -> None:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": g} for p, g in features]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": p, "geometry": g} for p, g in features
+                ],
+            }
+        )
+    )
 
 
 def _square(x: float, y: float, d: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[[x, y], [x + d, y], [x + d, y + d],
-                                                [x, y + d], [x, y]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [[[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]],
+    }
 
 
 def test_geometry_from_geojson_files(tmp_path: Path) -> None:
@@ -114,26 +124,59 @@ def test_geometry_from_geojson_files(tmp_path: Path) -> None:
     geometry with their commitments), placed where the files say."""
     from sim.world import World
 
-    _geojson(tmp_path / "grids.geojson", [({"code": "G1"}, _square(117.0, 37.0, 0.1)),
-                                          ({"code": "G2"}, _square(117.1, 37.0, 0.1))])
+    _geojson(
+        tmp_path / "grids.geojson",
+        [({"code": "G1"}, _square(117.0, 37.0, 0.1)), ({"code": "G2"}, _square(117.1, 37.0, 0.1))],
+    )
     _geojson(tmp_path / "forest.geojson", [({}, _square(117.15, 37.02, 0.02))])
-    _geojson(tmp_path / "rail.geojson", [({}, {"type": "LineString",
-                                              "coordinates": [[117.0, 37.05], [117.2, 37.05]]})])
-    _geojson(tmp_path / "towers.geojson", [({}, {"type": "Point", "coordinates": [117.05, 37.05]}),
-                                           ({}, {"type": "Point", "coordinates": [117.15, 37.05]})])
+    _geojson(
+        tmp_path / "rail.geojson",
+        [({}, {"type": "LineString", "coordinates": [[117.0, 37.05], [117.2, 37.05]]})],
+    )
+    _geojson(
+        tmp_path / "towers.geojson",
+        [
+            ({}, {"type": "Point", "coordinates": [117.05, 37.05]}),
+            ({}, {"type": "Point", "coordinates": [117.15, 37.05]}),
+        ],
+    )
     data = {
-        "name": "files", "city": "test", "start": "2026-04-01T00:00:00+08:00", "duration_h": 1,
-        "geometry": {"crs": "lonlat", "grids_file": "grids.geojson",
-                     "areas": {"forest": "forest.geojson", "rail": "rail.geojson"}},
-        "districts": [{"code": "D", "name": "d", "streets": [
-            {"code": "S", "name": "s", "grids": [{"code": "G1"}, {"code": "G2"}]}]}],
-        "fleets": [{"kind": "tower_camera", "count": 2, "interval_s": 300,
-                    "placement": {"points_file": "towers.geojson"}},
-                   {"kind": "smoke_detector", "count": 20, "interval_s": 300,
-                    "placement": {"area": "forest"}}],
-        "incidents": {"timeline": [{"kind": "forest_fire", "at": "00:10", "area": "forest"},
-                                   {"kind": "rail_intrusion", "at": "00:20", "area": "rail",
-                                    "within_m": 30}]},
+        "name": "files",
+        "city": "test",
+        "start": "2026-04-01T00:00:00+08:00",
+        "duration_h": 1,
+        "geometry": {
+            "crs": "lonlat",
+            "grids_file": "grids.geojson",
+            "areas": {"forest": "forest.geojson", "rail": "rail.geojson"},
+        },
+        "districts": [
+            {
+                "code": "D",
+                "name": "d",
+                "streets": [{"code": "S", "name": "s", "grids": [{"code": "G1"}, {"code": "G2"}]}],
+            }
+        ],
+        "fleets": [
+            {
+                "kind": "tower_camera",
+                "count": 2,
+                "interval_s": 300,
+                "placement": {"points_file": "towers.geojson"},
+            },
+            {
+                "kind": "smoke_detector",
+                "count": 20,
+                "interval_s": 300,
+                "placement": {"area": "forest"},
+            },
+        ],
+        "incidents": {
+            "timeline": [
+                {"kind": "forest_fire", "at": "00:10", "area": "forest"},
+                {"kind": "rail_intrusion", "at": "00:20", "area": "rail", "within_m": 30},
+            ]
+        },
     }
     path = write(tmp_path, data)
     world = World(load_scenario(path))
@@ -184,12 +227,20 @@ def test_cli_check_exits_2_on_a_bad_file(tmp_path: Path) -> None:
     data = demo_data()
     data["fleets"][2]["interval_s"] = 0
     path = write(tmp_path, data)
-    bad = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(path)],
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "check", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode == 2
     assert "fleets[2].interval_s" in bad.stderr
-    good = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(DEMO)],
-                          capture_output=True, text=True, cwd=ROOT)
+    good = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "check", str(DEMO)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert good.returncode == 0, good.stderr
     assert "240" not in good.stderr
 

@@ -22,18 +22,46 @@ GW = "gw-svc"
 def test_malformed_messages_go_to_dead_letters_and_ingest_keeps_running(ioc_service, probe):
     api = ioc_service.client
     probe.publish(Topics.telemetry(GW), b"this is not json")
-    probe.publish(Topics.telemetry(GW), orjson.dumps(
-        {"v": 1, "source": GW, "msg_seq": 1,
-         "readings": [{"device_id": "SD-1", "seq": 1, "ts": "soon", "values": {}}]}))
+    probe.publish(
+        Topics.telemetry(GW),
+        orjson.dumps(
+            {
+                "v": 1,
+                "source": GW,
+                "msg_seq": 1,
+                "readings": [{"device_id": "SD-1", "seq": 1, "ts": "soon", "values": {}}],
+            }
+        ),
+    )
     probe.publish(Topics.report("hotline"), b'{"v": 1}')
     # ...then valid traffic: a device, a reading, a tick; the IOC must acknowledge it.
-    announce = DeviceAnnouncement(source=GW, msg_seq=2, ts=T0, devices=[DeviceInfo(
-        device_id="SD-1", kind="smoke_detector", lon=116.0, lat=36.4, grid="g", interval_s=60)])
+    announce = DeviceAnnouncement(
+        source=GW,
+        msg_seq=2,
+        ts=T0,
+        devices=[
+            DeviceInfo(
+                device_id="SD-1",
+                kind="smoke_detector",
+                lon=116.0,
+                lat=36.4,
+                grid="g",
+                interval_s=60,
+            )
+        ],
+    )
     probe.publish(Topics.devices(GW), encode(announce))
-    probe.publish(Topics.telemetry(GW), telemetry_payload(GW, 3, [
-        {"device_id": "SD-1", "seq": 1, "ts": T0 + 1000, "values": {"smoke_pct_m": 0.1}}]))
-    probe.publish(Topics.TICK, encode(ClockTick(run_id="svc", seq=1, ts=T0 + 60_000,
-                                                published={GW: 3})))
+    probe.publish(
+        Topics.telemetry(GW),
+        telemetry_payload(
+            GW,
+            3,
+            [{"device_id": "SD-1", "seq": 1, "ts": T0 + 1000, "values": {"smoke_pct_m": 0.1}}],
+        ),
+    )
+    probe.publish(
+        Topics.TICK, encode(ClockTick(run_id="svc", seq=1, ts=T0 + 60_000, published={GW: 3}))
+    )
     _, ack = probe.wait_for(lambda t, p: t == Topics.ACK)
     assert decode(ClockAck, ack).seq == 1
 
@@ -69,12 +97,21 @@ def test_a_gateway_losing_power_is_reported_by_its_last_will(ioc_service, mosqui
     from edge.sources import SourceSequences
 
     gw_id = "gw-will"
-    link = Link(mosquitto.address, "will-test",
-                will=(Topics.gateway_status(gw_id), Gateway.status_payload(gw_id, "offline")))
+    link = Link(
+        mosquitto.address,
+        "will-test",
+        will=(Topics.gateway_status(gw_id), Gateway.status_payload(gw_id, "offline")),
+    )
     link.connect()
     gateway = Gateway(gw_id, link, SourceSequences())
-    gateway.announce([DeviceInfo(device_id="WL-9", kind="water_level", lon=116.0, lat=36.4,
-                                 grid="g", interval_s=60)], T0)
+    gateway.announce(
+        [
+            DeviceInfo(
+                device_id="WL-9", kind="water_level", lon=116.0, lat=36.4, grid="g", interval_s=60
+            )
+        ],
+        T0,
+    )
 
     def status() -> str | None:
         found = [g for g in ioc_service.client.get("/gateways") if g["gateway_id"] == gw_id]

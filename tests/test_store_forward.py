@@ -26,8 +26,10 @@ DEMO = ROOT / "scenarios" / "demo.yaml"
 
 
 def _readings(n: int, t0: int = 1_000_000) -> list[dict]:
-    return [{"device_id": f"dev-{i % 7}", "ts": t0 + i * 1000, "vals": {"v": float(i)}}
-            for i in range(n)]
+    return [
+        {"device_id": f"dev-{i % 7}", "ts": t0 + i * 1000, "vals": {"v": float(i)}}
+        for i in range(n)
+    ]
 
 
 def test_outbox_keeps_order_counts_and_capacity(tmp_path: Path) -> None:
@@ -50,8 +52,11 @@ def test_broker_outage_and_gateway_restart_lose_nothing(tmp_path: Path) -> None:
         lock = threading.Lock()
         sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="sf-sub", clean_session=False)
         sub.on_connect = lambda c, *a: c.subscribe("citysim/v1/gw/+/telemetry", qos=1)
-        sub.on_message = lambda c, u, m: (lock.acquire(), got.append(orjson.loads(m.payload)),
-                                          lock.release())
+        sub.on_message = lambda c, u, m: (
+            lock.acquire(),
+            got.append(orjson.loads(m.payload)),
+            lock.release(),
+        )
         sub.reconnect_delay_set(1, 2)
         sub.connect(broker.address.host, broker.address.port)
         sub.loop_start()
@@ -99,8 +104,11 @@ def test_broker_outage_and_gateway_restart_lose_nothing(tmp_path: Path) -> None:
 
     seqs_got = sorted({m["msg_seq"] for m in got})
     assert seqs_got == list(range(1, 9))
-    readings = [(r["device_id"], r["ts"]) for m in {m["msg_seq"]: m for m in got}.values()
-                for r in m["readings"]]
+    readings = [
+        (r["device_id"], r["ts"])
+        for m in {m["msg_seq"]: m for m in got}.values()
+        for r in m["readings"]
+    ]
     assert len(readings) == 75 == len(set(readings))
     # the backlog drained in event-time order, before what came after the reboot
     order = [m["msg_seq"] for m in got]
@@ -134,8 +142,10 @@ def test_broker_stopped_mid_run_loses_nothing(tmp_path: Path) -> None:
 
     def stored(run: str) -> tuple[int, int]:
         db = sqlite3.connect(tmp_path / run / "ioc-data" / "ioc.sqlite3")
-        return db.execute("SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT device_id, "
-                          "seq FROM readings)) FROM readings").fetchone()
+        return db.execute(
+            "SELECT COUNT(*), (SELECT COUNT(*) FROM (SELECT DISTINCT device_id, "
+            "seq FROM readings)) FROM readings"
+        ).fetchone()
 
     # (the demo's duplicating-device fault sends some readings twice: the IOC drops those in
     # both runs, so the stored count is a little under what the gateways forwarded)

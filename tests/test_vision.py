@@ -33,8 +33,14 @@ from sim.bench_vision import bench_vision, format_table, tower_detection_probabi
 S = SceneObject
 
 
-def run(spec: SceneSpec, name: str, fps: float, duration_s: float, preroll_s: float = 8.0,
-        **params: object) -> list[VisionEvent]:
+def run(
+    spec: SceneSpec,
+    name: str,
+    fps: float,
+    duration_s: float,
+    preroll_s: float = 8.0,
+    **params: object,
+) -> list[VisionEvent]:
     """All events of one analytic on a rendered clip (after a pre-roll to learn the scene)."""
     zones = default_zones(spec.kind, spec.width, spec.height)
     analytic = make_analytic(name, zones, **params)
@@ -53,8 +59,12 @@ def centre_in(bbox: tuple[int, int, int, int], label_bbox: tuple[int, int, int, 
 
 
 def street_fire(seed: int = 3, t0: float = 2.0) -> SceneSpec:
-    return SceneSpec("street", seed, objects=(S("fire", 120, 160, 26, 55, t0=t0, grow_s=4),),
-                     background_traffic=3)
+    return SceneSpec(
+        "street",
+        seed,
+        objects=(S("fire", 120, 160, 26, 55, t0=t0, grow_s=4),),
+        background_traffic=3,
+    )
 
 
 # --------------------------------------------------------------------------------- scenes
@@ -73,8 +83,11 @@ def test_render_is_a_pure_function_with_labels() -> None:
 
 
 def test_crowd_label_needs_enough_people() -> None:
-    spec = SceneSpec("square", 1, objects=(S("crowd", 100, 80, 110, 70, count=20),
-                                           S("crowd", 20, 170, 40, 30, count=4)))
+    spec = SceneSpec(
+        "square",
+        1,
+        objects=(S("crowd", 100, 80, 110, 70, count=20), S("crowd", 20, 170, 40, 30, count=4)),
+    )
     assert object_label(spec, 0, 1.0) is not None
     assert object_label(spec, 1, 1.0) is None  # a few people are not a crowd
 
@@ -96,17 +109,24 @@ def test_rendered_fire_is_detected_with_a_jpeg_snapshot() -> None:
 
 
 def test_red_and_orange_cars_alone_are_not_fire() -> None:
-    objs = (S("red_car", 140, 166, 40, 17, t0=2, style=0),  # parks (red)
-            S("red_car", -42, 175, 40, 17, t0=1, vx=20, style=2),  # drives by (orange)
-            S("lantern", 60, 40, 10, 14, t0=3))
+    objs = (
+        S("red_car", 140, 166, 40, 17, t0=2, style=0),  # parks (red)
+        S("red_car", -42, 175, 40, 17, t0=1, vx=20, style=2),  # drives by (orange)
+        S("lantern", 60, 40, 10, 14, t0=3),
+    )
     for night in (False, True):
         spec = SceneSpec("street", 5, night=night, objects=objs, background_traffic=3)
         assert raised(run(spec, "fire_smoke", 4.0, 12.0)) == []
 
 
 def test_thermal_hot_spot() -> None:
-    spec = SceneSpec("forest", 2, night=True, thermal=True,
-                     objects=(S("fire", 150, 110, 30, 60, t0=2, grow_s=3),))
+    spec = SceneSpec(
+        "forest",
+        2,
+        night=True,
+        thermal=True,
+        objects=(S("fire", 150, 110, 30, 60, t0=2, grow_s=3),),
+    )
     events = raised(run(spec, "fire_smoke", 4.0, 8.0))
     assert events and events[0].t < 6.0
 
@@ -117,9 +137,11 @@ def test_thermal_hot_spot() -> None:
 def parked_car(stay_s: float) -> SceneSpec:
     """A car that drives into the no-parking lane, stops at t = 4 s for stay_s, leaves."""
     y, x = 170.0, 140.0
-    objs = (S("car", -42, y, 40, 17, t0=4 - 182 / 25, t1=4, vx=25, style=1),
-            S("car", x, y, 40, 17, t0=4, t1=4 + stay_s, style=1),
-            S("car", x, y, 40, 17, t0=4 + stay_s, vx=25, style=1))
+    objs = (
+        S("car", -42, y, 40, 17, t0=4 - 182 / 25, t1=4, vx=25, style=1),
+        S("car", x, y, 40, 17, t0=4, t1=4 + stay_s, style=1),
+        S("car", x, y, 40, 17, t0=4 + stay_s, vx=25, style=1),
+    )
     return SceneSpec("street", 7, objects=objs, background_traffic=3)
 
 
@@ -139,12 +161,17 @@ def test_parking_dwell_threshold() -> None:
 
 
 def test_crowd_threshold() -> None:
-    crowd = SceneSpec("square", 4, objects=(S("crowd", 100, 70, 95, 70, t0=2, grow_s=4,
-                                              count=20),), background_traffic=4)
+    crowd = SceneSpec(
+        "square",
+        4,
+        objects=(S("crowd", 100, 70, 95, 70, t0=2, grow_s=4, count=20),),
+        background_traffic=4,
+    )
     events = raised(run(crowd, "crowd", 2.0, 20.0))
     assert events and events[0].kind == "crowd"
-    group = SceneSpec("square", 4, objects=(S("crowd", 100, 70, 45, 35, t0=2, count=5),),
-                      background_traffic=4)
+    group = SceneSpec(
+        "square", 4, objects=(S("crowd", 100, 70, 45, 35, t0=2, count=5),), background_traffic=4
+    )
     assert raised(run(group, "crowd", 2.0, 20.0)) == []
 
 
@@ -165,8 +192,16 @@ def test_event_filter_debounce_and_hysteresis() -> None:
 def test_unknown_analytic_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match=r"unknown analytic 'fire'.*fire_smoke.*illegal_parking"):
         make_analytic("fire")
-    assert {"fire_smoke", "illegal_parking", "crowd", "street_vending", "floating_debris",
-            "exposed_garbage", "intrusion", "land_change"} <= set(ANALYTICS)
+    assert {
+        "fire_smoke",
+        "illegal_parking",
+        "crowd",
+        "street_vending",
+        "floating_debris",
+        "exposed_garbage",
+        "intrusion",
+        "land_change",
+    } <= set(ANALYTICS)
 
 
 # --------------------------------------------------------------------------- video files
@@ -195,8 +230,11 @@ def test_video_file_through_capture_source(tmp_path: Path) -> None:
     with CaptureSource(path) as src:
         while (item := src.read()) is not None:
             times.append(item[0])
-    assert len(times) == 128 and times[1] == pytest.approx(0.125) and times[-1] == pytest.approx(
-        127 / 8)
+    assert (
+        len(times) == 128
+        and times[1] == pytest.approx(0.125)
+        and times[-1] == pytest.approx(127 / 8)
+    )
 
 
 def test_missing_or_unreachable_video_is_a_clear_error(tmp_path: Path) -> None:

@@ -30,11 +30,25 @@ def scenario(fleets: list[dict[str, Any]], **extra: Any) -> Scenario:
         "duration_h": 24,
         "seed": 3,
         "geometry": {"crs": "local_m", "origin": {"lon": 115.985, "lat": 36.455}},
-        "districts": [{"code": "D1", "name": "district", "streets": [{
-            "code": "S1", "name": "street", "grids": [
-                {"code": "G1", "polygon": [[0, 0], [1000, 0], [1000, 1000], [0, 1000]]},
-                {"code": "G2", "polygon": [[1000, 0], [2000, 0], [2000, 1000], [1000, 1000]]},
-            ]}]}],
+        "districts": [
+            {
+                "code": "D1",
+                "name": "district",
+                "streets": [
+                    {
+                        "code": "S1",
+                        "name": "street",
+                        "grids": [
+                            {"code": "G1", "polygon": [[0, 0], [1000, 0], [1000, 1000], [0, 1000]]},
+                            {
+                                "code": "G2",
+                                "polygon": [[1000, 0], [2000, 0], [2000, 1000], [1000, 1000]],
+                            },
+                        ],
+                    }
+                ],
+            }
+        ],
         "fleets": fleets,
     }
     data.update(extra)
@@ -56,8 +70,9 @@ def run(world: World, t_end: float, step: float = 600.0) -> list[dict[str, Any]]
     return out
 
 
-def series(readings: list[dict[str, Any]], device: str, metric: str) -> tuple[np.ndarray,
-                                                                             np.ndarray]:
+def series(
+    readings: list[dict[str, Any]], device: str, metric: str
+) -> tuple[np.ndarray, np.ndarray]:
     mine = sorted((r["t"], r["values"][metric]) for r in readings if r["device_id"] == device)
     t, v = zip(*mine, strict=True)
     return np.array(t), np.array(v)
@@ -73,14 +88,21 @@ def incident_of(world: World, kind: str):
 
 
 def test_fire_raises_the_nearby_detector_only():
-    fleets = [{"kind": "smoke_detector", "count": 40, "interval_s": 60,
-               "params": {"nuisance_per_day": 0}}]
+    fleets = [
+        {"kind": "smoke_detector", "count": 40, "interval_s": 60, "params": {"nuisance_per_day": 0}}
+    ]
     probe = World(scenario(fleets))
     det = probe.fleets_of("smoke_detector")[0]
     k = 7
     fire_xy = det.xy[k] + np.array([4.0, -3.0])
-    sc = scenario(fleets, incidents={"timeline": [
-        {"kind": "fire", "at": "01:00", "duration_min": 60, "point": fire_xy.tolist()}]})
+    sc = scenario(
+        fleets,
+        incidents={
+            "timeline": [
+                {"kind": "fire", "at": "01:00", "duration_min": 60, "point": fire_xy.tolist()}
+            ]
+        },
+    )
     world = World(sc)
     det = world.fleets_of("smoke_detector")[0]
     assert np.array_equal(det.xy, probe.fleets_of("smoke_detector")[0].xy)  # same placement
@@ -110,11 +132,18 @@ def test_fire_raises_the_nearby_detector_only():
 
 
 def test_handled_fire_clears_early():
-    fleets = [{"kind": "smoke_detector", "count": 10, "interval_s": 60,
-               "params": {"nuisance_per_day": 0}}]
+    fleets = [
+        {"kind": "smoke_detector", "count": 10, "interval_s": 60, "params": {"nuisance_per_day": 0}}
+    ]
     det = World(scenario(fleets)).fleets_of("smoke_detector")[0]
-    sc = scenario(fleets, incidents={"timeline": [
-        {"kind": "fire", "at": "01:00", "duration_min": 120, "point": det.xy[0].tolist()}]})
+    sc = scenario(
+        fleets,
+        incidents={
+            "timeline": [
+                {"kind": "fire", "at": "01:00", "duration_min": 120, "point": det.xy[0].tolist()}
+            ]
+        },
+    )
     world = World(sc)
     run(world, 1.5 * H)
     fire = incident_of(world, "fire")
@@ -133,10 +162,13 @@ def test_handled_fire_clears_early():
 def waterlogging_world() -> tuple[World, str]:
     fleets = [{"kind": "water_level", "count": 12, "interval_s": 60}]
     wl = World(scenario(fleets)).fleets_of("water_level")[0]
-    sc = scenario(fleets,
-                  weather={"rain": [{"start": "02:00", "end": "04:00", "mm_h": 20}]},
-                  incidents={"timeline": [
-                      {"kind": "waterlogging", "at": "01:00", "point": wl.xy[3].tolist()}]})
+    sc = scenario(
+        fleets,
+        weather={"rain": [{"start": "02:00", "end": "04:00", "mm_h": 20}]},
+        incidents={
+            "timeline": [{"kind": "waterlogging", "at": "01:00", "point": wl.xy[3].tolist()}]
+        },
+    )
     return World(sc), wl.ids[3]
 
 
@@ -191,8 +223,10 @@ def test_lamp_fault_targets_the_nearest_pole_only():
     poles = World(scenario(fleets)).fleets_of("smart_pole")[0]
     point = poles.xy[11] + np.array([2.0, 1.0])
     nearest = int(np.argmin(np.hypot(*(poles.xy - point).T)))
-    sc = scenario(fleets, incidents={"timeline": [
-        {"kind": "lamp_fault", "at": "10:00", "point": point.tolist()}]})
+    sc = scenario(
+        fleets,
+        incidents={"timeline": [{"kind": "lamp_fault", "at": "10:00", "point": point.tolist()}]},
+    )
     world = World(sc)
     inc = incident_of(world, "lamp_fault")
     assert inc.target == (0, nearest)  # (fleet number, device index)
@@ -217,11 +251,17 @@ def test_lamp_fault_targets_the_nearest_pole_only():
 
 
 def test_lamp_fault_with_two_pole_fleets_hits_one_pole():
-    fleets = [{"kind": "smart_pole", "count": 10, "interval_s": 300},
-              {"kind": "smart_pole", "count": 10, "interval_s": 300, "params": {"rated_w": 250}}]
+    fleets = [
+        {"kind": "smart_pole", "count": 10, "interval_s": 300},
+        {"kind": "smart_pole", "count": 10, "interval_s": 300, "params": {"rated_w": 250}},
+    ]
     second = World(scenario(fleets)).fleets[1]
-    sc = scenario(fleets, incidents={"timeline": [
-        {"kind": "lamp_fault", "at": "10:00", "point": second.xy[4].tolist()}]})
+    sc = scenario(
+        fleets,
+        incidents={
+            "timeline": [{"kind": "lamp_fault", "at": "10:00", "point": second.xy[4].tolist()}]
+        },
+    )
     world = World(sc)
     readings = run(world, 21 * H)
     assert second.ids[4] == "SP-0015"
@@ -229,10 +269,12 @@ def test_lamp_fault_with_two_pole_fleets_hits_one_pole():
 
 
 def test_lamp_fault_grid_is_where_its_pole_is():
-    fleets = [{"kind": "smart_pole", "count": 10, "interval_s": 300,
-               "placement": {"grids": ["G1"]}}]
-    sc = scenario(fleets, incidents={"timeline": [
-        {"kind": "lamp_fault", "at": "10:00", "grid": "G2"}]})
+    fleets = [
+        {"kind": "smart_pole", "count": 10, "interval_s": 300, "placement": {"grids": ["G1"]}}
+    ]
+    sc = scenario(
+        fleets, incidents={"timeline": [{"kind": "lamp_fault", "at": "10:00", "grid": "G2"}]}
+    )
     world = World(sc)
     inc = incident_of(world, "lamp_fault")
     assert inc.xy[0] < 1000  # it moved onto a pole in G1 ...
@@ -243,11 +285,22 @@ def test_lamp_fault_grid_is_where_its_pole_is():
 
 
 def test_offline_fault_silences_devices_for_its_duration():
-    fleets = [{"kind": "water_level", "count": 10, "interval_s": 60},
-              {"kind": "smart_pole", "count": 5, "interval_s": 300}]
-    sc = scenario(fleets, faults=[
-        {"kind": "offline", "fleet": "water_level", "count": 3, "at": "01:00",
-         "duration_min": 60}])
+    fleets = [
+        {"kind": "water_level", "count": 10, "interval_s": 60},
+        {"kind": "smart_pole", "count": 5, "interval_s": 300},
+    ]
+    sc = scenario(
+        fleets,
+        faults=[
+            {
+                "kind": "offline",
+                "fleet": "water_level",
+                "count": 3,
+                "at": "01:00",
+                "duration_min": 60,
+            }
+        ],
+    )
     world = World(sc)
     readings = run(world, 3 * H)
     wl = world.fleets_of("water_level")[0]
@@ -263,8 +316,10 @@ def test_offline_fault_silences_devices_for_its_duration():
             assert t.size == 180
         seq = sorted(r["seq"] for r in readings if r["device_id"] == dev)
         assert seq == list(range(1, t.size + 1))  # no gaps: nothing was sent while offline
-    assert all(len(series(readings, dev, "power_w")[0]) == 36
-               for dev in world.fleets_of("smart_pole")[0].ids)
+    assert all(
+        len(series(readings, dev, "power_w")[0]) == 36
+        for dev in world.fleets_of("smart_pole")[0].ids
+    )
 
     faults = [r for r in world.truth_records() if r["type"] == "fault"]
     assert len(faults) == 1
@@ -272,31 +327,48 @@ def test_offline_fault_silences_devices_for_its_duration():
     assert f["id"] == "FLT-0001" and f["kind"] == "offline"
     assert set(f["devices"]) == silent and len(f["devices"]) == 3
     assert f["start_ts"] == world.ms(1 * H) and f["end_ts"] == world.ms(2 * H)
-    assert datetime.fromisoformat(f["start"]) == datetime.fromisoformat(
-        "2026-07-15T01:00:00+08:00")
-    assert datetime.fromisoformat(f["end"]) == datetime.fromisoformat(
-        "2026-07-15T02:00:00+08:00")
+    assert datetime.fromisoformat(f["start"]) == datetime.fromisoformat("2026-07-15T01:00:00+08:00")
+    assert datetime.fromisoformat(f["end"]) == datetime.fromisoformat("2026-07-15T02:00:00+08:00")
 
 
 # --------------------------------------------------------------------------- determinism
 
 
 def busy_scenario(seed: int) -> Scenario:
-    fleets = [{"kind": "smart_pole", "count": 20, "interval_s": 300},
-              {"kind": "water_level", "count": 10, "interval_s": 60},
-              {"kind": "smoke_detector", "count": 20, "interval_s": 120,
-               "params": {"nuisance_per_day": 2}}]
+    fleets = [
+        {"kind": "smart_pole", "count": 20, "interval_s": 300},
+        {"kind": "water_level", "count": 10, "interval_s": 60},
+        {
+            "kind": "smoke_detector",
+            "count": 20,
+            "interval_s": 120,
+            "params": {"nuisance_per_day": 2},
+        },
+    ]
     return scenario(
-        fleets, seed=seed, duration_h=6,
+        fleets,
+        seed=seed,
+        duration_h=6,
         weather={"rain": [{"start": "01:00", "end": "03:00", "mm_h": 25}]},
         incidents={
-            "timeline": [{"kind": "waterlogging", "at": "00:30", "near": "water_level",
-                          "within_m": 20}],
-            "rates": [{"kind": "fire", "per_day": 40, "near": "smoke_detector", "within_m": 20},
-                      {"kind": "lamp_fault", "per_day": 30, "near": "smart_pole",
-                       "within_m": 0}]},
-        faults=[{"kind": "offline", "fleet": "smoke_detector", "count": 2, "at": "01:30",
-                 "duration_min": 45}])
+            "timeline": [
+                {"kind": "waterlogging", "at": "00:30", "near": "water_level", "within_m": 20}
+            ],
+            "rates": [
+                {"kind": "fire", "per_day": 40, "near": "smoke_detector", "within_m": 20},
+                {"kind": "lamp_fault", "per_day": 30, "near": "smart_pole", "within_m": 0},
+            ],
+        },
+        faults=[
+            {
+                "kind": "offline",
+                "fleet": "smoke_detector",
+                "count": 2,
+                "at": "01:30",
+                "duration_min": 45,
+            }
+        ],
+    )
 
 
 def test_same_seed_same_output_different_seed_different_output():
@@ -328,23 +400,41 @@ def test_readings_follow_the_contract_and_gateways():
     assert n == 20 * 12 + 10 * 60 + 20 * 30
     infos = world.device_infos()
     assert {gw: sorted(d.device_id for d in devs) for gw, devs in infos.items()} == {
-        gw: sorted({r["device_id"] for r in rs}) for gw, rs in by_gw.items()}
+        gw: sorted({r["device_id"] for r in rs}) for gw, rs in by_gw.items()
+    }
 
 
 # --------------------------------------------------------------------------- truth
 
 
 def test_truth_records(tmp_path):
-    fleets = [{"kind": "smart_pole", "count": 15, "interval_s": 300},
-              {"kind": "water_level", "count": 8, "interval_s": 60},
-              {"kind": "smoke_detector", "count": 15, "interval_s": 120}]
+    fleets = [
+        {"kind": "smart_pole", "count": 15, "interval_s": 300},
+        {"kind": "water_level", "count": 8, "interval_s": 60},
+        {"kind": "smoke_detector", "count": 15, "interval_s": 120},
+    ]
     data = {
-        "name": "truth", "city": "Testville", "start": "2026-07-15T06:00:00+08:00",
-        "duration_h": 8, "seed": 9,
+        "name": "truth",
+        "city": "Testville",
+        "start": "2026-07-15T06:00:00+08:00",
+        "duration_h": 8,
+        "seed": 9,
         "geometry": {"crs": "local_m", "origin": {"lon": 115.985, "lat": 36.455}},
-        "districts": [{"code": "D1", "name": "d", "streets": [{"code": "S1", "name": "s",
-                       "grids": [{"code": "G1", "polygon": [[0, 0], [800, 0], [800, 800],
-                                                            [0, 800]]}]}]}],
+        "districts": [
+            {
+                "code": "D1",
+                "name": "d",
+                "streets": [
+                    {
+                        "code": "S1",
+                        "name": "s",
+                        "grids": [
+                            {"code": "G1", "polygon": [[0, 0], [800, 0], [800, 800], [0, 800]]}
+                        ],
+                    }
+                ],
+            }
+        ],
         "fleets": fleets,
         "weather": {"rain": [{"start": "07:00", "end": "08:30", "mm_h": 40}]},
         "incidents": {
@@ -355,7 +445,8 @@ def test_truth_records(tmp_path):
                 {"kind": "lamp_fault", "at": "09:15", "grid": "G1"},
                 {"kind": "fire", "at": "07:05", "point": [400, 400], "duration_min": 30},
             ],
-            "rates": [{"kind": "fire", "per_day": 12, "grid": "G1"}]},
+            "rates": [{"kind": "fire", "per_day": 12, "grid": "G1"}],
+        },
     }
     path = tmp_path / "truth.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -372,8 +463,19 @@ def test_truth_records(tmp_path):
     timeline = [r for r in incidents if r["origin"] == "timeline"]
     assert [r["kind"] for r in timeline] == ["waterlogging", "fire", "lamp_fault", "fire"]
     for r in incidents:
-        for key in ("id", "kind", "category", "lon", "lat", "start", "start_ts", "end",
-                    "end_ts", "ended_by", "grid"):
+        for key in (
+            "id",
+            "kind",
+            "category",
+            "lon",
+            "lat",
+            "start",
+            "start_ts",
+            "end",
+            "end_ts",
+            "ended_by",
+            "grid",
+        ):
             assert key in r, key
         assert r["category"] == INCIDENT_KINDS[r["kind"]].category
         assert r["grid"] == "G1"
@@ -387,8 +489,9 @@ def test_truth_records(tmp_path):
             assert r["ended_by"] in ("natural", "response")
             assert r["end_ts"] > r["start_ts"]
             assert abs(datetime.fromisoformat(r["end"]).timestamp() * 1000 - r["end_ts"]) < 1000
-    short_fire = next(r for r in timeline if r["kind"] == "fire" and r["start"].endswith(
-        "07:05:00+08:00"))
+    short_fire = next(
+        r for r in timeline if r["kind"] == "fire" and r["start"].endswith("07:05:00+08:00")
+    )
     assert short_fire["ended_by"] == "natural"
     assert short_fire["end_ts"] - short_fire["start_ts"] == pytest.approx(30 * 60_000, abs=60_000)
     lamp = next(r for r in timeline if r["kind"] == "lamp_fault")
@@ -412,28 +515,46 @@ def test_shortened_demo_keeps_the_first_hours():
         assert fs.ids == ff.ids and np.array_equal(fs.xy, ff.xy)
 
     def timeline(world: World) -> list[tuple[str, float, tuple[float, float], Any]]:
-        return [(inc.kind.name, inc.start, tuple(inc.xy.round(6)), inc.target)
-                for inc in world.incidents if inc.origin == "timeline" and inc.start < 3 * H]
+        return [
+            (inc.kind.name, inc.start, tuple(inc.xy.round(6)), inc.target)
+            for inc in world.incidents
+            if inc.origin == "timeline" and inc.start < 3 * H
+        ]
 
     first = timeline(full)
     assert len(first) >= 2  # the demo has a lamp fault at 01:10 and a fire at 02:40
     assert timeline(short) == first
     assert [inc.duration_s for inc in short.incidents if inc.origin == "timeline"] == [
-        inc.duration_s for inc in full.incidents if inc.origin == "timeline"
-        and inc.start < 3 * H]
+        inc.duration_s for inc in full.incidents if inc.origin == "timeline" and inc.start < 3 * H
+    ]
+
     def faults(world: World, before: float) -> list[tuple[str, float, dict[int, list[int]]]]:
-        return [(f.kind, f.start, {n: d.tolist() for n, d in f.devices.items()})
-                for f in world.faults.faults if f.start < before]
+        return [
+            (f.kind, f.start, {n: d.tolist() for n, d in f.devices.items()})
+            for f in world.faults.faults
+            if f.start < before
+        ]
 
     assert faults(short, 3 * H) == faults(full, 3 * H)
 
 
 def test_offline_fault_picks_among_every_fleet_of_its_kind():
-    fleets = [{"kind": "water_level", "count": 3, "interval_s": 60},
-              {"kind": "water_level", "count": 3, "interval_s": 60, "params": {"noise_cm": 0.1}}]
-    sc = scenario(fleets, faults=[
-        {"kind": "offline", "fleet": "water_level", "count": 6, "at": "01:00",
-         "duration_min": 60}])
+    fleets = [
+        {"kind": "water_level", "count": 3, "interval_s": 60},
+        {"kind": "water_level", "count": 3, "interval_s": 60, "params": {"noise_cm": 0.1}},
+    ]
+    sc = scenario(
+        fleets,
+        faults=[
+            {
+                "kind": "offline",
+                "fleet": "water_level",
+                "count": 6,
+                "at": "01:00",
+                "duration_min": 60,
+            }
+        ],
+    )
     world = World(sc)
     assert sorted(world.faults.faults[0].devices) == [0, 1]  # both fleets, all six devices
     heard = {r["device_id"] for r in run(world, 2 * H) if H + 60 <= r["t"] < 2 * H - 60}

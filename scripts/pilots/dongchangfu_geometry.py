@@ -64,23 +64,56 @@ def canal_point(s: float) -> tuple[float, float]:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    write("grids.geojson", [polygon(rect(x0, y0, x1, y1), code=code, name=name, street=street)
-                            for code, name, street, x0, y0, x1, y1 in GRIDS])
+    write(
+        "grids.geojson",
+        [
+            polygon(rect(x0, y0, x1, y1), code=code, name=name, street=street)
+            for code, name, street, x0, y0, x1, y1 in GRIDS
+        ],
+    )
     # the unions, written out as rings (rectangles sharing edges)
-    write("district.geojson", [polygon(ring([(-6000, -1000), (0, -1000), (0, 0), (1500, 0),
-                                              (1500, 1000), (0, 1000), (0, 2000),
-                                              (-6000, 2000)]), name="东昌府区 (simulated)")])
+    write(
+        "district.geojson",
+        [
+            polygon(
+                ring(
+                    [
+                        (-6000, -1000),
+                        (0, -1000),
+                        (0, 0),
+                        (1500, 0),
+                        (1500, 1000),
+                        (0, 1000),
+                        (0, 2000),
+                        (-6000, 2000),
+                    ]
+                ),
+                name="东昌府区 (simulated)",
+            )
+        ],
+    )
     write("urban.geojson", [polygon(rect(0, 0, 1500, 1000), name="古楼街道 + 柳园街道")])
     write("tangyi.geojson", [polygon(rect(-6000, -1000, 0, 2000), name="堂邑镇")])
-    write("canal.geojson", [feature({"type": "LineString",
-                                     "coordinates": [lonlat(x, y) for x, y in CANAL]},
-                                    name="引黄灌渠 (synthetic)")])
+    write(
+        "canal.geojson",
+        [
+            feature(
+                {"type": "LineString", "coordinates": [lonlat(x, y) for x, y in CANAL]},
+                name="引黄灌渠 (synthetic)",
+            )
+        ],
+    )
     stations = []
     for i in range(12):
         x, y = canal_point((i + 0.5) / 12)
         side = 40.0 if i % 2 else -40.0  # alternately north and south bank
-        stations.append(feature({"type": "Point", "coordinates": lonlat(x, y + side)},
-                                id=f"YS-{i + 1:02d}", name=f"扬水站{i + 1:02d}"))
+        stations.append(
+            feature(
+                {"type": "Point", "coordinates": lonlat(x, y + side)},
+                id=f"YS-{i + 1:02d}",
+                name=f"扬水站{i + 1:02d}",
+            )
+        )
     write("pump-stations.geojson", stations)
 
 

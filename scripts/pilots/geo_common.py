@@ -35,8 +35,7 @@ def writer(folder: Path) -> Callable[[str, list[Feature]], None]:
 
 def write_collection(path: Path, features: list[Feature]) -> None:
     """A FeatureCollection, one feature per line: stable, diff-friendly output."""
-    lines = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":"))
-                       for f in features)
+    lines = ",\n".join(json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features)
     text = '{"type":"FeatureCollection","features":[\n' + lines + "\n]}\n"
     path.write_text(text, encoding="utf-8")
 
@@ -75,6 +74,7 @@ class EqualAreaKm:
 
     def geometry(self, g_km: BaseGeometry) -> dict[str, Any]:
         """GeoJSON geometry (lon/lat, 6 decimals) of a geometry drawn in km."""
+
         def fwd(xy: np.ndarray) -> np.ndarray:
             lon, lat = self._to_lonlat.transform(xy[:, 0] * 1000.0, xy[:, 1] * 1000.0)
             return np.column_stack([lon, lat])
@@ -93,17 +93,21 @@ def scaled(points: list[tuple[float, float]], area_km2: float) -> Polygon:
     return affinity.scale(raw, k, k, origin=(0, 0))
 
 
-def hex_sites(region: BaseGeometry, spacing: float,
-              origin: tuple[float, float] = (0.0, 0.0)) -> list[Point]:
+def hex_sites(
+    region: BaseGeometry, spacing: float, origin: tuple[float, float] = (0.0, 0.0)
+) -> list[Point]:
     """Hexagonal lattice points through `origin` (rows spacing·√3/2 apart) inside `region`."""
     minx, miny, maxx, maxy = region.bounds
     dy = spacing * math.sqrt(3) / 2
     out = []
-    for row in range(math.floor((miny - origin[1]) / dy) - 1,
-                     math.ceil((maxy - origin[1]) / dy) + 2):
+    for row in range(
+        math.floor((miny - origin[1]) / dy) - 1, math.ceil((maxy - origin[1]) / dy) + 2
+    ):
         shift = spacing / 2 if row % 2 else 0.0
-        for col in range(math.floor((minx - origin[0]) / spacing) - 1,
-                         math.ceil((maxx - origin[0]) / spacing) + 2):
+        for col in range(
+            math.floor((minx - origin[0]) / spacing) - 1,
+            math.ceil((maxx - origin[0]) / spacing) + 2,
+        ):
             p = Point(origin[0] + col * spacing + shift, origin[1] + row * dy)
             if region.contains(p):
                 out.append(p)

@@ -43,24 +43,48 @@ GRIDS: list[tuple[str, str, str, float, float, float, float]] = [
 # the arterial: west to east through 益都街道, a slight kink at the middle junction
 CORRIDOR: list[tuple[float, float]] = [(0, 600), (600, 640), (1200, 610)]
 CAR_PARKS: list[tuple[float, float]] = [
-    (150, 660), (450, 560), (800, 680), (1080, 560),       # beside the arterial
-    (200, 950), (520, 1100), (760, 980), (1000, 1120),     # round the old town
+    (150, 660),
+    (450, 560),
+    (800, 680),
+    (1080, 560),  # beside the arterial
+    (200, 950),
+    (520, 1100),
+    (760, 980),
+    (1000, 1120),  # round the old town
 ]
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    write("grids.geojson", [polygon(rect(x0, y0, x1, y1), code=code, name=name, street=street)
-                            for code, name, street, x0, y0, x1, y1 in GRIDS])
+    write(
+        "grids.geojson",
+        [
+            polygon(rect(x0, y0, x1, y1), code=code, name=name, street=street)
+            for code, name, street, x0, y0, x1, y1 in GRIDS
+        ],
+    )
     write("city.geojson", [polygon(rect(0, 0, 1200, 1200), name="青州市城区 (simulated)")])
     write("old-town.geojson", [polygon(rect(200, 820, 1000, 1200), name="青州古城")])
-    write("corridor.geojson", [feature({"type": "LineString",
-                                        "coordinates": [lonlat(x, y) for x, y in CORRIDOR]},
-                                       name="范公亭路 (synthetic arterial)")])
-    write("car-parks.geojson", [
-        feature({"type": "Point", "coordinates": lonlat(x, y)},
-                id=f"QZ-P{i + 1:02d}", name=f"停车场{i + 1:02d}")
-        for i, (x, y) in enumerate(CAR_PARKS)])
+    write(
+        "corridor.geojson",
+        [
+            feature(
+                {"type": "LineString", "coordinates": [lonlat(x, y) for x, y in CORRIDOR]},
+                name="范公亭路 (synthetic arterial)",
+            )
+        ],
+    )
+    write(
+        "car-parks.geojson",
+        [
+            feature(
+                {"type": "Point", "coordinates": lonlat(x, y)},
+                id=f"QZ-P{i + 1:02d}",
+                name=f"停车场{i + 1:02d}",
+            )
+            for i, (x, y) in enumerate(CAR_PARKS)
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -55,15 +55,25 @@ def car_parks() -> list[Feature]:
             x = 87.5 + 175.0 * i + rng.uniform(-60, 60)
             y = -700 + 210.0 + 420.0 * j + rng.uniform(-60, 60)
             n = len(sites) + 1
-            sites.append(feature({"type": "Point", "coordinates": lonlat(x, y)},
-                                 id=f"CP-{n:02d}", name=f"停车场{n:02d}"))
+            sites.append(
+                feature(
+                    {"type": "Point", "coordinates": lonlat(x, y)},
+                    id=f"CP-{n:02d}",
+                    name=f"停车场{n:02d}",
+                )
+            )
     return sites
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    write("grids.geojson", [polygon(rect(x0, y0, x1, y1), code=code, name=name, street=street)
-                            for code, name, street, x0, y0, x1, y1 in GRIDS])
+    write(
+        "grids.geojson",
+        [
+            polygon(rect(x0, y0, x1, y1), code=code, name=name, street=street)
+            for code, name, street, x0, y0, x1, y1 in GRIDS
+        ],
+    )
     write("city.geojson", [polygon(rect(0, -700, 1400, 1400), name="泰山区 (simulated)")])
     write("scenic.geojson", [polygon(rect(*SCENIC), name="红门-岱宗坊 scenic approach")])
     write("car-parks.geojson", car_parks())

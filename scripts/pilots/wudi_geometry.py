@@ -44,15 +44,32 @@ write = writer(OUT)
 
 
 # km east/north of the centre
-OUTLINE = [(-28, -20), (-10, -24), (8, -23), (24, -16), (30, -2), (26, 12), (14, 22),
-           (-2, 25), (-18, 20), (-28, 8), (-31, -6)]
+OUTLINE = [
+    (-28, -20),
+    (-10, -24),
+    (8, -23),
+    (24, -16),
+    (30, -2),
+    (26, 12),
+    (14, 22),
+    (-2, 25),
+    (-18, 20),
+    (-28, 8),
+    (-31, -6),
+]
 COAST = [(2, 40), (40, 40), (40, -10), (27, -6), (18, 6), (6, 14), (-4, 22)]
 TOWN = (-12.0, -12.0, 4.0)  # county town (x, y, radius km)
 PARK = (12.0, 6.0, 17.0, 10.0)  # port industrial park (x0, y0, x1, y1 km)
 SCENIC = (0.0, 12.0, 2.0)  # 碣石山 scenic area (x, y, radius km)
 GRID_X, GRID_Y = (-10.0, 10.0), 0.0
-STREETS = [("371623102", "碣石山镇"), ("371623103", "马山子镇"), ("371623104", "埕口镇"),
-           ("371623001", "棣丰街道"), ("371623105", "水湾镇"), ("371623106", "小泊头镇")]
+STREETS = [
+    ("371623102", "碣石山镇"),
+    ("371623103", "马山子镇"),
+    ("371623104", "埕口镇"),
+    ("371623001", "棣丰街道"),
+    ("371623105", "水湾镇"),
+    ("371623106", "小泊头镇"),
+]
 
 
 def main() -> None:
@@ -80,42 +97,59 @@ def main() -> None:
     town_c = Point(TOWN[:2])
 
     def rank(p: Point) -> tuple[int, int, float]:
-        return (0 if near_key.contains(p) else 1, 1 if coast.contains(p) else 0,
-                p.distance(town_c))
+        return (0 if near_key.contains(p) else 1, 1 if coast.contains(p) else 0, p.distance(town_c))
 
     sites = sorted(lattice, key=rank)[:TOWERS]
 
     write("county.geojson", [feature(county, name="无棣县 (simulated outline)")])
-    write("grids.geojson", [feature(cell, code=f"{code}001", name=f"{name}网格", street=name)
-                            for (code, name), cell in cells])
+    write(
+        "grids.geojson",
+        [
+            feature(cell, code=f"{code}001", name=f"{name}网格", street=name)
+            for (code, name), cell in cells
+        ],
+    )
     write("coast.geojson", [feature(coast, name="滨海盐田/湿地")])
     write("farmland.geojson", [feature(farmland, name="平原农田 (秸秆禁烧区)")])
-    write("key.geojson", [feature(town.intersection(county), name="县城"),
-                          feature(park, name="港口工业园"),
-                          feature(scenic, name="碣石山景区")])
+    write(
+        "key.geojson",
+        [
+            feature(town.intersection(county), name="县城"),
+            feature(park, name="港口工业园"),
+            feature(scenic, name="碣石山景区"),
+        ],
+    )
     write("towers.geojson", [feature(p, id=f"WD-T{i + 1:02d}") for i, p in enumerate(sites)])
     # 0.1 km inside the 3 km circles (their 64-gon outlines), so a point in `reach` is in reach
     discs = unary_union([p.buffer(RADIUS_KM, 256) for p in sites])
     inner = unary_union([p.buffer(RADIUS_KM - 0.1, 64) for p in sites])
     reach, blind = farmland.intersection(inner), farmland.difference(discs)
     write("reach.geojson", [feature(reach, name="农田: 3 km 内 (within a tower's reach)")])
-    write("blind.geojson", [feature(blind.simplify(0.01),
-                                    name="农田: 3 km 外 (beyond every tower)")])
-    print(f"county {county.area:.1f} km²; coast {coast.area:.1f} km²; farmland "
-          f"{farmland.area:.1f} km²; key areas {key.area:.1f} km² (town {town.area:.1f}, "
-          f"park {park.area:.1f}, scenic {scenic.area:.1f})")
-    print(f"lattice sites in the county: {len(lattice)}; placed {len(sites)}; "
-          f"{TOWERS} x pi x {RADIUS_KM:g}² = {TOWERS * math.pi * RADIUS_KM ** 2:.1f} km²; "
-          f"union of the discs inside the county {discs.intersection(county).area:.1f} km² "
-          f"({100 * discs.intersection(county).area / county.area:.1f} %); key areas "
-          f"{100 * discs.intersection(key).area / key.area:.2f} %; farmland "
-          f"{100 * discs.intersection(farmland).area / farmland.area:.1f} %; coast "
-          f"{100 * discs.intersection(coast).area / coast.area:.1f} %")
+    write(
+        "blind.geojson", [feature(blind.simplify(0.01), name="农田: 3 km 外 (beyond every tower)")]
+    )
+    print(
+        f"county {county.area:.1f} km²; coast {coast.area:.1f} km²; farmland "
+        f"{farmland.area:.1f} km²; key areas {key.area:.1f} km² (town {town.area:.1f}, "
+        f"park {park.area:.1f}, scenic {scenic.area:.1f})"
+    )
+    print(
+        f"lattice sites in the county: {len(lattice)}; placed {len(sites)}; "
+        f"{TOWERS} x pi x {RADIUS_KM:g}² = {TOWERS * math.pi * RADIUS_KM**2:.1f} km²; "
+        f"union of the discs inside the county {discs.intersection(county).area:.1f} km² "
+        f"({100 * discs.intersection(county).area / county.area:.1f} %); key areas "
+        f"{100 * discs.intersection(key).area / key.area:.2f} %; farmland "
+        f"{100 * discs.intersection(farmland).area / farmland.area:.1f} %; coast "
+        f"{100 * discs.intersection(coast).area / coast.area:.1f} %"
+    )
     print(f"fields in reach {reach.area:.1f} km², blind {blind.area:.1f} km²")
     for (code, name), cell in cells:
         print(f"  grid {code}001 {name}: {cell.area:.1f} km²")
-    for name, (x, y) in [("town", TOWN[:2]), ("park", ((PARK[0] + PARK[2]) / 2, PARK[1])),
-                         ("centre", (0.0, 0.0))]:
+    for name, (x, y) in [
+        ("town", TOWN[:2]),
+        ("park", ((PARK[0] + PARK[2]) / 2, PARK[1])),
+        ("centre", (0.0, 0.0)),
+    ]:
         lon, lat = FRAME.lonlat_km(x, y)
         print(f"  {name}: {lon:.4f}, {lat:.4f}")
 

@@ -45,18 +45,37 @@ write = writer(OUT)
 
 
 # km east/north of the centre
-OUTLINE = [(-21, -12), (-12, -18), (0, -19), (12, -17), (21, -10), (22, 2), (18, 12),
-           (8, 18), (-4, 19), (-15, 14), (-21, 5)]
-FOREST = [(-15, -14), (-6, -17), (4, -16.5), (12, -14), (10, -9), (2, -7.5), (-6, -8.5),
-          (-14, -10)]
+OUTLINE = [
+    (-21, -12),
+    (-12, -18),
+    (0, -19),
+    (12, -17),
+    (21, -10),
+    (22, 2),
+    (18, 12),
+    (8, 18),
+    (-4, 19),
+    (-15, 14),
+    (-21, 5),
+]
+FOREST = [(-15, -14), (-6, -17), (4, -16.5), (12, -14), (10, -9), (2, -7.5), (-6, -8.5), (-14, -10)]
 TOWN = (0.0, -4.5, 3.0)  # the county town (x, y, radius km): neither forest nor fields
-RESERVOIRS = [("水库一", -9.0, -12.0, 1.2, 0.8, 20.0), ("水库二", 1.0, -12.5, 1.5, 0.9, -15.0),
-              ("水库三", 7.0, -11.0, 1.0, 0.7, 40.0)]  # name, x, y, semi-axes km, rotation °
+RESERVOIRS = [
+    ("水库一", -9.0, -12.0, 1.2, 0.8, 20.0),
+    ("水库二", 1.0, -12.5, 1.5, 0.9, -15.0),
+    ("水库三", 7.0, -11.0, 1.0, 0.7, 40.0),
+]  # name, x, y, semi-axes km, rotation °
 RIVER = [(1.0, -12.5), (-1.5, -7.5), (-4.5, 0.0), (-2.0, 8.0), (1.5, 22.0)]
 HSR = [(-26.0, 1.0), (-12.0, 2.5), (0.0, 3.2), (10.0, 2.4), (26.0, 0.5)]
 GRID_X, GRID_Y = (-7.0, 7.0), 0.0
-STREETS = [("371626101", "码头镇"), ("371626102", "魏桥镇"), ("371626103", "长山镇"),
-           ("371626001", "西董街道"), ("371626002", "黛溪街道"), ("371626104", "临池镇")]
+STREETS = [
+    ("371626101", "码头镇"),
+    ("371626102", "魏桥镇"),
+    ("371626103", "长山镇"),
+    ("371626001", "西董街道"),
+    ("371626002", "黛溪街道"),
+    ("371626104", "临池镇"),
+]
 
 
 def main() -> None:
@@ -64,8 +83,10 @@ def main() -> None:
     county = scaled(OUTLINE, COUNTY_KM2)
     forest = Polygon(FOREST).intersection(county)
     town = Point(TOWN[:2]).buffer(TOWN[2], 64)
-    reservoirs = [affinity.rotate(affinity.scale(Point(x, y).buffer(1.0, 64), a, b), rot)
-                  for _, x, y, a, b, rot in RESERVOIRS]
+    reservoirs = [
+        affinity.rotate(affinity.scale(Point(x, y).buffer(1.0, 64), a, b), rot)
+        for _, x, y, a, b, rot in RESERVOIRS
+    ]
     water = unary_union(reservoirs)
     forest = forest.difference(water)
     river = LineString(RIVER).intersection(county)
@@ -82,11 +103,18 @@ def main() -> None:
             assert isinstance(cell, Polygon)
             cells.append((STREETS[r * 3 + c], cell))
     write("county.geojson", [feature(county, name="邹平市 (simulated outline)")])
-    write("grids.geojson", [feature(cell, code=f"{code}001", name=f"{name}网格", street=name)
-                            for (code, name), cell in cells])
+    write(
+        "grids.geojson",
+        [
+            feature(cell, code=f"{code}001", name=f"{name}网格", street=name)
+            for (code, name), cell in cells
+        ],
+    )
     write("forest.geojson", [feature(forest, name="南部山区林地")])
-    write("reservoirs.geojson", [feature(g, name=spec[0]) for spec, g in
-                                 zip(RESERVOIRS, reservoirs, strict=True)])
+    write(
+        "reservoirs.geojson",
+        [feature(g, name=spec[0]) for spec, g in zip(RESERVOIRS, reservoirs, strict=True)],
+    )
     write("river.geojson", [feature(river, name="河道 (synthetic)")])
     write("hsr.geojson", [feature(hsr, name="高铁 (synthetic route)")])
     write("farmland.geojson", [feature(farmland, name="平原农田 (秸秆禁烧区)")])
@@ -105,8 +133,9 @@ def main() -> None:
     # 2. the rest on a hex lattice away from the railway: the widest spacing giving the count
     rest = county.difference(hsr.buffer(2.0))
     need = TOWERS - len(rail)
-    spacing = next(s / 1000 for s in range(6000, 2000, -1)
-                   if len(hex_sites(rest, s / 1000)) == need)
+    spacing = next(
+        s / 1000 for s in range(6000, 2000, -1) if len(hex_sites(rest, s / 1000)) == need
+    )
     sites = hex_sites(rest, spacing)
     near_forest = forest.buffer(1.0)
     forest_sites = [p for p in sites if near_forest.contains(p)]
@@ -127,12 +156,16 @@ def main() -> None:
             cams.append(feature(shore, id=f"{name}-{'北' if end > 0 else '南'}"))
     write("cameras-water.geojson", cams)
 
-    print(f"county {county.area:.1f} km²; forest {forest.area:.1f} km²; farmland "
-          f"{farmland.area:.1f} km²; reservoirs {water.area:.2f} km² "
-          f"({', '.join(f'{g.area:.2f}' for g in reservoirs)}); river {river.length:.1f} km; "
-          f"railway {hsr.length:.1f} km")
-    print(f"towers: {len(rail)} rail + {len(forest_sites)} forest + {len(field_sites)} "
-          f"farmland = {len(rail) + len(sites)}; hex spacing {spacing:.3f} km")
+    print(
+        f"county {county.area:.1f} km²; forest {forest.area:.1f} km²; farmland "
+        f"{farmland.area:.1f} km²; reservoirs {water.area:.2f} km² "
+        f"({', '.join(f'{g.area:.2f}' for g in reservoirs)}); river {river.length:.1f} km; "
+        f"railway {hsr.length:.1f} km"
+    )
+    print(
+        f"towers: {len(rail)} rail + {len(forest_sites)} forest + {len(field_sites)} "
+        f"farmland = {len(rail) + len(sites)}; hex spacing {spacing:.3f} km"
+    )
     for (code, name), cell in cells:
         print(f"  grid {code}001 {name}: {cell.area:.1f} km²")
     centre = FRAME.lonlat_km(0.0, TOWN[1])
