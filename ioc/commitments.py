@@ -72,7 +72,6 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import orjson
 import shapely
-import yaml
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -90,7 +89,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ioc.aqi import LEVELS as AQI_LEVELS
 from ioc.aqi import level_of
-from ioc.contract import InputFileError, format_location, validation_problems
+from ioc.contract import InputFileError, format_location, read_yaml, validation_problems
 from ioc.coverage import (
     AreaProjection,
     Site,
@@ -1360,21 +1359,10 @@ class CommitmentsError(InputFileError):
 
 def load_commitments(path: str | Path) -> CommitmentsFile:
     """Read and fully check a commitments file (areas resolved, params checked)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CommitmentsError(path, [("(file)", f"cannot read: {err.strerror}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise CommitmentsError(path, [("(yaml)", f"{where}{problem}")]) from None
-    except ValueError as err:  # YAML values it cannot build, e.g. the date 2026-02-30
-        raise CommitmentsError(path, [("(yaml)", str(err))]) from None
-    return parse_commitments(data, base_dir=path.resolve().parent, source=path, text=text)
+    doc = read_yaml(path, CommitmentsError)
+    return parse_commitments(
+        doc.data, base_dir=doc.path.resolve().parent, source=doc.path, text=doc.text
+    )
 
 
 def parse_commitments(

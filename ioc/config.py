@@ -11,17 +11,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 
-from ioc.contract import Ident, InputFileError, format_path, validation_problems
+from ioc.contract import (
+    Ident,
+    InputFileError,
+    load_yaml_model,
+    read_yaml,
+)
 
 Code = Ident  # catalogue codes, unit and rule ids: identifiers that may appear in topics
 Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]  # "HH:MM"
@@ -307,25 +310,12 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(path, [("(file)", f"cannot read: {err.strerror}")]) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise ConfigError(path, [("(yaml)", f"{where}{getattr(err, 'problem', err)}")]) from None
-    except ValueError as err:  # YAML values it cannot build, e.g. the date 2026-02-30
-        raise ConfigError(path, [("(yaml)", str(err))]) from None
+    return read_yaml(path, ConfigError).data
 
 
 def load_model(path: Path, model: type[M]) -> M:
-    """Read one YAML file into `model`, or raise ConfigError naming key paths."""
-    try:
-        return model.model_validate(_read_yaml(path))
-    except ValidationError as err:
-        problems = [(format_path(loc), msg) for loc, msg in validation_problems(err)]
-        raise ConfigError(path, problems) from None
+    """Read one YAML file into `model`, or raise ConfigError naming key paths and lines."""
+    return load_yaml_model(path, model, ConfigError)
 
 
 def load_catalogue(

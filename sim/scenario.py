@@ -10,12 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 from shapely.geometry.base import BaseGeometry
@@ -23,7 +21,7 @@ from shapely.ops import unary_union
 
 from devices import KINDS as DEVICE_KINDS
 from devices.schedule import clock_s
-from ioc.contract import Ident, InputFileError, format_location, validation_problems
+from ioc.contract import Ident, InputFileError, read_yaml, validate
 from sim.geojson_files import GeoJsonError, grid_outlines, read_features, site_points
 from sim.incidents import INCIDENT_KINDS
 
@@ -454,32 +452,13 @@ def load_scenario(
 ) -> Scenario:
     """Read and fully check a scenario file. `seed` overrides the file's seed; `duration_h`
     cuts the run short (the file is still checked as written)."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ScenarioError(path, [("(file)", f"cannot read: {err.strerror}")]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(err, "problem", None) or str(err)
-        raise ScenarioError(path, [("(yaml)", f"{where}{problem}")]) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(path, [("(top level)", "expected a mapping of scenario keys")])
-    if seed is not None:
-        data["seed"] = seed
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as err:
-        problems = [(format_location(text, loc), msg) for loc, msg in validation_problems(err)]
-        raise ScenarioError(path, problems) from None
+    doc = read_yaml(path, ScenarioError)
+    path = doc.path
+    if isinstance(doc.data, dict) and seed is not None:
+        doc.data["seed"] = seed
+    scenario = validate(doc, Scenario, ScenarioError, expect="a mapping of scenario keys")
     scenario._path = path.resolve()
-    problems = [
-        (format_location(text, loc), msg)
-        for loc, msg in _attach_files(scenario) + cross_check(scenario)
-    ]
+    problems = doc.problems(_attach_files(scenario) + cross_check(scenario))
     if problems:
         raise ScenarioError(path, problems)
     if duration_h is not None:  # simulate only the first hours; later timeline items drop out

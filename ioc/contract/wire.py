@@ -1,8 +1,9 @@
 """The citysim wire contract (接入规范): MQTT topics, payload schemas and delivery rules.
 
 This module is the single definition of what crosses the wire between devices/gateways,
-departments, the simulator's clock and the IOC. `edge` and `sim` import nothing else from
-`ioc`; a third-party device or IOC needs only this file (and docs/device-access.md).
+departments, the simulator's clock and the IOC. `edge` and `sim` import nothing from `ioc`
+but the `ioc.contract` package (this module and `files`, the typed input files); a
+third-party device or IOC needs only this file (and docs/device-access.md).
 
 Rules every message follows:
 
@@ -23,7 +24,6 @@ from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import orjson
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -33,6 +33,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from ioc.contract.files import describe_validation_error
 
 CONTRACT_VERSION = 1
 TOPIC_ROOT = "citysim/v1"
@@ -508,87 +510,6 @@ def telemetry_payload(source: str, msg_seq: int, readings: list[dict[str, Any]])
         {"v": CONTRACT_VERSION, "source": source, "msg_seq": msg_seq, "readings": readings},
         option=orjson.OPT_SERIALIZE_NUMPY,
     )
-
-
-class InputFileError(ValueError):
-    """A file that cannot be used (scenario, catalogue, rules): the file and each problem as
-    (key path, what was expected)."""
-
-    def __init__(self, file: object, problems: list[tuple[str, str]]):
-        self.file = str(file)
-        self.problems = problems
-        lines = [f"{path}: {msg}" for path, msg in problems]
-        super().__init__(f"{self.file}: {len(problems)} problem(s)\n  " + "\n  ".join(lines))
-
-
-def validation_problems(err: ValidationError) -> list[tuple[tuple[int | str, ...], str]]:
-    """Pydantic errors as (location, "message (got value)") pairs."""
-    out = []
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        got = f" (got {_short(e['input'])})" if e["type"] != "missing" and "input" in e else ""
-        if loc[-1:] == ("[key]",) and "input" in e:  # pydantic reports key True as 1
-            loc = (*loc[:-2], e["input"], "[key]")
-            if isinstance(e["input"], bool):
-                got += "; YAML reads unquoted on/off/yes/no as booleans: quote the key"
-        out.append((loc, f"{e['msg']}{got}"))
-    return out
-
-
-def describe_validation_error(err: ValidationError, limit: int = 5) -> str:
-    """One line: `path: message (got value); ...`, paths like `readings[3].ts`."""
-    problems = validation_problems(err)
-    parts = [f"{format_path(loc)}: {msg}" for loc, msg in problems[:limit]]
-    if len(problems) > limit:
-        parts.append(f"... and {len(problems) - limit} more")
-    return "; ".join(parts)
-
-
-def format_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
-    """('fleets', 2, 'interval_s') -> 'fleets[2].interval_s'."""
-    out = ""
-    for part in loc:
-        if part == "[key]":  # pydantic marks a bad mapping key this way
-            out += " (as a key)"
-        elif isinstance(part, bool) or not isinstance(part, int | str):
-            out += f"[{part!r}]"
-        elif isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(top level)"
-
-
-def format_location(text: str | None, loc: tuple[int | str, ...]) -> str:
-    """'fleets[2].interval_s (line 41)': the key path and the line of the deepest key of it
-    that exists in the YAML `text` (no line without the text, or when it does not parse)."""
-    path = format_path(loc)
-    if text is None:
-        return path
-    try:
-        node = yaml.compose(text)
-    except yaml.YAMLError:
-        return path
-    line = None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = [v for k, v in node.value if k.value == part]
-            if not match:
-                break
-            node = match[0]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                break
-            node = node.value[part]
-        else:
-            break
-        line = node.start_mark.line + 1
-    return f"{path} (line {line})" if line else path
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 # --------------------------------------------------------------------------- delivery
