@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from ioc.config import DEFAULT_IOC_CONFIG
+from ioc.casework.catalogue import DEFAULT_IOC_CONFIG
 from ioc.contract import InputFileError, parse_broker_url
 
 app = typer.Typer(
@@ -55,8 +55,8 @@ def serve(
     log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
 ) -> None:
     """Run the IOC: MQTT ingest plus the HTTP API (/health, /cases, /kpis, /docs)."""
-    from ioc.api import create_app
-    from ioc.service import IocService, IocSettings
+    from ioc.api.app import create_app
+    from ioc.service.wiring import IocService, IocSettings
 
     logging.basicConfig(
         level=log_level.upper(),
@@ -112,9 +112,9 @@ def validate(
         bool, typer.Option("--check-only", help="only check the commitments file (exit 0 or 2)")
     ] = False,
 ) -> None:
-    from ioc.commitments import load_commitments
-    from ioc.evidence import load_run
-    from ioc.validation_report import (
+    from ioc.assessment.commitments.evaluators import load_commitments
+    from ioc.assessment.evidence import load_run
+    from ioc.assessment.report import (
         VERDICT_EN,
         VERDICT_ZH,
         ReportExtra,
@@ -197,9 +197,9 @@ def plan_coverage(
 ) -> None:
     """How many towers of a radius, and where (greedy), reach a target coverage of an area;
     with --stated, the gap to a pilot's stated count. Exit 2 on bad input."""
-    from ioc.coverage import read_geojson, save_coverage_map
-    from ioc.placement import plan_coverage as plan
-    from ioc.placement import plan_report
+    from ioc.assessment.coverage import read_geojson, save_coverage_map
+    from ioc.assessment.placement import plan_coverage as plan
+    from ioc.assessment.placement import plan_report
 
     if not 0 < target <= 100:
         typer.echo(f"error: --target is a percentage in (0, 100] (got {target:g})", err=True)

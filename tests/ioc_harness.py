@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ioc.config import DEFAULT_IOC_CONFIG, IocConfig, load_ioc_config
+from ioc.casework.catalogue import DEFAULT_IOC_CONFIG, IocConfig, load_ioc_config
 from ioc.contract import (
     ClockAck,
     ClockTick,
@@ -26,8 +26,8 @@ from ioc.contract import (
     encode,
     telemetry_payload,
 )
-from ioc.engine import Engine
-from ioc.store import Store
+from ioc.service.engine import Engine
+from ioc.storage.store import Store
 
 CST = timezone(timedelta(hours=8))
 T0 = int(datetime(2026, 7, 15, tzinfo=CST).timestamp() * 1000)  # a Wednesday

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from ioc.aqi import (
+from ioc.measures.aqi import (
     IAQI_LEVELS,
     LEVELS,
     POLLUTANTS,

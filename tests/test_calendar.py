@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ioc.calendar import DEFAULT_CALENDAR, HOUR_MS, WorkCalendar
-from ioc.config import ConfigError, TimeLimit
+from ioc.casework.calendar import DEFAULT_CALENDAR, HOUR_MS, WorkCalendar
+from ioc.casework.catalogue import ConfigError, TimeLimit
 
 CST = timezone(timedelta(hours=8))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from ioc.cases import CaseLog, FlowRules, InvalidTransition, Note, Stage
-from ioc.config import STAGE_ORDER
+from ioc.casework.cases import CaseLog, FlowRules, InvalidTransition, Note, Stage
+from ioc.casework.catalogue import STAGE_ORDER
 
 FULL = FlowRules(STAGE_ORDER)
 QINGZHOU = FlowRules(

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from shapely.geometry import LineString, box
 
-from ioc.commitments import (
+from ioc.assessment.commitments.evaluators import (
     AqiDay,
     AqiDaysParams,
     CommitmentsError,
@@ -47,7 +47,7 @@ from ioc.commitments import (
     resolve_window,
     status_from_heartbeats,
 )
-from ioc.coverage import AreaProjection, Sweep
+from ioc.assessment.coverage import AreaProjection, Sweep
 
 P = AreaProjection(117.6, 37.75)
 H = 3_600_000

@@ -12,8 +12,7 @@ import pytest
 from pyproj import Geod
 from shapely.geometry import LineString, box
 
-from ioc.contract import InputFileError
-from ioc.coverage import (
+from ioc.assessment.coverage import (
     AreaProjection,
     Site,
     Sweep,
@@ -27,7 +26,8 @@ from ioc.coverage import (
     sweeps_from_timestamps,
     viewshed,
 )
-from ioc.placement import hex_count, lower_bound, plan_coverage, plan_report
+from ioc.assessment.placement import hex_count, lower_bound, plan_coverage, plan_report
+from ioc.contract import InputFileError
 
 LON0, LAT0 = 117.6, 37.0  # 无棣-ish latitude
 GEOD = Geod(ellps="WGS84")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ioc.cases import CaseLog, FlowRules, Note, Stage
-from ioc.config import STAGE_ORDER, CompositeTerm
-from ioc.kpis import compute_kpis
+from ioc.casework.cases import CaseLog, FlowRules, Note, Stage
+from ioc.casework.catalogue import STAGE_ORDER, CompositeTerm
+from ioc.measures.kpis import compute_kpis
 
 H = 3_600_000
 M = 60_000

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ioc.config import Rule
-from ioc.rules import RuleEngine
+from ioc.casework.catalogue import Rule
+from ioc.rules.thresholds import RuleEngine
 
 SMOKE = Rule(
     id="smoke",

@@ -17,10 +17,10 @@ import yaml
 from conftest import CITYSIM, ROOT
 from shapely.geometry import box, mapping
 
-from ioc.coverage import AreaProjection
-from ioc.evidence import RunFolderError, load_run
-from ioc.registry import Device as RegistryDevice
-from ioc.store import Store
+from ioc.assessment.coverage import AreaProjection
+from ioc.assessment.evidence import RunFolderError, load_run
+from ioc.registry.devices import Device as RegistryDevice
+from ioc.storage.store import Store
 
 IOC = [sys.executable, "-m", "ioc"]
 H = 3_600_000

@@ -34,8 +34,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ioc.cases import Case, CaseEvent, CaseLog, FlowRules, Stage
-from ioc.config import CompositeTerm
+from ioc.casework.cases import Case, CaseEvent, CaseLog, FlowRules, Stage
+from ioc.casework.catalogue import CompositeTerm
 
 KPI_NAMES_ZH: dict[str, str] = {
     "reported": "上报数",

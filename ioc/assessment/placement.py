@@ -34,7 +34,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ioc.coverage import (
+from ioc.assessment.coverage import (
     CIRCLE_SEGMENTS,
     AreaCoverage,
     AreaProjection,

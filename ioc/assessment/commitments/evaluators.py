@@ -87,10 +87,7 @@ from pydantic import (
 from shapely.geometry import LineString, MultiLineString, MultiPoint, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from ioc.aqi import LEVELS as AQI_LEVELS
-from ioc.aqi import level_of
-from ioc.contract import InputFileError, format_location, read_yaml, validation_problems
-from ioc.coverage import (
+from ioc.assessment.coverage import (
     AreaProjection,
     Site,
     Sweep,
@@ -101,7 +98,10 @@ from ioc.coverage import (
     patrol_coverage,
     stated_arithmetic,
 )
-from ioc.kpis import KPI_NAMES_ZH
+from ioc.contract import InputFileError, format_location, read_yaml, validation_problems
+from ioc.measures.aqi import LEVELS as AQI_LEVELS
+from ioc.measures.aqi import level_of
+from ioc.measures.kpis import KPI_NAMES_ZH
 
 HOUR_MS = 3_600_000
 DAY_MS = 24 * HOUR_MS

@@ -16,19 +16,11 @@ from typing import Any, Literal
 import orjson
 from pydantic import ValidationError
 
-from ioc.calendar import WorkCalendar
-from ioc.cases import ACTION_ZH, CLOSURE_ZH, Case, CaseLog, FlowRules
-from ioc.clock import (
-    RANK_CREW,
-    RANK_READING,
-    RANK_REPORT,
-    RANK_RESULT,
-    RANK_SETUP,
-    Pending,
-    Sequencer,
-    Timers,
-)
-from ioc.config import CHANNEL_ZH, LEVEL_ZH, IocConfig
+from ioc.casework.calendar import WorkCalendar
+from ioc.casework.cases import ACTION_ZH, CLOSURE_ZH, Case, CaseLog, FlowRules
+from ioc.casework.catalogue import CHANNEL_ZH, LEVEL_ZH, IocConfig
+from ioc.casework.flow import Alarm, CaseFlow
+from ioc.casework.org import Org
 from ioc.contract import (
     ClockAck,
     ClockTick,
@@ -54,14 +46,22 @@ from ioc.contract import (
     encode,
     parse_topic,
 )
-from ioc.flow import Alarm, CaseFlow
 from ioc.geo import offset_lonlat
-from ioc.indicators import Indicators
-from ioc.kpis import compute_kpis, ratio
-from ioc.org import Org
-from ioc.registry import Registry
-from ioc.rules import RuleEngine
-from ioc.store import Store
+from ioc.ingest.sequencer import (
+    RANK_CREW,
+    RANK_READING,
+    RANK_REPORT,
+    RANK_RESULT,
+    RANK_SETUP,
+    Pending,
+    Sequencer,
+    Timers,
+)
+from ioc.measures.indicators import Indicators
+from ioc.measures.kpis import compute_kpis, ratio
+from ioc.registry.devices import Registry
+from ioc.rules.thresholds import RuleEngine
+from ioc.storage.store import Store
 
 ClockMode = Literal["sim", "wall"]
 SOURCE = "ioc"  # the IOC's own msg_seq source for tasks and commands

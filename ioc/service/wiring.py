@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ioc.bus import IocBus
-from ioc.config import DEFAULT_IOC_CONFIG, load_ioc_config
+from ioc.casework.catalogue import DEFAULT_IOC_CONFIG, load_ioc_config
 from ioc.contract import BrokerAddress
-from ioc.engine import ClockMode, Engine
-from ioc.registry import load_registry_file
-from ioc.store import Store
+from ioc.ingest.bus import IocBus
+from ioc.registry.devices import load_registry_file
+from ioc.service.engine import ClockMode, Engine
+from ioc.storage.store import Store
 
 log = logging.getLogger("ioc")
 _STOP = object()  # tells the ingest thread to finish

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from ioc.cases import CaseEvent
-from ioc.registry import Device
+from ioc.casework.cases import CaseEvent
+from ioc.registry.devices import Device
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS readings (

@@ -30,7 +30,7 @@ Code = Ident  # catalogue codes, unit and rule ids: identifiers that may appear 
 Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]  # "HH:MM"
 
 # Where the project keeps its default configuration (an editable install or a checkout).
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_DIR = Path(__file__).resolve().parents[2] / "scenarios"
 DEFAULT_IOC_CONFIG = DEFAULT_DIR / "ioc" / "default.yaml"
 
 Level = Literal["district", "street", "community"]
@@ -400,7 +400,7 @@ def load_rules(path: str | Path, catalogue: Catalogue) -> RuleSet:
 def load_flow(path: str | Path, catalogue: Catalogue) -> FlowConfig:
     path = Path(path)
     flow = load_model(path, FlowConfig)
-    from ioc.kpis import KPI_NAMES_ZH  # the KPIs a composite term may use
+    from ioc.measures.kpis import KPI_NAMES_ZH  # the KPIs a composite term may use
 
     problems = [
         (f"composite[{i}].kpi", f"unknown KPI {t.kpi!r}")

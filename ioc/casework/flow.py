@@ -23,13 +23,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ioc.calendar import WorkCalendar
-from ioc.cases import CLOSURE_ZH, Case, CaseLog, Note, Stage
-from ioc.config import Catalogue, CatalogueItem, FlowConfig, TimeLimit
+from ioc.casework.calendar import WorkCalendar
+from ioc.casework.cases import CLOSURE_ZH, Case, CaseLog, Note, Stage
+from ioc.casework.catalogue import Catalogue, CatalogueItem, FlowConfig, TimeLimit
+from ioc.casework.org import Org
 from ioc.contract import PublicReport, TaskResult
 from ioc.geo import ground_distance_m
-from ioc.org import Org
-from ioc.registry import Device
+from ioc.registry.devices import Device
 
 DESK = "ioc"  # the desk's unit id in task topics
 ESCALATE_TO = {"community": "street", "street": "district", "district": "city"}

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from ioc.aqi import daily_aqi, hourly_aqi
-from ioc.registry import Device
+from ioc.measures.aqi import daily_aqi, hourly_aqi
+from ioc.registry.devices import Device
 
 HOUR_MS = 3_600_000
 POLLUTANTS = ("pm25", "pm10", "so2", "no2", "o3", "co")

@@ -11,9 +11,9 @@ from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
 
-from ioc.cases import Stage
-from ioc.kpis import GROUPS, KPI_NAMES_ZH
-from ioc.service import IocService
+from ioc.casework.cases import Stage
+from ioc.measures.kpis import GROUPS, KPI_NAMES_ZH
+from ioc.service.wiring import IocService
 
 
 class CommandRequest(BaseModel):

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-from ioc.commitments import (
+from ioc.assessment.commitments.evaluators import (
     Area,
     CommitmentsFile,
     CoverageCorridorParams,
@@ -39,7 +39,7 @@ from ioc.commitments import (
     resolve_window,
     viewshed_sites,
 )
-from ioc.coverage import AreaProjection, coverage_of_points, save_coverage_map
+from ioc.assessment.coverage import AreaProjection, coverage_of_points, save_coverage_map
 
 LIST_SHOWN = 20  # items of a list kept in the report's evidence; `<key>_count` says how many
 VERDICT_ZH = {"pass": "通过", "fail": "未通过", "not_evaluable": "无法评估"}
@@ -722,7 +722,7 @@ def _points_map(
     title: str,
 ) -> str | None:
     """Points within reach (green) or not (red), and the sites' reach (circles/sectors)."""
-    from ioc.coverage import site_polygons_m
+    from ioc.assessment.coverage import site_polygons_m
 
     if p.point_kinds is None:
         if scope is None or scope.kind != "points":

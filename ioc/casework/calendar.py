@@ -29,7 +29,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from ioc.config import DEFAULT_DIR, ConfigError, TimeLimit, load_model
+from ioc.casework.catalogue import DEFAULT_DIR, ConfigError, TimeLimit, load_model
 
 DEFAULT_CALENDAR = DEFAULT_DIR / "calendar" / "cn-2026.yaml"
 

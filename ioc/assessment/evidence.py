@@ -53,7 +53,7 @@ from typing import Any
 
 import orjson
 
-from ioc.commitments import (
+from ioc.assessment.commitments.evaluators import (
     AqiDay,
     Device,
     EvaluationData,
@@ -62,8 +62,8 @@ from ioc.commitments import (
     StatusSample,
     status_from_heartbeats,
 )
+from ioc.assessment.coverage import Sweep
 from ioc.contract import InputFileError
-from ioc.coverage import Sweep
 from ioc.geo import ground_distance_m
 
 HOUR_MS = 3_600_000
