@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from ioc.casework.catalogue import DEFAULT_IOC_CONFIG
 from ioc.contract import InputFileError, parse_broker_url
+from ioc.service.config import DEFAULT_IOC_CONFIG
 
 app = typer.Typer(
     help="citysim IOC (城市运行中心): ingest, alarms, 一网统管 cases, KPIs.",

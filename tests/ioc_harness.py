@@ -8,7 +8,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from ioc.casework.catalogue import DEFAULT_IOC_CONFIG, IocConfig, load_ioc_config
 from ioc.contract import (
     ClockAck,
     ClockTick,
@@ -26,6 +25,7 @@ from ioc.contract import (
     encode,
     telemetry_payload,
 )
+from ioc.service.config import DEFAULT_IOC_CONFIG, IocConfig, load_ioc_config
 from ioc.service.engine import Engine
 from ioc.storage.store import Store
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ioc.casework.calendar import DEFAULT_CALENDAR, HOUR_MS, WorkCalendar
-from ioc.casework.catalogue import ConfigError, TimeLimit
+from ioc.casework.vocabulary import ConfigError, TimeLimit
 
 CST = timezone(timedelta(hours=8))
 

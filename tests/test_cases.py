@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ioc.casework.cases import CaseLog, FlowRules, InvalidTransition, Note, Stage
-from ioc.casework.catalogue import STAGE_ORDER
+from ioc.casework.flowconfig import STAGE_ORDER
 
 FULL = FlowRules(STAGE_ORDER)
 QINGZHOU = FlowRules(

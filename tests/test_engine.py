@@ -14,7 +14,6 @@ import orjson
 import pytest
 from ioc_harness import CST, GW, LAT, LON, MIN, T0, UNITS, Harness
 
-from ioc.casework.catalogue import DEFAULT_IOC_CONFIG, load_ioc_config
 from ioc.contract import (
     ClockTick,
     CommandAck,
@@ -26,6 +25,7 @@ from ioc.contract import (
     encode,
     telemetry_payload,
 )
+from ioc.service.config import DEFAULT_IOC_CONFIG, load_ioc_config
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_extension_moves_the_deadline_on_the_working_calendar(h: Harness) -> Non
     h.answer(approve, "approved", 35)
     h.tick(36)
     case = h.case()
-    from ioc.casework.catalogue import TimeLimit
+    from ioc.casework.vocabulary import TimeLimit
 
     assert case["deadline_ts"] == cal.add(task.deadline_ts, TimeLimit(value=2, unit="work_hours"))
     assert case["extensions"] == 1 and case["stage"] == "dispatched"

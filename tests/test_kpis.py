@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ioc.casework.cases import CaseLog, FlowRules, Note, Stage
-from ioc.casework.catalogue import STAGE_ORDER, CompositeTerm
+from ioc.casework.flowconfig import STAGE_ORDER, CompositeTerm
 from ioc.measures.kpis import compute_kpis
 
 H = 3_600_000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ioc.casework.catalogue import Rule
+from ioc.rules.ruleset import Rule
 from ioc.rules.thresholds import RuleEngine
 
 SMOKE = Rule(

@@ -27,9 +27,10 @@ import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints
 
-from ioc.casework.catalogue import DEFAULT_DIR, ConfigError, TimeLimit, load_model
+from ioc.casework.vocabulary import DEFAULT_DIR, ConfigError, ConfModel, TimeLimit
+from ioc.contract import load_yaml_model
 
 DEFAULT_CALENDAR = DEFAULT_DIR / "calendar" / "cn-2026.yaml"
 
@@ -60,18 +61,14 @@ Clock = Annotated[
 ]
 
 
-class _Conf(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CalendarDay(_Conf):
+class CalendarDay(ConfModel):
     """A dated day: a holiday or a make-up working day."""
 
     date: datetime.date
     name: str = ""
 
 
-class CalendarFile(_Conf):
+class CalendarFile(ConfModel):
     """A working calendar file. `work_periods` are local [start, end) clock times "HH:MM"
     (end may be "24:00"), in order; `holidays` and `workdays` must fall in `years`."""
 
@@ -79,10 +76,10 @@ class CalendarFile(_Conf):
     source: str = ""
     tz_offset_h: float = Field(default=8.0, ge=-14, le=14)
     work_periods: list[tuple[Clock, Clock]] = Field(min_length=1)
-    weekend: list[Weekday] = ["sat", "sun"]
-    years: list[int] = []
-    holidays: list[CalendarDay] = []
-    workdays: list[CalendarDay] = []
+    weekend: list[Weekday] = Field(default_factory=lambda: ["sat", "sun"])
+    years: list[int] = Field(default_factory=list)
+    holidays: list[CalendarDay] = Field(default_factory=list)
+    workdays: list[CalendarDay] = Field(default_factory=list)
 
 
 def _clock_ms(text: str) -> int:
@@ -169,7 +166,7 @@ class WorkCalendar:
     def load(cls, path: str | Path = DEFAULT_CALENDAR) -> WorkCalendar:
         """A calendar from its YAML file; raises ConfigError naming key paths."""
         path = Path(path)
-        return cls(load_model(path, CalendarFile), path)
+        return cls(load_yaml_model(path, CalendarFile, ConfigError), path)
 
     def __repr__(self) -> str:
         return f"WorkCalendar({self.name!r}, years={sorted(self._years)})"

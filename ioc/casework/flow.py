@@ -25,8 +25,10 @@ from typing import Any
 
 from ioc.casework.calendar import WorkCalendar
 from ioc.casework.cases import CLOSURE_ZH, Case, CaseLog, Note, Stage
-from ioc.casework.catalogue import Catalogue, CatalogueItem, FlowConfig, TimeLimit
+from ioc.casework.catalogue import Catalogue, CatalogueItem
+from ioc.casework.flowconfig import FlowConfig
 from ioc.casework.org import Org
+from ioc.casework.vocabulary import TimeLimit
 from ioc.contract import PublicReport, TaskResult
 from ioc.geo import ground_distance_m
 from ioc.registry.devices import Device

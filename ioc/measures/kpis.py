@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ioc.casework.cases import Case, CaseEvent, CaseLog, FlowRules, Stage
-from ioc.casework.catalogue import CompositeTerm
+from ioc.casework.flowconfig import CompositeTerm
 
 KPI_NAMES_ZH: dict[str, str] = {
     "reported": "上报数",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from ioc.casework.catalogue import Rule
+from ioc.rules.ruleset import Rule
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt,

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from ioc.casework.calendar import WorkCalendar
 from ioc.casework.cases import ACTION_ZH, CLOSURE_ZH, Case, CaseLog, FlowRules
-from ioc.casework.catalogue import CHANNEL_ZH, LEVEL_ZH, IocConfig
 from ioc.casework.flow import Alarm, CaseFlow
 from ioc.casework.org import Org
+from ioc.casework.vocabulary import CHANNEL_ZH, LEVEL_ZH
 from ioc.contract import (
     ClockAck,
     ClockTick,
@@ -61,6 +61,7 @@ from ioc.measures.indicators import Indicators
 from ioc.measures.kpis import compute_kpis, ratio
 from ioc.registry.devices import Registry
 from ioc.rules.thresholds import RuleEngine
+from ioc.service.config import IocConfig
 from ioc.storage.store import Store
 
 ClockMode = Literal["sim", "wall"]

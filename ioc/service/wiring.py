@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ioc.casework.catalogue import DEFAULT_IOC_CONFIG, load_ioc_config
 from ioc.contract import BrokerAddress
 from ioc.ingest.bus import IocBus
 from ioc.registry.devices import load_registry_file
+from ioc.service.config import DEFAULT_IOC_CONFIG, load_ioc_config
 from ioc.service.engine import ClockMode, Engine
 from ioc.storage.store import Store
 
