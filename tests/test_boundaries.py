@@ -1,27 +1,124 @@
 """Architecture boundaries: the IOC knows nothing of the simulator; the simulator side uses only
-the wire contract from the IOC; devices do not talk MQTT."""
+the wire contract from the IOC; devices do not talk MQTT; inside the IOC each room imports
+only the rooms below it (the table in ioc/__init__.py), with no cycles; the assessment reads
+the store through its public methods, never its tables."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# What each room of `ioc` may import from the other rooms (every import counts: module level,
+# inside functions, under TYPE_CHECKING). Keep in step with the map in ioc/__init__.py.
+ALLOWED: dict[str, set[str]] = {
+    "contract": set(),
+    "geo": set(),
+    "registry": {"contract"},
+    "casework": {"contract", "geo", "registry"},
+    "rules": {"contract", "casework"},
+    "measures": {"contract", "casework", "registry"},
+    "storage": {"contract", "casework", "registry"},
+    "ingest": {"contract", "storage"},
+    "service": {
+        "contract",
+        "geo",
+        "registry",
+        "casework",
+        "rules",
+        "measures",
+        "storage",
+        "ingest",
+    },
+    "api": {"contract", "casework", "measures", "service"},
+    "assessment": {"contract", "geo", "measures", "storage"},
+    "cli": {"contract", "service", "api", "assessment"},
+    "__main__": {"cli"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
 
 def imports(package: str) -> list[tuple[str, str]]:
+    """(file, imported module) for every import in the package, relative ones resolved."""
     found = []
     for path in sorted((ROOT / package).rglob("*.py")):
+        here = module_name(path).split(".")
+        if path.name != "__init__.py":
+            here = here[:-1]
+        rel = str(path.relative_to(ROOT))
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
-                found += [(str(path.relative_to(ROOT)), a.name) for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.append((str(path.relative_to(ROOT)), node.module))
+                found += [(rel, a.name) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = here[: len(here) - node.level + 1] if node.level else []
+                module = ".".join([*base, node.module] if node.module else base)
+                found.append((rel, module))
+                # `from ioc.casework import cases` imports the module ioc.casework.cases
+                found += [(rel, f"{module}.{a.name}") for a in node.names if a.name != "*"]
     return found
 
 
 def top(module: str) -> str:
     return module.split(".")[0]
+
+
+def room_of_file(file: str) -> str:
+    parts = Path(file).with_suffix("").parts  # ("ioc", room, ...)
+    return parts[1]
+
+
+def room_of_module(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "ioc":
+        return None
+    return parts[1] if len(parts) > 1 else ""
+
+
+def ioc_rooms() -> set[str]:
+    return {
+        p.stem if p.is_file() else p.name
+        for p in (ROOT / "ioc").iterdir()
+        if (p.is_file() and p.suffix == ".py" and p.name != "__init__.py")
+        or (p.is_dir() and (p / "__init__.py").exists())
+    }
+
+
+def room_edges() -> dict[tuple[str, str], list[str]]:
+    """(from room, to room) -> the files that make the edge."""
+    edges: dict[tuple[str, str], list[str]] = {}
+    for file, module in imports("ioc"):
+        target = room_of_module(module)
+        if target is None:
+            continue
+        source = room_of_file(file)
+        if target != source:
+            edges.setdefault((source, target), []).append(f"{file}: {module}")
+    return edges
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every cycle found by a depth-first walk (each reported once per back edge)."""
+    found, state = [], {}
+
+    def walk(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                found.append([*path[path.index(nxt) :], nxt])
+            elif nxt not in state:
+                walk(nxt, [*path, nxt])
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            walk(node, [node])
+    return found
 
 
 def test_ioc_imports_nothing_from_the_simulator() -> None:
@@ -31,7 +128,11 @@ def test_ioc_imports_nothing_from_the_simulator() -> None:
 
 def test_simulator_side_uses_only_the_contract_from_the_ioc() -> None:
     for package in ("sim", "edge", "devices"):
-        bad = [(f, m) for f, m in imports(package) if top(m) == "ioc" and m != "ioc.contract"]
+        bad = [
+            (f, m)
+            for f, m in imports(package)
+            if top(m) == "ioc" and m != "ioc.contract" and not m.startswith("ioc.contract.")
+        ]
         assert bad == [], package
 
 
@@ -39,4 +140,66 @@ def test_devices_do_not_talk_mqtt() -> None:
     bad = [
         (f, m) for f, m in imports("devices") if top(m) in {"paho", "ioc", "edge", "sim", "amqtt"}
     ]
+    assert bad == []
+
+
+def test_every_ioc_room_is_in_the_table() -> None:
+    assert ioc_rooms() == set(ALLOWED)
+
+
+def test_ioc_rooms_import_only_what_the_table_allows() -> None:
+    bad = {
+        edge: files
+        for edge, files in room_edges().items()
+        if edge[1] == "" or edge[1] not in ALLOWED.get(edge[0], set())
+    }
+    assert bad == {}, "\n".join(f"{a} -> {b or 'ioc'}: {fs[:3]}" for (a, b), fs in bad.items())
+
+
+def test_no_import_cycles_between_rooms() -> None:
+    assert cycles(ALLOWED) == []  # the table itself is layered
+    graph: dict[str, set[str]] = {}
+    for a, b in room_edges():
+        graph.setdefault(a, set()).add(b)
+    assert cycles(graph) == []
+
+
+def test_no_import_cycles_between_ioc_modules() -> None:
+    modules = {module_name(p) for p in (ROOT / "ioc").rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for file, module in imports("ioc"):
+        if module in modules:
+            source = module_name(ROOT / file)
+            if module != source:
+                graph.setdefault(source, set()).add(module)
+    assert cycles(graph) == []
+
+
+def test_the_api_depends_on_the_service_and_not_the_reverse() -> None:
+    edges = room_edges()
+    assert ("api", "service") in edges
+    assert not [e for e in edges if e[0] != "api" and e[1] == "api" and e[0] != "cli"]
+
+
+def test_assessment_reads_the_store_through_its_public_methods() -> None:
+    schema = (ROOT / "ioc" / "storage" / "schema.py").read_text(encoding="utf-8")
+    tables = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", schema)
+    assert "readings" in tables and "devices" in tables
+    sql = re.compile(
+        rf"\b(SELECT|INSERT|UPDATE|DELETE|PRAGMA)\b|\b(FROM|INTO|JOIN)\s+({'|'.join(tables)})\b",
+        re.IGNORECASE,
+    )
+    bad = [(f, m) for f, m in imports("ioc/assessment") if top(m) == "sqlite3"]
+    bad += [
+        (f, m)
+        for f, m in imports("ioc/assessment")
+        if m.startswith("ioc.storage.") and any(p.startswith("_") for p in m.split("."))
+    ]
+    for path in sorted((ROOT / "ioc" / "assessment").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if sql.search(node.value):
+                    bad.append((str(path.relative_to(ROOT)), node.value[:60]))
+            elif isinstance(node, ast.Attribute) and node.attr in ("db", "_query", "execute"):
+                bad.append((str(path.relative_to(ROOT)), f".{node.attr}"))
     assert bad == []

@@ -36,15 +36,14 @@ lighting_saving     `summary.json` indicators.lighting (energy against always-fu
 ==================  =================================================================
 
 The run's window is `summary.start` .. start + `duration_h`; windowed metrics default to it.
-The store is opened read-only and as immutable (nothing is written next to it) unless a
-write-ahead log is left over, which is then read too.
+The store is read through `ioc.storage.reader.StoreReader` (read-only, and immutable unless
+a write-ahead log is left over), never with SQL of its own.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,6 +64,7 @@ from ioc.assessment.commitments.evaluators import (
 from ioc.assessment.coverage import Sweep
 from ioc.contract import InputFileError
 from ioc.geo import ground_distance_m
+from ioc.storage.reader import StoreReader, StoreUnreadable
 
 HOUR_MS = 3_600_000
 RUN_FILES = ("summary.json", "cases.jsonl", "truth.jsonl")
@@ -200,15 +200,13 @@ def load_run(folder: str | Path, store: str | Path | None = None) -> RunEvidence
     truth = _read_jsonl(folder / "truth.jsonl")
     start_ms, end_ms, offset_min, start_iso, end_iso = _window(summary, folder / "summary.json")
 
-    db = _open_store(store_path)
     try:
-        devices, registered = _devices(db, store_path)
-        readings = _reading_times(db)
-        sweeps = _sweeps(db)
-    except sqlite3.DatabaseError as err:
-        raise RunFolderError(store_path, [("(sqlite)", f"cannot read the store: {err}")]) from None
-    finally:
-        db.close()
+        with StoreReader(store_path) as db:
+            devices, registered = _devices(db)
+            readings = db.reading_times()
+            sweeps = _sweeps(db)
+    except StoreUnreadable as err:
+        raise RunFolderError(store_path, [(err.where, err.message)]) from None
 
     kpis, kpi_evidence = _kpis(summary, cases, truth)
     latencies, latency_check = _latencies(summary, cases, truth, end_ms)
@@ -305,64 +303,28 @@ def _window(summary: Mapping[str, Any], path: Path) -> tuple[int, int, int, str,
 # --------------------------------------------------------------------------- the store
 
 
-def _open_store(path: Path) -> sqlite3.Connection:
-    """Read-only. Without a leftover write-ahead log the file is opened as immutable, so
-    SQLite creates no -shm/-wal files beside it (a finished run's store does not change);
-    with one, plain read-only mode so the log's pages are read."""
-    wal = path.with_name(path.name + "-wal")
-    mode = "ro" if wal.is_file() and wal.stat().st_size > 0 else "ro&immutable=1"
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode={mode}", uri=True)
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError as err:
-        raise RunFolderError(path, [("(sqlite)", f"not a readable SQLite file: {err}")]) from None
-    lacking = sorted({"devices", "readings"} - tables)
-    if lacking:
-        db.close()
-        raise RunFolderError(
-            path, [("(sqlite)", f"not an IOC store: no table {', '.join(lacking)}")]
-        )
-    return db
-
-
-def _devices(db: sqlite3.Connection, path: Path) -> tuple[list[Device], dict[str, int]]:
+def _devices(db: StoreReader) -> tuple[list[Device], dict[str, int]]:
     """The registry, and each device's registration time (0: provisioned from a file)."""
     devices, registered = [], {}
-    rows = db.execute(
-        "SELECT device_id, kind, lon, lat, interval_s, attrs, registered_ts "
-        "FROM devices ORDER BY device_id"
-    )
-    for device_id, kind, lon, lat, interval_s, attrs, reg_ts in rows:
-        try:
-            raw = orjson.loads(attrs or "{}")
-        except orjson.JSONDecodeError as err:
-            raise RunFolderError(path, [(f"devices[{device_id}].attrs", str(err))]) from None
+    for dev in db.devices():
         # only numbers: the coverage metrics read radii and angles from attrs
         nums = {
             k: float(v)
-            for k, v in raw.items()
+            for k, v in dev.attrs.items()
             if isinstance(v, int | float) and not isinstance(v, bool)
         }
         devices.append(
             Device(
-                device_id,
-                kind,
-                float(lon),
-                float(lat),
-                float(interval_s) if interval_s else None,
+                dev.device_id,
+                dev.kind,
+                float(dev.lon),
+                float(dev.lat),
+                float(dev.interval_s) if dev.interval_s else None,
                 nums,
             )
         )
-        registered[device_id] = int(reg_ts or 0)
+        registered[dev.device_id] = int(dev.registered_ts or 0)
     return devices, registered
-
-
-def _reading_times(db: sqlite3.Connection) -> dict[str, list[int]]:
-    """Device id -> event times (ms) of its stored readings, in order."""
-    rows = db.execute("SELECT device_id, ts FROM readings ORDER BY device_id, ts")
-    return {
-        dev: [ts for _, ts in group] for dev, group in itertools.groupby(rows, key=lambda r: r[0])
-    }
 
 
 def _status(
@@ -385,18 +347,13 @@ def _status(
     return out
 
 
-def _sweeps(db: sqlite3.Connection) -> list[Sweep]:
+def _sweeps(db: StoreReader) -> list[Sweep]:
     """Hours in which each tower completed a sweep with its video up (see the module doc).
     The first reading of a tower has nothing to compare with and credits no hour."""
-    rows = db.execute(
-        "SELECT device_id, ts, vals FROM readings WHERE vals LIKE "
-        "'%\"sweeps\"%' ORDER BY device_id, ts"
-    )
     out: set[tuple[str, int]] = set()
-    for dev, group in itertools.groupby(rows, key=lambda r: r[0]):
+    for dev, group in itertools.groupby(db.readings_with("sweeps"), key=lambda r: r[0]):
         before: float | None = None
-        for _, ts, vals in group:
-            v = orjson.loads(vals)
+        for _, ts, v in group:
             count = v.get("sweeps")
             if not isinstance(count, int | float):
                 continue

@@ -17,70 +17,13 @@ import orjson
 
 from ioc.casework.cases import CaseEvent
 from ioc.registry.devices import Device
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS readings (
-    device_id TEXT NOT NULL, ts INTEGER NOT NULL, seq INTEGER NOT NULL, vals TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS readings_device_ts ON readings (device_id, ts);
-CREATE TABLE IF NOT EXISTS case_events (
-    seq INTEGER PRIMARY KEY, case_id TEXT NOT NULL, ts INTEGER NOT NULL, action TEXT NOT NULL,
-    actor TEXT NOT NULL, detail TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS devices (
-    device_id TEXT PRIMARY KEY, kind TEXT, lon REAL, lat REAL, grid TEXT, interval_s REAL,
-    owner TEXT, gateway TEXT, registered_ts INTEGER, installed TEXT, attrs TEXT);
-CREATE TABLE IF NOT EXISTS alarms (
-    alarm_id TEXT PRIMARY KEY, rule_id TEXT, device_id TEXT, category TEXT, raised_ts INTEGER,
-    value REAL, lon REAL, lat REAL, cleared_ts INTEGER, case_id TEXT, key TEXT, evidence TEXT);
-CREATE TABLE IF NOT EXISTS edge_events (
-    evidence_id TEXT NOT NULL, state TEXT NOT NULL, source TEXT, event_id TEXT,
-    device_id TEXT, kind TEXT, scene TEXT, ts INTEGER, confidence REAL, bbox TEXT, lon REAL,
-    lat REAL, rule_id TEXT, alarm_id TEXT, snapshot TEXT, PRIMARY KEY (evidence_id, state));
-CREATE TABLE IF NOT EXISTS dead_letters (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, received_at TEXT, topic TEXT, reason TEXT,
-    detail TEXT, payload BLOB);
-CREATE TABLE IF NOT EXISTS commands (command_id TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-"""
+from ioc.storage.reads import StoreReads
+from ioc.storage.schema import ALARM_COLUMNS, EDGE_EVENT_COLUMNS, SCHEMA, placeholders
 
 
-ALARM_COLUMNS = (
-    "alarm_id",
-    "rule_id",
-    "device_id",
-    "category",
-    "raised_ts",
-    "value",
-    "lon",
-    "lat",
-    "cleared_ts",
-    "case_id",
-    "key",
-    "evidence",
-)
-EDGE_EVENT_COLUMNS = (
-    "evidence_id",
-    "state",
-    "source",
-    "event_id",
-    "device_id",
-    "kind",
-    "scene",
-    "ts",
-    "confidence",
-    "bbox",
-    "lon",
-    "lat",
-    "rule_id",
-    "alarm_id",
-    "snapshot",
-)
+class Store(StoreReads):
+    """The live store: buffered writes, committed once per clock step, and the reads."""
 
-
-def _marks(cols: tuple[str, ...]) -> str:
-    return ",".join("?" * len(cols))
-
-
-class Store:
     def __init__(self, data_dir: Path):
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / "ioc.sqlite3"
@@ -190,12 +133,12 @@ class Store:
                 ],
             )
             cur.executemany(
-                f"INSERT OR REPLACE INTO alarms VALUES ({_marks(ALARM_COLUMNS)})",
+                f"INSERT OR REPLACE INTO alarms VALUES ({placeholders(ALARM_COLUMNS)})",
                 list(self._alarms.values()),
             )
             cur.executemany(
                 f"INSERT OR REPLACE INTO edge_events ({','.join(EDGE_EVENT_COLUMNS)}) "
-                f"VALUES ({_marks(EDGE_EVENT_COLUMNS)})",
+                f"VALUES ({placeholders(EDGE_EVENT_COLUMNS)})",
                 self._edge_events,
             )
             cur.executemany(
@@ -211,108 +154,9 @@ class Store:
             self._readings, self._events, self._dead, self._edge_events = [], [], [], []
             self._devices, self._alarms, self._meta, self._commands = {}, {}, {}, {}
 
-    # ------------------------------------------------------------------ reads
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with self.lock:
             return self.db.execute(sql, args).fetchall()
-
-    def case_events(self) -> list[CaseEvent]:
-        rows = self._query(
-            "SELECT seq, case_id, ts, action, actor, detail FROM case_events ORDER BY seq"
-        )
-        return [CaseEvent(s, c, t, a, actor, orjson.loads(d)) for s, c, t, a, actor, d in rows]
-
-    def devices(self) -> list[Device]:
-        """Registered devices (last-seen times come from `reading_stats`)."""
-        rows = self._query("SELECT * FROM devices ORDER BY device_id")
-        return [Device(*row[:10], attrs=orjson.loads(row[10] or "{}")) for row in rows]
-
-    def alarms(self) -> list[dict[str, Any]]:
-        return [
-            dict(zip(ALARM_COLUMNS, row, strict=True))
-            for row in self._query(
-                f"SELECT {','.join(ALARM_COLUMNS)} FROM alarms ORDER BY alarm_id"
-            )
-        ]
-
-    def edge_events(
-        self, device_id: str | None = None, kind: str | None = None, limit: int = 1000
-    ) -> list[dict[str, Any]]:
-        """Edge events, newest first, optionally of one device and/or kind."""
-        where, args = [], []
-        for col, val in (("device_id", device_id), ("kind", kind)):
-            if val is not None:
-                where.append(f"{col} = ?")
-                args.append(val)
-        sql = (
-            f"SELECT {','.join(EDGE_EVENT_COLUMNS)} FROM edge_events "
-            f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY ts DESC, "
-            "evidence_id LIMIT ?"
-        )
-        rows = self._query(sql, (*args, limit))
-        out = [dict(zip(EDGE_EVENT_COLUMNS, r, strict=True)) for r in rows]
-        for e in out:
-            e["bbox"] = orjson.loads(e["bbox"]) if e["bbox"] else None
-        return out
-
-    def meta(self) -> dict[str, str]:
-        return dict(self._query("SELECT key, value FROM meta"))
-
-    def reading_stats(self) -> dict[str, tuple[int, int, int]]:
-        """Per device: (last event time, highest seq, number of readings) from the store."""
-        rows = self._query(
-            "SELECT device_id, MAX(ts), MAX(seq), COUNT(*) FROM readings GROUP BY device_id"
-        )
-        return {d: (ts, seq, n) for d, ts, seq, n in rows}
-
-    def readings(self, device_id: str, limit: int = 1000) -> list[dict[str, Any]]:
-        rows = self._query(
-            "SELECT ts, seq, vals FROM readings WHERE device_id = ? ORDER BY ts DESC LIMIT ?",
-            (device_id, limit),
-        )
-        return [{"ts": ts, "seq": seq, "values": orjson.loads(v)} for ts, seq, v in rows]
-
-    def commands(self) -> list[dict[str, Any]]:
-        return [
-            orjson.loads(r)
-            for (r,) in self._query("SELECT record FROM commands ORDER BY command_id")
-        ]
-
-    def readings_of(self, device_ids: list[str]) -> list[tuple[str, int, dict[str, float]]]:
-        """All stored readings of some devices, in time order (to rebuild indicators)."""
-        if not device_ids:
-            return []
-        marks = ",".join("?" * len(device_ids))
-        rows = self._query(
-            f"SELECT device_id, ts, vals FROM readings WHERE device_id IN "
-            f"({marks}) ORDER BY ts, device_id",
-            tuple(device_ids),
-        )
-        return [(d, ts, orjson.loads(v)) for d, ts, v in rows]
-
-    def reading_count(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM readings")[0][0])
-
-    def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._query(
-            "SELECT id, received_at, topic, reason, detail, payload FROM "
-            "dead_letters ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
-        return [
-            {
-                "id": i,
-                "received_at": r,
-                "topic": t,
-                "reason": reason,
-                "detail": d,
-                "payload": p.decode("utf-8", "replace"),
-            }
-            for i, r, t, reason, d, p in rows
-        ]
-
-    def dead_letter_counts(self) -> dict[str, int]:
-        return dict(self._query("SELECT reason, COUNT(*) FROM dead_letters GROUP BY reason"))
 
     def close(self) -> None:
         self.flush()
