@@ -27,6 +27,7 @@ from ioc.contract import (
 )
 from ioc.service.config import DEFAULT_IOC_CONFIG, IocConfig, load_ioc_config
 from ioc.service.engine import Engine
+from ioc.service.views import Views
 from ioc.storage.store import Store
 
 CST = timezone(timedelta(hours=8))
@@ -53,6 +54,7 @@ class Harness:
         self.msg_seq: Counter[str] = Counter()
         self.tick_seq = 0
         self.engine = self._engine()
+        self.views = Views(self.engine)
 
     def _engine(self) -> Engine:
         return Engine(Store(self.data), self.config, lambda t, p: self.sent.append((t, p)))
@@ -60,6 +62,7 @@ class Harness:
     def restart(self) -> None:
         self.engine.store.close()
         self.engine = self._engine()
+        self.views = Views(self.engine)
 
     def send(self, topic: str, model: type, source: str, **fields: Any) -> None:
         self.msg_seq[source] += 1
@@ -178,8 +181,8 @@ class Harness:
         )
 
     def case(self, case_id: str = "C000001") -> dict[str, Any]:
-        found = self.engine.case(case_id)
-        assert found is not None, f"no case {case_id}; cases: {self.engine.cases()}"
+        found = self.views.case(case_id)
+        assert found is not None, f"no case {case_id}; cases: {self.views.cases()}"
         return found
 
     def acks(self) -> list[ClockAck]:

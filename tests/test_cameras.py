@@ -366,7 +366,7 @@ def test_an_edge_event_becomes_a_case_with_its_snapshot(h: Harness) -> None:
         snapshot_jpeg=snap,
     )
     h.tick(2)
-    [case] = h.engine.cases()
+    [case] = h.views.cases()
     assert case["category"] == "SJ0502" and case["channel"] == "iot"
     [ev] = case["evidence"]
     assert ev["evidence_id"] == f"{GW}.CAM-1-v-1" and ev["url"].endswith(".jpg")
@@ -375,8 +375,8 @@ def test_an_edge_event_becomes_a_case_with_its_snapshot(h: Harness) -> None:
     event(h, 30, kind="fire_smoke", scene="street")  # the same event raised again: no new case
     event(h, 40, kind="fire_smoke", scene="street", state="cleared")
     h.tick(41)
-    assert len(h.engine.cases()) == 1
-    [alarm] = h.engine.alarms()
+    assert len(h.views.cases()) == 1
+    [alarm] = h.views.alarms()
     assert alarm["cleared_ts"] == T0 + 40 * MIN
     stored = h.engine.store.edge_events(device_id="CAM-1")
     assert {e["state"] for e in stored} == {"raised", "cleared"}
@@ -407,7 +407,7 @@ def test_the_scene_picks_the_catalogue_item(h: Harness) -> None:
         lat=LAT + 0.005,
     )
     h.tick(3)
-    forest, farm = sorted(h.engine.cases(), key=lambda c: c["reported_ts"])
+    forest, farm = sorted(h.views.cases(), key=lambda c: c["reported_ts"])
     assert forest["category"] == "SJ0506" and farm["category"] == "SJ0505"
     out = ground_distance_m(LON, LAT, forest["lon"], forest["lat"])
     assert out == pytest.approx(1500, rel=0.01)
@@ -437,7 +437,7 @@ def test_bad_edge_events_are_dead_lettered(h: Harness) -> None:
     ).encode()
     h.engine.handle(Topics.events(GW), bad)
     h.tick(2)
-    assert h.engine.cases() == []
+    assert h.views.cases() == []
     counts = h.engine.store.dead_letter_counts()
     assert counts == {"no_event_rule": 1, "unknown_device": 1, "schema": 1}
     letters = {d["reason"]: d for d in h.engine.store.dead_letters()}

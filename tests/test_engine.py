@@ -173,7 +173,7 @@ def test_returned_dispatch_goes_back_to_the_desk(h: Harness) -> None:
     h.answer(redo, "dispatched", 25, department="san-s1")
     h.tick(26)
     assert h.last("handle").unit == "san-s1"
-    k = h.engine.kpis()
+    k = h.views.kpis()
     assert k["returned"] == 1 and k["accurate_dispatch_rate"] == 0.5
 
 
@@ -224,7 +224,7 @@ def test_parked_cases_leave_the_rates(h: Harness) -> None:
     h.answer(h.last("approve_park"), "approved", 40)
     h.tick(41)
     assert h.case()["stage"] == "parked"
-    k = h.engine.kpis(as_of=T0 + 48 * 60 * MIN)
+    k = h.views.kpis(as_of=T0 + 48 * 60 * MIN)
     assert k["parked"] == 1 and k["due_to_handle"] == 0 and k["overdue_pending"] == 0
 
 
@@ -267,8 +267,8 @@ def test_invalid_and_unconfirmed_reports_are_voided(h: Harness) -> None:
     h.tick(3)
     h.answer(h.last("verify"), "not_found", 20)
     h.tick(21)
-    assert [c["stage"] for c in h.engine.cases()] == ["voided", "voided"]
-    assert h.engine.kpis()["valid_report_rate"] == 0.0
+    assert [c["stage"] for c in h.views.cases()] == ["voided", "voided"]
+    assert h.views.kpis()["valid_report_rate"] == 0.0
 
 
 # ------------------------------------------------------------------ merging
@@ -281,11 +281,11 @@ def test_three_reports_of_one_incident_make_one_case(h: Harness) -> None:
     h.report("hotline", "SJ0501", 7, ref="H-1", lon=LON, lat=LAT + 0.0005)  # ~55 m away
     h.report("hotline", "SJ0501", 7, ref="H-2", lon=LON + 0.01)  # ~900 m: another
     h.tick(10)
-    cases = h.engine.cases()
+    cases = h.views.cases()
     assert len(cases) == 2
     main = cases[0]
     assert [r["channel"] for r in main["report_refs"]] == ["iot", "patrol", "hotline"]
-    assert h.engine.kpis()["duplicate_reports"] == 2
+    assert h.views.kpis()["duplicate_reports"] == 2
 
 
 def test_a_wrongly_categorised_call_is_voided_as_a_duplicate_after_verification(h: Harness) -> None:
@@ -308,7 +308,7 @@ def test_a_lamp_fault_merges_only_with_the_same_pole(h: Harness) -> None:
     h.readings("SP-1", "lamp_fault", [(0, 1.0), (5, 1.0)])
     h.readings("SP-2", "lamp_fault", [(0, 1.0)])
     h.tick(10)
-    assert [c["device_ids"] for c in h.engine.cases()] == [["SP-1"], ["SP-2"]]
+    assert [c["device_ids"] for c in h.views.cases()] == [["SP-1"], ["SP-2"]]
 
 
 # ------------------------------------------------------------------ timers
@@ -382,7 +382,7 @@ def test_tick_waits_for_every_announced_message(h: Harness) -> None:
         Topics.TICK,
         encode(ClockTick(run_id="r", seq=h.tick_seq, ts=T0 + 10 * MIN, published=published)),
     )
-    assert h.acks() == [] and h.engine.health()["waiting_for"] == {GW: 1}
+    assert h.acks() == [] and h.views.health()["waiting_for"] == {GW: 1}
     smoke(h)
     assert [a.seq for a in h.acks()] == [1]
     assert len(h.tasks("handle")) == 1
@@ -394,7 +394,7 @@ def test_events_are_processed_in_event_time_not_arrival_order(h: Harness) -> Non
     h.readings("SD-1", "smoke_pct_m", [(0, 8.0), (1, 8.0)], first_seq=1)
     h.tick(5)
     assert h.last("handle").ts == T0 + 2 * MIN
-    assert h.engine.health()["late_events"] == 0
+    assert h.views.health()["late_events"] == 0
 
 
 def test_duplicates_are_dropped(h: Harness) -> None:
@@ -407,7 +407,7 @@ def test_duplicates_are_dropped(h: Harness) -> None:
     h.msg_seq[GW] += 1
     h.engine.handle(Topics.telemetry(GW), telemetry_payload(GW, h.msg_seq[GW], rows))
     h.tick(5)
-    c = h.engine.health()["counters"]
+    c = h.views.health()["counters"]
     assert c["readings"] == 1 and c["duplicate_messages"] == 1 and c["duplicate_readings"] == 1
 
 
@@ -467,7 +467,7 @@ def test_ticks_from_another_run_are_refused(h: Harness) -> None:
     assert h.engine.store.dead_letter_counts() == {"foreign_run": 1}
     h.tick_seq -= 1
     h.tick(1)  # a redelivered tick is acknowledged again and changes nothing
-    assert h.engine.health()["ticks"] == 1 and len(h.acks()) == 2
+    assert h.views.health()["ticks"] == 1 and len(h.acks()) == 2
 
 
 def test_gateway_status_is_checked_and_listed(h: Harness) -> None:
@@ -478,7 +478,7 @@ def test_gateway_status_is_checked_and_listed(h: Harness) -> None:
         Topics.gateway_status(GW),
         encode(GatewayStatus(gateway_id="gw-elsewhere", status="offline")),
     )
-    listed = h.engine.gateway_status()
+    listed = h.views.gateway_status()
     assert [(g["gateway_id"], g["status"]) for g in listed] == [(GW, "online")]
     assert h.engine.store.dead_letter_counts() == {"source_mismatch": 1}
 
@@ -488,19 +488,19 @@ def test_device_online_rate_follows_missed_intervals(h: Harness) -> None:
     h.readings("SD-1", "smoke_pct_m", [(m, 0.1) for m in range(0, 180)])
     h.readings("SD-2", "smoke_pct_m", [(m, 0.1) for m in range(0, 30)])  # goes silent
     h.tick(180)
-    k = h.engine.kpis()
+    k = h.views.kpis()
     assert k["online_samples"] == 2  # 01:00 and 02:00
     assert k["device_online_rate"] == 0.5
-    assert h.engine.health()["devices_online"] == 1
+    assert h.views.health()["devices_online"] == 1
 
 
 def test_restart_rebuilds_state_from_the_store(h: Harness) -> None:
     task = file_and_dispatch(h)
     h.answer(task, "done", 40)
     h.tick(41)
-    before = h.engine.cases()
+    before = h.views.cases()
     h.restart()
-    assert h.engine.cases() == before and h.engine.health()["units"] == len(UNITS)
+    assert h.views.cases() == before and h.views.health()["units"] == len(UNITS)
     check = h.last("check")
     h.answer(check, "pass", 60)  # a task given before the restart is still open
     h.tick(61)
@@ -510,7 +510,7 @@ def test_restart_rebuilds_state_from_the_store(h: Harness) -> None:
 def test_commands_are_checked_before_they_take_a_message_number(h: Harness) -> None:
     h.devices(("SP-1", "smart_pole", LON, LAT), ("SP-2", "smart_pole", LON, LAT))
     with pytest.raises(ValueError, match="clock has not started"):
-        h.engine.issue_command("dim", {"pct": 50}, kind="smart_pole")
+        h.engine.commands.issue("dim", {"pct": 50}, kind="smart_pole")
     h.tick(1)
     for bad in (
         {"action": "dim", "params": {}},  # no target
@@ -519,12 +519,12 @@ def test_commands_are_checked_before_they_take_a_message_number(h: Harness) -> N
         {"action": "dim", "devices": ["SP-9"]},
     ):  # unknown device
         with pytest.raises(ValueError):
-            h.engine.issue_command(
+            h.engine.commands.issue(
                 bad["action"], bad.get("params", {}), bad.get("devices"), bad.get("kind")
             )
-    assert h.engine._out_seq == 0 and not [t for t, _ in h.sent if "/cmd/" in t]
-    record = h.engine.issue_command("dim", {"pct": 50}, kind="smart_pole")
-    assert record["devices"] == 2 and h.engine._out_seq == 1
+    assert h.engine.outbox.last_seq == 0 and not [t for t, _ in h.sent if "/cmd/" in t]
+    record = h.engine.commands.issue("dim", {"pct": 50}, kind="smart_pole")
+    assert record["devices"] == 2 and h.engine.outbox.last_seq == 1
     ack = CommandAck(
         source=GW,
         msg_seq=h.msg_seq[GW] + 1,
@@ -538,6 +538,6 @@ def test_commands_are_checked_before_they_take_a_message_number(h: Harness) -> N
     h.msg_seq[GW] += 1
     h.engine.handle(Topics.command_ack(GW), encode(again))  # a second answer is refused
     h.tick(3)
-    (view,) = h.engine.command_list()
+    (view,) = h.engine.commands.listing()
     assert view["status"] == "acked" and view["ok"] == 2
     assert h.engine.store.dead_letter_counts() == {"unknown_command": 1}

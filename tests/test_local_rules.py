@@ -111,7 +111,7 @@ def test_the_ioc_files_a_local_rule_event(tmp_path: Path) -> None:
         value=20.0,
     )
     h.tick(2)
-    [case] = h.engine.cases()
+    [case] = h.views.cases()
     assert case["category"] == "SJ0501" and case["device_ids"] == ["WL-1"]
     assert case["evidence"] == []  # a local rule has no snapshot
 

@@ -40,11 +40,12 @@ def create_app(service: IocService) -> FastAPI:
         lifespan=lifespan,
     )
     engine = service.engine
+    views = service.views
 
     @app.get("/health")
     def health() -> dict[str, Any]:
         return {
-            **engine.health(),
+            **views.health(),
             "mqtt_connected": service.ready,
             "broker": service.settings.broker.url,
             "data_dir": str(service.settings.data_dir),
@@ -52,11 +53,11 @@ def create_app(service: IocService) -> FastAPI:
 
     @app.get("/cases")
     def cases(stage: Stage | None = None) -> list[dict[str, Any]]:
-        return engine.cases(stage.value if stage else None)
+        return views.cases(stage.value if stage else None)
 
     @app.get("/cases/{case_id}")
     def case(case_id: str) -> dict[str, Any]:
-        found = engine.case(case_id)
+        found = views.case(case_id)
         if found is None:
             raise HTTPException(404, f"no case {case_id}")
         return found
@@ -71,22 +72,22 @@ def create_app(service: IocService) -> FastAPI:
     ) -> dict[str, Any]:
         if by is not None and by not in GROUPS:
             raise HTTPException(422, f"by must be one of {', '.join(GROUPS)}")
-        return {"kpis": engine.kpis(as_of, from_ts, by), "names_zh": KPI_NAMES_ZH}
+        return {"kpis": views.kpis(as_of, from_ts, by), "names_zh": KPI_NAMES_ZH}
 
     @app.get("/indicators")
     def indicators(
         as_of: int | None = Query(None, description="event time, epoch ms"),
     ) -> dict[str, Any]:
-        return engine.indicator_view(as_of)
+        return views.indicator_view(as_of)
 
     @app.get("/commands")
     def commands() -> list[dict[str, Any]]:
-        return engine.command_list()
+        return engine.commands.listing()
 
     @app.post("/commands")
     def command(body: CommandRequest) -> dict[str, Any]:
         try:
-            return engine.issue_command(
+            return engine.commands.issue(
                 body.action, body.params, body.devices, body.kind, body.grid, body.issued_by
             )
         except ValueError as err:
@@ -94,15 +95,15 @@ def create_app(service: IocService) -> FastAPI:
 
     @app.get("/tasks")
     def tasks() -> list[dict[str, Any]]:
-        return engine.tasks()
+        return views.tasks()
 
     @app.get("/org")
     def org() -> dict[str, Any]:
-        return engine.organisation()
+        return views.organisation()
 
     @app.get("/devices")
     def devices() -> list[dict[str, Any]]:
-        return engine.devices()
+        return views.devices()
 
     @app.get("/devices/{device_id}/readings")
     def readings(device_id: str, limit: int = Query(100, ge=1, le=10_000)) -> list[dict[str, Any]]:
@@ -110,11 +111,11 @@ def create_app(service: IocService) -> FastAPI:
 
     @app.get("/gateways")
     def gateways() -> list[dict[str, Any]]:
-        return engine.gateway_status()
+        return views.gateway_status()
 
     @app.get("/alarms")
     def alarms() -> list[dict[str, Any]]:
-        return engine.alarms()
+        return views.alarms()
 
     @app.get("/events")
     def events(

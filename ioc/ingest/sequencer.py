@@ -1,11 +1,15 @@
 """Where IOC time advances: event-time ordering and the IOC's timers.
 
 Incoming events wait in the `Sequencer` until the clock passes them, then are released in
-event-time order (ties broken by a stable key), so the IOC's decisions do not depend on the
-order in which messages happened to arrive. The clock is either the simulator's ticks
-(watermarks whose manifest says which messages must have arrived first) or the wall clock.
-`Timers` hold the IOC's own deadlines (SLA expiry, re-checks, online sampling) on the same
-event-time axis.
+event-time order (ties broken by a rank and a stable key), so the IOC's decisions do not
+depend on the order in which messages happened to arrive. The clock is either the
+simulator's ticks (watermarks whose manifest says which messages must have arrived first) or
+the wall clock (`ClockMode`). `Timers` hold the IOC's own deadlines (SLA expiry, re-checks,
+online sampling) on the same event-time axis.
+
+Both queues are heaps of plain tuples in SimPy's shape, `(time, rank, key, eid, item)` and
+`(due, eid, kind, key)`, with `eid` from an `itertools.count()`: comparisons run in C, and
+ties that remain after (time, rank, key) go in the order things were queued.
 """
 
 from __future__ import annotations
@@ -14,28 +18,32 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from ioc.contract import ClockTick, SeqTracker
 
 
-@dataclass(order=True)
-class Pending:
-    ts: int
-    rank: int  # at equal times: registrations, crew positions, answers, reports, readings
-    key: tuple[Any, ...]
-    kind: str = field(compare=False)
-    item: Any = field(compare=False)
+class ClockMode(StrEnum):
+    """What moves the IOC's clock: the simulator's ticks, or real time."""
+
+    SIM = "sim"
+    WALL = "wall"
 
 
+# At equal event times: registrations, crew positions, answers, reports, readings.
 RANK_SETUP, RANK_CREW, RANK_RESULT, RANK_REPORT, RANK_READING = 0, 1, 2, 3, 4
+
+Held = tuple[int, int, tuple[Any, ...], int, Any]  # (ts, rank, key, eid, item)
 
 
 class Sequencer:
+    """Held events in event-time order, the sources' message numbers, and the waiting ticks."""
+
     def __init__(self) -> None:
         self.sources = SeqTracker()
-        self._heap: list[Pending] = []
+        self._heap: list[Held] = []
+        self._eid = itertools.count()
         self._ticks: deque[ClockTick] = deque()
         self.watermark: int | None = None
         self.late = 0  # events released after the clock had already passed them
@@ -44,15 +52,16 @@ class Sequencer:
         """Record a data message; False if it is a duplicate."""
         return self.sources.add(source, msg_seq)
 
-    def push(self, p: Pending) -> None:
-        heapq.heappush(self._heap, p)
+    def push(self, ts: int, rank: int, key: tuple[Any, ...], item: Any) -> None:
+        """Hold `item` until the clock passes `ts`."""
+        heapq.heappush(self._heap, (ts, rank, key, next(self._eid), item))
 
     def pending(self) -> int:
         return len(self._heap)
 
     def next_ts(self) -> int | None:
         """Event time of the earliest held event."""
-        return self._heap[0].ts if self._heap else None
+        return self._heap[0][0] if self._heap else None
 
     def offer_tick(self, tick: ClockTick) -> None:
         self._ticks.append(tick)
@@ -69,13 +78,14 @@ class Sequencer:
         """Sequence number of the newest tick still waiting."""
         return self._ticks[-1].seq if self._ticks else None
 
-    def release(self, before: int) -> Iterator[Pending]:
-        """Pop events with ts < `before` in order; the watermark moves to `before`."""
-        while self._heap and self._heap[0].ts < before:
-            p = heapq.heappop(self._heap)
-            if self.watermark is not None and p.ts < self.watermark:
+    def release(self, before: int) -> Iterator[tuple[int, Any]]:
+        """Pop (ts, item) with ts < `before` in order; the watermark moves to `before`."""
+        heap = self._heap
+        while heap and heap[0][0] < before:
+            ts, _, _, _, item = heapq.heappop(heap)
+            if self.watermark is not None and ts < self.watermark:
                 self.late += 1
-            yield p
+            yield ts, item
         if self.watermark is None or before > self.watermark:
             self.watermark = before
 

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from ioc.contract import BrokerAddress
 from ioc.ingest.bus import IocBus
+from ioc.ingest.sequencer import ClockMode
 from ioc.registry.devices import load_registry_file
 from ioc.service.config import DEFAULT_IOC_CONFIG, load_ioc_config
-from ioc.service.engine import ClockMode, Engine
+from ioc.service.engine import Engine
+from ioc.service.views import Views
 from ioc.storage.store import Store
 
 log = logging.getLogger("ioc")
@@ -30,7 +32,7 @@ class IocSettings:
     broker: BrokerAddress
     data_dir: Path
     config: Path = DEFAULT_IOC_CONFIG
-    clock: ClockMode = "sim"
+    clock: ClockMode = ClockMode.SIM
     client_id: str = "citysim-ioc"
     registry: Path | None = None  # provision devices from this CSV/GeoJSON at start
 
@@ -41,6 +43,7 @@ class IocService:
         self.config = load_ioc_config(settings.config)
         self.store = Store(settings.data_dir)
         self.engine = Engine(self.store, self.config, self._publish, clock=settings.clock)
+        self.views = Views(self.engine)
         if settings.registry is not None:
             n = self.engine.provision(load_registry_file(settings.registry))
             log.info("provisioned %d devices from %s", n, settings.registry)
@@ -82,7 +85,7 @@ class IocService:
         self.bus.publish(topic, payload)
 
     def _ingest(self) -> None:
-        wall = self.settings.clock == "wall"
+        wall = self.settings.clock == ClockMode.WALL
         last_wall = 0.0
         while True:
             try:
