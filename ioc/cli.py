@@ -112,7 +112,7 @@ def validate(
         bool, typer.Option("--check-only", help="only check the commitments file (exit 0 or 2)")
     ] = False,
 ) -> None:
-    from ioc.assessment.commitments.evaluators import load_commitments
+    from ioc.assessment.commitments import load_commitments
     from ioc.assessment.evidence import load_run
     from ioc.assessment.report import (
         VERDICT_EN,

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from shapely.geometry import LineString, box
 
-from ioc.assessment.commitments.evaluators import (
+from ioc.assessment.commitments import (
     AqiDay,
     AqiDaysParams,
     CommitmentsError,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import CITYSIM, ROOT
 
-from ioc.assessment.commitments.evaluators import load_commitments
+from ioc.assessment.commitments import load_commitments
 from sim.scenario import load_scenario
 
 PILOTS = ROOT / "scenarios" / "pilots"

@@ -52,7 +52,7 @@ from typing import Any
 
 import orjson
 
-from ioc.assessment.commitments.evaluators import (
+from ioc.assessment.commitments import (
     AqiDay,
     Device,
     EvaluationData,

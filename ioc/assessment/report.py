@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-from ioc.assessment.commitments.evaluators import (
+from ioc.assessment.commitments import (
     Area,
     CommitmentsFile,
     CoverageCorridorParams,
