@@ -197,7 +197,8 @@ def plan_coverage(
 ) -> None:
     """How many towers of a radius, and where (greedy), reach a target coverage of an area;
     with --stated, the gap to a pilot's stated count. Exit 2 on bad input."""
-    from ioc.assessment.coverage import read_geojson, save_coverage_map
+    from ioc.assessment.geometry import read_geojson
+    from ioc.assessment.maps import save_coverage_map
     from ioc.assessment.placement import plan_coverage as plan
     from ioc.assessment.placement import plan_report
 

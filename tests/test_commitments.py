@@ -47,7 +47,8 @@ from ioc.assessment.commitments import (
     resolve_window,
     status_from_heartbeats,
 )
-from ioc.assessment.coverage import AreaProjection, Sweep
+from ioc.assessment.coverage import Sweep
+from ioc.assessment.geometry import AreaProjection
 
 P = AreaProjection(117.6, 37.75)
 H = 3_600_000

@@ -13,19 +13,16 @@ from pyproj import Geod
 from shapely.geometry import LineString, box
 
 from ioc.assessment.coverage import (
-    AreaProjection,
-    Site,
     Sweep,
     coverage_of_area,
     coverage_of_corridor,
     coverage_of_points,
     patrol_coverage,
-    read_geojson,
-    save_coverage_map,
     stated_arithmetic,
     sweeps_from_timestamps,
-    viewshed,
 )
+from ioc.assessment.geometry import AreaProjection, Site, read_geojson, viewshed
+from ioc.assessment.maps import save_coverage_map
 from ioc.assessment.placement import hex_count, lower_bound, plan_coverage, plan_report
 from ioc.contract import InputFileError
 

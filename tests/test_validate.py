@@ -17,8 +17,8 @@ import yaml
 from conftest import CITYSIM, ROOT
 from shapely.geometry import box, mapping
 
-from ioc.assessment.coverage import AreaProjection
 from ioc.assessment.evidence import RunFolderError, load_run
+from ioc.assessment.geometry import AreaProjection
 from ioc.registry.devices import Device as RegistryDevice
 from ioc.storage.store import Store
 

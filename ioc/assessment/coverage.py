@@ -1,207 +1,23 @@
-"""Coverage geometry for checking commitments: camera/tower view-sheds over areas, corridors
-and point sets, on an equal-area projection, plus the 24-hour patrol measure.
-
-Conventions:
-
-- Public inputs and outputs are lon/lat (WGS84, degrees) unless a name ends in `_m` (metres on
-  an `AreaProjection`). Areas are reported in km², fractions in [0, 1].
-- Measuring happens on a Lambert azimuthal equal-area projection centred on the area, so areas
-  are right to the ellipsoid's precision; over a county (±50 km) distances and bearings are off
-  by less than 0.01 %.
-- A view-shed is a disc (or a sector: `azimuth_deg` clockwise from north, `width_deg` wide) of
-  `radius_m` on the ground. Terrain and occlusion are not modelled: the figures are what the
-  radius promises, an upper bound for a real view-shed. Discs are `CIRCLE_SEGMENTS`-gons
-  inscribed in the circle, whose area is 0.04 % below πr²; the no-overlap arithmetic uses the
-  exact πr².
+"""Coverage measures for checking commitments: what camera and tower view-sheds cover of an
+area, a corridor or a set of points, the no-overlap arithmetic that bounds it (and a count a
+task book states), and the 24-hour patrol of tower cameras. Geometry (projection, view-sheds,
+GeoJSON) is in `ioc.assessment.geometry`; the conventions are stated there.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import orjson
 import shapely
-from pyproj import CRS, Transformer
-from shapely.geometry import MultiPoint, Polygon, mapping, shape
+from shapely.geometry import MultiPoint, Polygon, mapping
 from shapely.geometry.base import BaseGeometry
-from shapely.geometry.polygon import orient
 
-from ioc.contract import InputFileError
+from ioc.assessment.geometry import AreaProjection, Site, site_polygons_m, union
 
-CIRCLE_SEGMENTS = 128  # inscribed 128-gon: area 1 - sin(2π/n)/(2π/n) ≈ 0.04 % below πr²
 HOUR_MS = 3_600_000
-_WGS84 = CRS.from_epsg(4326)
-
-
-# --------------------------------------------------------------------------- projection
-
-
-class AreaProjection:
-    """A Lambert azimuthal equal-area projection centred on an area (metres, x east, y north).
-
-    Build it from a centre (`AreaProjection(lon0, lat0)`) or from any lon/lat geometry
-    (`AreaProjection.for_geometry(g)`: the centre of its bounding box).
-    """
-
-    def __init__(self, lon0: float, lat0: float):
-        if not (-180 <= lon0 <= 180 and -90 <= lat0 <= 90):
-            raise ValueError(f"projection centre ({lon0}, {lat0}) is not a lon/lat position")
-        self.lon0, self.lat0 = float(lon0), float(lat0)
-        crs = CRS.from_proj4(
-            f"+proj=laea +lat_0={self.lat0} +lon_0={self.lon0} +x_0=0 +y_0=0 "
-            "+datum=WGS84 +units=m +no_defs"
-        )
-        self._fwd = Transformer.from_crs(_WGS84, crs, always_xy=True)
-        self._inv = Transformer.from_crs(crs, _WGS84, always_xy=True)
-
-    @classmethod
-    def for_geometry(cls, geom: BaseGeometry) -> AreaProjection:
-        """A projection centred on the bounding box of a lon/lat geometry."""
-        if geom.is_empty:
-            raise ValueError("cannot centre a projection on an empty geometry")
-        minx, miny, maxx, maxy = geom.bounds
-        _check_lonlat_bounds(geom.bounds)
-        return cls((minx + maxx) / 2, (miny + maxy) / 2)
-
-    def xy(self, lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Metric x, y of lon/lat values (scalars or arrays)."""
-        x, y = self._fwd.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
-        return np.asarray(x), np.asarray(y)
-
-    def lonlat(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Lon/lat of metric x, y values (scalars or arrays)."""
-        lon, lat = self._inv.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-        return np.asarray(lon), np.asarray(lat)
-
-    def to_m(self, geom: BaseGeometry) -> BaseGeometry:
-        """A lon/lat geometry in metres on this projection."""
-        return shapely.transform(geom, self._fwd_coords)
-
-    def to_lonlat(self, geom: BaseGeometry) -> BaseGeometry:
-        """A metric geometry back in lon/lat."""
-        return shapely.transform(geom, self._inv_coords)
-
-    def _fwd_coords(self, coords: np.ndarray) -> np.ndarray:
-        x, y = self._fwd.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    def _inv_coords(self, coords: np.ndarray) -> np.ndarray:
-        lon, lat = self._inv.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([lon, lat])
-
-    def __repr__(self) -> str:
-        return f"AreaProjection(lon0={self.lon0:.6f}, lat0={self.lat0:.6f})"
-
-
-def _check_lonlat_bounds(bounds: tuple[float, float, float, float]) -> None:
-    minx, miny, maxx, maxy = bounds
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise ValueError(
-            f"coordinates {bounds} are not lon/lat degrees (WGS84); metric "
-            "coordinates must be converted first"
-        )
-
-
-# --------------------------------------------------------------------------- view-sheds
-
-
-@dataclass(frozen=True)
-class Site:
-    """A camera/tower position (lon/lat) and what it sees: a disc of `radius_m`, or a sector
-    `width_deg` wide centred on `azimuth_deg` (degrees clockwise from north)."""
-
-    lon: float
-    lat: float
-    radius_m: float
-    azimuth_deg: float | None = None
-    width_deg: float = 360.0
-    id: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.radius_m > 0:
-            raise ValueError(f"site {self.id or (self.lon, self.lat)}: radius_m must be > 0")
-        if not 0 < self.width_deg <= 360:
-            raise ValueError(
-                f"site {self.id or (self.lon, self.lat)}: width_deg must be in (0, 360]"
-            )
-
-    @property
-    def is_disc(self) -> bool:
-        return self.azimuth_deg is None or self.width_deg >= 360
-
-    @property
-    def nominal_area_m2(self) -> float:
-        """Exact area it promises: π r² (× width/360° for a sector)."""
-        share = 1.0 if self.is_disc else self.width_deg / 360.0
-        return math.pi * self.radius_m**2 * share
-
-
-def viewshed_m(
-    x: float,
-    y: float,
-    radius_m: float,
-    azimuth_deg: float | None = None,
-    width_deg: float = 360.0,
-    segments: int = CIRCLE_SEGMENTS,
-) -> Polygon:
-    """A disc or sector in projected metres around (x, y)."""
-    if azimuth_deg is None or width_deg >= 360:
-        theta = np.linspace(0.0, 2 * math.pi, segments, endpoint=False)
-        return Polygon(
-            np.column_stack([x + radius_m * np.sin(theta), y + radius_m * np.cos(theta)])
-        )
-    n = max(2, math.ceil(segments * width_deg / 360.0)) + 1
-    theta = np.radians(np.linspace(azimuth_deg - width_deg / 2, azimuth_deg + width_deg / 2, n))
-    arc = np.column_stack([x + radius_m * np.sin(theta), y + radius_m * np.cos(theta)])
-    return Polygon(np.vstack([[x, y], arc]))
-
-
-def viewshed(
-    lon: float,
-    lat: float,
-    radius_m: float,
-    azimuth_deg: float | None = None,
-    width_deg: float = 360.0,
-    projection: AreaProjection | None = None,
-) -> Polygon:
-    """A view-shed as a lon/lat polygon (disc, or sector when `azimuth_deg` is given).
-
-    Built in metres on `projection` (default: one centred on the site itself) and returned in
-    lon/lat; use `viewshed_m` for the metric polygon.
-    """
-    proj = projection or AreaProjection(lon, lat)
-    x, y = proj.xy(lon, lat)
-    return proj.to_lonlat(viewshed_m(float(x), float(y), radius_m, azimuth_deg, width_deg))
-
-
-def site_polygons_m(sites: Sequence[Site], projection: AreaProjection) -> np.ndarray:
-    """Metric view-shed polygons of many sites (an array of shapely Polygons)."""
-    if not sites:
-        return np.empty(0, dtype=object)
-    x, y = projection.xy([s.lon for s in sites], [s.lat for s in sites])
-    discs = [i for i, s in enumerate(sites) if s.is_disc]
-    out = np.empty(len(sites), dtype=object)
-    if discs:  # all discs at once: one (n, k, 2) coordinate array
-        theta = np.linspace(0.0, 2 * math.pi, CIRCLE_SEGMENTS, endpoint=False)
-        r = np.array([sites[i].radius_m for i in discs])[:, None]
-        ring = np.stack(
-            [x[discs][:, None] + r * np.sin(theta), y[discs][:, None] + r * np.cos(theta)], axis=-1
-        )
-        out[discs] = shapely.polygons(ring)
-    for i, s in enumerate(sites):
-        if not s.is_disc:
-            out[i] = viewshed_m(float(x[i]), float(y[i]), s.radius_m, s.azimuth_deg, s.width_deg)
-    return out
-
-
-def _union(polys: np.ndarray) -> BaseGeometry:
-    return shapely.union_all(polys) if len(polys) else Polygon()
 
 
 def _overlap_m(polys: np.ndarray) -> BaseGeometry:
@@ -330,7 +146,7 @@ def coverage_of_area(
     if a_m2 <= 0:
         raise ValueError("the area has no surface (a polygon is needed, not a line or points)")
     polys = site_polygons_m(sites, proj)
-    union_m = _union(polys)
+    union_m = union(polys)
     covered_m = area_m.intersection(union_m)
     overlap_m = area_m.intersection(_overlap_m(polys))
     blind_m = area_m.difference(union_m)
@@ -401,7 +217,7 @@ def coverage_of_corridor(
     if line_m.length <= 0:
         raise ValueError("the corridor's line has no length")
     corridor_m = line_m.buffer(half_width_m, quad_segs=32, cap_style="flat")
-    union_m = _union(site_polygons_m(sites, proj))
+    union_m = union(site_polygons_m(sites, proj))
     covered = corridor_m.intersection(union_m).area
     on_line = line_m.intersection(union_m).length
     return CorridorCoverage(
@@ -566,200 +382,3 @@ def patrol_coverage(
         min(values) if values else None,
         sum(values) / len(values) if values else None,
     )
-
-
-# --------------------------------------------------------------------------- GeoJSON
-
-
-def read_geojson(path: str | Path) -> BaseGeometry:
-    """The geometry of a GeoJSON file (lon/lat): a geometry, a Feature, or a
-    FeatureCollection (the union of its polygonal features, else of its lines, else points).
-
-    Raises InputFileError naming the file and what is wrong with it.
-    """
-    path = Path(path)
-    try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as err:
-        raise InputFileError(path, [("(file)", f"cannot read: {err.strerror}")]) from None
-    except orjson.JSONDecodeError as err:
-        raise InputFileError(path, [("(json)", str(err))]) from None
-    try:
-        geom = geojson_geometry(data)
-    except (ValueError, TypeError, KeyError, AttributeError) as err:
-        raise InputFileError(path, [("(geojson)", str(err))]) from None
-    return geom
-
-
-def geojson_geometry(data: Any) -> BaseGeometry:
-    """A shapely geometry from parsed GeoJSON (see `read_geojson`)."""
-    if not isinstance(data, dict) or "type" not in data:
-        raise ValueError("expected a GeoJSON object with a `type`")
-    if data["type"] == "FeatureCollection":
-        geoms = [shape(f["geometry"]) for f in data.get("features", []) if f.get("geometry")]
-    elif data["type"] == "Feature":
-        geoms = [shape(data["geometry"])] if data.get("geometry") else []
-    else:
-        geoms = [shape(data)]
-    geoms = [g for g in geoms if not g.is_empty]
-    if not geoms:
-        raise ValueError("no geometry in the file")
-    for dim in (2, 1, 0):  # prefer surfaces, then lines, then points
-        same = [
-            g
-            for g in geoms
-            if g.geom_type != "GeometryCollection" and shapely.get_dimensions(g) == dim
-        ]
-        if same:
-            geom = shapely.union_all(same) if len(same) > 1 else same[0]
-            _check_lonlat_bounds(geom.bounds)
-            return shapely.make_valid(geom) if dim == 2 else geom
-    raise ValueError("no usable geometry (polygons, lines or points) in the file")
-
-
-# --------------------------------------------------------------------------- map image
-
-# Families that carry Chinese glyphs; the first installed one labels maps bilingually.
-_CJK_FAMILIES = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "Source Han Sans CN",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Noto Serif CJK SC",
-    "AR PL UMing CN",
-    "AR PL UKai CN",
-    "Droid Sans Fallback",
-    "SimHei",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "Heiti SC",
-)
-_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]+")
-
-
-def cjk_font() -> str | None:
-    """The family name of an installed font with Chinese glyphs, or None."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in _CJK_FAMILIES if f in names), None)
-
-
-def _label(zh: str, en: str, bilingual: bool) -> str:
-    return f"{zh} {en}" if bilingual else en
-
-
-def _strip_cjk(text: str) -> str:
-    """Without a CJK font Chinese would render as boxes with a warning per glyph: drop it."""
-    out = _CJK.sub("", text)
-    out = re.sub(r"\(\s*\)|（\s*）|\[\s*\]", "", out)
-    return re.sub(r"\s{2,}", " ", out).strip(" -—:·")
-
-
-def save_coverage_map(
-    path: str | Path,
-    area: BaseGeometry,
-    sites: Sequence[Site],
-    radius_m: float | None = None,
-    blind_spots: BaseGeometry | None = None,
-    title: str = "Coverage",
-    projection: AreaProjection | None = None,
-) -> Path:
-    """A PNG map (Agg, no display): the area, each site's view-shed, blind spots, in km on
-    the equal-area projection. Labels are Chinese + English when a CJK font is installed,
-    English otherwise (Chinese characters in `title` are then dropped).
-
-    `sites` may be `Site`s or (lon, lat) pairs with `radius_m` given. Needs matplotlib.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib import pyplot as plt
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MplPath
-
-    site_list = [
-        s if isinstance(s, Site) else Site(float(s[0]), float(s[1]), _need_radius(radius_m))
-        for s in sites
-    ]
-    proj = projection or AreaProjection.for_geometry(area)
-    family = cjk_font()
-    bilingual = family is not None
-    if not bilingual:
-        title = _strip_cjk(title) or "Coverage"
-
-    def patch(geom: BaseGeometry, **kw: Any) -> None:
-        for poly_any in getattr(geom, "geoms", [geom]):
-            if poly_any.is_empty or poly_any.geom_type != "Polygon":
-                continue
-            poly = orient(poly_any, 1.0)
-            verts: list[Any] = []
-            codes: list[int] = []
-            for ring in [poly.exterior, *poly.interiors]:
-                xy = np.asarray(ring.coords) / 1000.0
-                verts += [*xy.tolist()]
-                codes += [MplPath.MOVETO] + [MplPath.LINETO] * (len(xy) - 2) + [MplPath.CLOSEPOLY]
-            ax.add_patch(PathPatch(MplPath(verts, codes), **kw))
-            kw.pop("label", None)  # one legend entry per layer, not per part
-
-    rc = {"font.family": [family, "DejaVu Sans"]} if family else {}
-    with plt.rc_context(rc):
-        fig, ax = plt.subplots(figsize=(8, 8), dpi=110)
-        area_m = shapely.make_valid(proj.to_m(area))
-        patch(
-            area_m,
-            facecolor="#f2f2f2",
-            edgecolor="#333333",
-            linewidth=1.2,
-            label=_label("区域", "area", bilingual),
-        )
-        polys = site_polygons_m(site_list, proj)
-        union_m = _union(polys)
-        patch(
-            union_m.intersection(area_m),
-            facecolor="#7fb3d5",
-            alpha=0.55,
-            edgecolor="none",
-            label=_label("覆盖", "covered", bilingual),
-        )
-        for poly in polys:
-            patch(poly, facecolor="none", edgecolor="#2e86c1", linewidth=0.4, alpha=0.6)
-        blind_m = proj.to_m(blind_spots) if blind_spots is not None else area_m.difference(union_m)
-        if not blind_m.is_empty:
-            patch(
-                blind_m,
-                facecolor="#e74c3c",
-                alpha=0.75,
-                edgecolor="none",
-                label=_label("盲区", "blind spots", bilingual),
-            )
-        if site_list:
-            x, y = proj.xy([s.lon for s in site_list], [s.lat for s in site_list])
-            ax.plot(
-                x / 1000,
-                y / 1000,
-                "k^",
-                markersize=3,
-                label=_label("站点", "sites", bilingual) + f" ({len(site_list)})",
-            )
-        ax.set_aspect("equal")
-        ax.autoscale_view()
-        ax.set_xlabel(_label("东向", "east", bilingual) + " (km)")
-        ax.set_ylabel(_label("北向", "north", bilingual) + " (km)")
-        ax.set_title(title)
-        ax.legend(
-            loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=4, fontsize=8, frameon=False
-        )
-        ax.grid(True, linewidth=0.3)
-        out = Path(path)
-        fig.savefig(out, format="png", bbox_inches="tight")
-        plt.close(fig)
-    return out
-
-
-def _need_radius(radius_m: float | None) -> float:
-    if radius_m is None:
-        raise ValueError("sites given as (lon, lat) need radius_m")
-    return radius_m

@@ -34,15 +34,12 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from ioc.assessment.coverage import (
+from ioc.assessment.coverage import AreaCoverage, coverage_of_area, fmt_km2, stated_arithmetic
+from ioc.assessment.geometry import (
     CIRCLE_SEGMENTS,
-    AreaCoverage,
     AreaProjection,
     Site,
-    coverage_of_area,
-    fmt_km2,
     site_polygons_m,
-    stated_arithmetic,
     viewshed_m,
 )
 

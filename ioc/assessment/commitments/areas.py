@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ioc.assessment.commitments.data import Device
 from ioc.assessment.commitments.spec import AreaSpec
-from ioc.assessment.coverage import AreaProjection, geojson_geometry
+from ioc.assessment.geometry import AreaProjection, geojson_geometry
 
 
 @dataclass(frozen=True)

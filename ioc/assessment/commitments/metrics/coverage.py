@@ -26,13 +26,13 @@ from ioc.assessment.commitments.results import (
     with_note,
 )
 from ioc.assessment.coverage import (
-    Site,
     coverage_of_area,
     coverage_of_corridor,
     coverage_of_points,
     patrol_coverage,
     stated_arithmetic,
 )
+from ioc.assessment.geometry import Site
 
 
 def view_sheds(devices: Sequence[Device], p: SiteParams) -> tuple[list[Site], list[str]]:
