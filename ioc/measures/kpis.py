@@ -31,8 +31,10 @@ Rates are fractions in [0, 1], or null when their denominator is 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
+
+import numpy as np
 
 from ioc.casework.cases import Case, CaseEvent, CaseLog, FlowRules, Stage
 from ioc.casework.flowconfig import CompositeTerm
@@ -91,13 +93,10 @@ def ratio(num: float, den: float) -> float | None:
     return round(num / den, 6) if den else None
 
 
-def _percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))  # ceil
-    return round(ordered[int(rank) - 1], 6)
+def nearest_rank(values: Sequence[float], q: float) -> float:
+    """The nearest-rank percentile: the smallest value with at least `q` % of the values at or
+    below it (numpy's `inverted_cdf`; one of the values, never an interpolation)."""
+    return float(np.percentile(np.asarray(values, dtype=float), q, method="inverted_cdf"))
 
 
 def case_kpis(
@@ -162,7 +161,7 @@ def case_kpis(
         "overdue": sum(1 for c in cases if c.overdue),
         "escalated": sum(c.escalations for c in cases),
         "mean_handling_hours": round(sum(hours) / len(hours), 6) if hours else None,
-        "p90_handling_hours": _percentile(hours, 90),
+        "p90_handling_hours": round(nearest_rank(hours, 90), 6) if hours else None,
         "smart_discovery_share": ratio(sum(1 for c in cases if c.channel == "iot"), len(cases)),
     }
     out["composite_score"] = composite_score(out, composite)

@@ -4,9 +4,8 @@ and detection latency percentiles from the ground truth.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from ioc.assessment.commitments.areas import Area
@@ -20,7 +19,7 @@ from ioc.assessment.commitments.results import (
     not_evaluable,
     pct,
 )
-from ioc.measures.kpis import KPI_NAMES_ZH
+from ioc.measures.kpis import KPI_NAMES_ZH, nearest_rank
 
 
 def _kpi_names_zh(data: EvaluationData) -> dict[str, str]:
@@ -74,12 +73,6 @@ def kpi(
     )
 
 
-def _nearest_rank(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    rank = max(1, math.ceil(len(ordered) * q / 100 - 1e-9))
-    return ordered[rank - 1]
-
-
 def detection_latency(
     goal: Goal,
     p: LatencyParams,
@@ -124,10 +117,10 @@ def detection_latency(
     }
     if not detected:
         return Evaluation(None, "fail", evidence, f"none of {len(rows)} incident(s) was detected")
-    value = round(_nearest_rank(detected, p.percentile), 3)
+    value = round(nearest_rank(detected, p.percentile), 3)
     evidence.update(
         {
-            q: round(_nearest_rank(detected, v), 3)
+            q: round(nearest_rank(detected, v), 3)
             for q, v in (("p50", 50), ("p90", 90), ("p95", 95), ("max", 100))
         }
     )
