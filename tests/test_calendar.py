@@ -42,7 +42,8 @@ def test_the_shipped_calendar(cal: WorkCalendar) -> None:
     assert cal.tz_offset_h == 8
     assert cal.day_hours == 7.5
     assert cal.covers(date(2025, 6, 1)) and cal.covers(date(2026, 12, 31))
-    assert not cal.covers(date(2027, 1, 1)) and not cal.covers(date(2024, 12, 31))
+    assert cal.covers(date(2024, 12, 31))  # from the chinesecalendar package
+    assert not cal.covers(date(2099, 1, 1))
     # 2026 spans per 国务院办公厅 notice; the day before and after each span is checked too.
     for first, last in [
         ((1, 1), (1, 3)),
@@ -77,9 +78,63 @@ def test_the_shipped_calendar(cal: WorkCalendar) -> None:
 
 
 def test_outside_the_covered_years_weekends_only(cal: WorkCalendar) -> None:
-    assert cal.is_working_day(date(2027, 1, 1))  # a Friday; 2027's 元旦 is not in the file
-    assert not cal.is_working_day(date(2027, 1, 2))
-    assert local(cal.add(ms(2027, 1, 1, 16), wh(4))) == datetime(2027, 1, 4, 11, 0)
+    # 2099: in neither the file nor the package (2027 would be, once its notice is out)
+    assert cal.is_working_day(date(2099, 1, 1))  # a Thursday; its 元旦 is unknown
+    assert not cal.is_working_day(date(2099, 1, 3))
+    assert local(cal.add(ms(2099, 1, 2, 16), wh(4))) == datetime(2099, 1, 5, 11, 0)
+
+
+def file_only(cal: WorkCalendar) -> WorkCalendar:
+    """The same calendar without the package: its file's dates alone."""
+    return WorkCalendar(cal.spec.model_copy(update={"holidays_from": None}))
+
+
+def package_only(cal: WorkCalendar) -> WorkCalendar:
+    """The same calendar with none of its file's dates: the package alone."""
+    spec = cal.spec.model_copy(update={"years": [], "holidays": [], "workdays": []})
+    assert spec.holidays_from == "chinesecalendar"
+    return WorkCalendar(spec)
+
+
+def test_the_file_and_the_package_agree_for_2025_and_2026(cal: WorkCalendar) -> None:
+    by_file, by_package = file_only(cal), package_only(cal)
+    d = date(2025, 1, 1)
+    while d <= date(2026, 12, 31):
+        assert by_file.is_working_day(d) == by_package.is_working_day(d), d
+        assert by_file.covers(d) and by_package.covers(d)
+        d += timedelta(days=1)
+
+
+def test_years_the_file_lacks_come_from_the_package(cal: WorkCalendar) -> None:
+    # 2024: 春节 11-17 Feb, worked on Sunday 4 Feb and Saturday 18 Feb (国办发明电〔2023〕7号)
+    assert not cal.is_working_day(date(2024, 2, 12))  # a Monday of the holiday
+    assert cal.is_working_day(date(2024, 2, 4)) and cal.is_working_day(date(2024, 2, 18))
+    assert cal.day_name(date(2024, 2, 12)) == "春节"
+    assert cal.day_name(date(2024, 2, 4)) == "春节调休上班"
+    assert cal.covers(date(2004, 1, 1)) and not cal.covers(date(2003, 12, 31))
+    # the file alone knows only 2025-2026: 2024 is weekends only
+    by_file = file_only(cal)
+    assert by_file.is_working_day(date(2024, 2, 12)) and not by_file.is_working_day(
+        date(2024, 2, 4)
+    )
+    assert not by_file.covers(date(2024, 2, 12))
+
+
+def test_the_file_overrides_the_package_and_adds_years(tmp_path: Path) -> None:
+    text = (
+        GOOD.replace("years: [2026]", "years: [2026, 2099]\nholidays_from: chinesecalendar")
+        .replace(
+            "holidays: [{date: 2026-10-01, name: 国庆节}]",
+            "holidays: [{date: 2026-03-02, name: 地方假日}, {date: 2099-01-01, name: 元旦}]",
+        )
+        .replace("workdays: [{date: 2026-10-10, name: 调休上班}]", "workdays: []")
+    )
+    cal = load_text(tmp_path, text)
+    assert not cal.is_working_day(date(2026, 3, 2))  # a Monday: the file's local holiday
+    assert cal.day_name(date(2026, 3, 2)) == "地方假日"
+    assert not cal.is_working_day(date(2026, 10, 7))  # 国庆 (a Wednesday), from the package
+    assert cal.is_working_day(date(2026, 10, 10))  # its 调休上班 Saturday, from the package
+    assert not cal.is_working_day(date(2099, 1, 1)) and cal.covers(date(2099, 6, 1))
 
 
 # ----------------------------------------------------------------------------- add

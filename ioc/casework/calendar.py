@@ -5,9 +5,14 @@ the local date and clock time. The calendar file (YAML, `CalendarFile`) lists th
 periods of a day, the weekend days, the years it has official data for, the public holidays
 and the make-up working days (调休上班).
 
-- Working day: a listed make-up working day, or a day that is neither a weekend day nor a
-  listed holiday. Dates outside `years` follow the weekend only (`covers` is False for them,
-  so the IOC can warn).
+Public holidays and 调休 come from the PyPI package `chinesecalendar` when the file says
+`holidays_from: chinesecalendar` (it knows the State Council's arrangements from 2004 on and
+is updated each year when the next year's notice comes out); the file's own dates override it
+(a local holiday, a correction) and add years the package does not know yet.
+
+- Working day: a make-up working day, or a day that is neither a weekend day nor a holiday
+  (the file's dates first, then the package's for the years it knows). Dates of years that
+  neither has follow the weekend only (`covers` is False for them, so the IOC can warn).
 - Working time: the working periods of working days.
 - Natural units (`minutes`, `hours`, `days`): the deadline is start + value x unit, whatever
   the calendar says.
@@ -70,7 +75,9 @@ class CalendarDay(ConfModel):
 
 class CalendarFile(ConfModel):
     """A working calendar file. `work_periods` are local [start, end) clock times "HH:MM"
-    (end may be "24:00"), in order; `holidays` and `workdays` must fall in `years`."""
+    (end may be "24:00"), in order; `holidays` and `workdays` must fall in `years`.
+    `holidays_from: chinesecalendar` takes the mainland's public holidays and make-up working
+    days from that package for the years it knows; the file's dates override it."""
 
     name: str
     source: str = ""
@@ -80,6 +87,7 @@ class CalendarFile(ConfModel):
     years: list[int] = Field(default_factory=list)
     holidays: list[CalendarDay] = Field(default_factory=list)
     workdays: list[CalendarDay] = Field(default_factory=list)
+    holidays_from: Literal["chinesecalendar"] | None = None
 
 
 def _clock_ms(text: str) -> int:
@@ -160,6 +168,11 @@ class WorkCalendar:
         self._years = set(spec.years)
         self._holidays = {d.date: d.name for d in spec.holidays}
         self._workdays = {d.date: d.name for d in spec.workdays}
+        self._lib_holidays: dict[datetime.date, str] = {}
+        self._lib_workdays: dict[datetime.date, str] = {}
+        self._lib_years: set[int] = set()
+        if spec.holidays_from == "chinesecalendar":
+            self._lib_holidays, self._lib_workdays, self._lib_years = _chinese_calendar()
         self._working: dict[int, bool] = {}  # local day number -> working
 
     @classmethod
@@ -169,22 +182,31 @@ class WorkCalendar:
         return cls(load_yaml_model(path, CalendarFile, ConfigError), path)
 
     def __repr__(self) -> str:
-        return f"WorkCalendar({self.name!r}, years={sorted(self._years)})"
+        years = sorted(self._years | self._lib_years)
+        span = f"{years[0]}-{years[-1]}" if years else "none"
+        return f"WorkCalendar({self.name!r}, years={span})"
 
     # ------------------------------------------------------------------------- days
 
     def is_working_day(self, d: datetime.date) -> bool:
         if d in self._workdays:
             return True
-        return d.weekday() not in self._weekend and d not in self._holidays
+        if d in self._holidays:
+            return False
+        if d in self._lib_workdays:
+            return True
+        return d.weekday() not in self._weekend and d not in self._lib_holidays
 
     def covers(self, d: datetime.date) -> bool:
-        """Whether the file has official holiday data for the date's year."""
-        return d.year in self._years
+        """Whether the file or the package has official holiday data for the date's year."""
+        return d.year in self._years or d.year in self._lib_years
 
     def day_name(self, d: datetime.date) -> str | None:
         """The holiday or make-up working day's name, if the date is listed."""
-        return self._holidays.get(d, self._workdays.get(d))
+        for names in (self._holidays, self._workdays, self._lib_holidays, self._lib_workdays):
+            if d in names:
+                return names[d]
+        return None
 
     def local_date(self, ms: int) -> datetime.date:
         return datetime.date.fromordinal(_EPOCH_ORDINAL + (ms + self._offset_ms) // DAY_MS)
@@ -246,3 +268,14 @@ class WorkCalendar:
             for p, q in self._periods:
                 total += max(0, min(q, hi) - max(p, lo))
         return total
+
+
+def _chinese_calendar() -> tuple[dict[datetime.date, str], dict[datetime.date, str], set[int]]:
+    """The `chinesecalendar` package's holidays and make-up working days (with the holiday's
+    Chinese name) and the years it has the arrangements of."""
+    import chinese_calendar
+
+    zh = {h.value: h.chinese for h in chinese_calendar.Holiday}  # keyed by the English name
+    holidays = {d: zh.get(name, name) for d, name in chinese_calendar.holidays.items()}
+    workdays = {d: f"{zh.get(name, name)}调休上班" for d, name in chinese_calendar.workdays.items()}
+    return holidays, workdays, {d.year for d in holidays}
