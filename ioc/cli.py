@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +13,15 @@ import typer
 import uvicorn
 
 from ioc.contract import InputFileError, parse_broker_url
-from ioc.service.config import DEFAULT_IOC_CONFIG
+from ioc.service.config import DEFAULT_IOC_CONFIG, ClockMode
+
+
+class LogLevel(StrEnum):
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
 
 app = typer.Typer(
     help="citysim IOC (城市运行中心): ingest, alarms, 一网统管 cases, KPIs.",
@@ -41,8 +50,8 @@ def serve(
         ),
     ] = DEFAULT_IOC_CONFIG,
     clock: Annotated[
-        str, typer.Option(help="sim: follow simulator clock ticks; wall: real time")
-    ] = "sim",
+        ClockMode, typer.Option(help="sim: follow simulator clock ticks; wall: real time")
+    ] = ClockMode.SIM,
     client_id: Annotated[
         str, typer.Option(help="MQTT client id (its session is kept across restarts)")
     ] = "citysim-ioc",
@@ -52,19 +61,19 @@ def serve(
             help="provision devices from a registry CSV/GeoJSON (citysim devices export)",
         ),
     ] = None,
-    log_level: Annotated[str, typer.Option(help="debug, info, warning, error")] = "info",
+    log_level: Annotated[
+        LogLevel, typer.Option(help="how much the log says", case_sensitive=False)
+    ] = LogLevel.INFO,
 ) -> None:
     """Run the IOC: MQTT ingest plus the HTTP API (/health, /cases, /kpis, /docs)."""
     from ioc.api.app import create_app
     from ioc.service.wiring import IocService, IocSettings
 
     logging.basicConfig(
-        level=log_level.upper(),
+        level=log_level.value.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if clock not in ("sim", "wall"):
-        raise typer.BadParameter("must be sim or wall", param_hint="--clock")
     try:
         address = parse_broker_url(broker)
     except ValueError as err:
@@ -75,7 +84,7 @@ def serve(
                 broker=address,
                 data_dir=data,
                 config=config,
-                clock=clock,  # type: ignore[arg-type]
+                clock=clock,
                 client_id=client_id,
                 registry=registry,
             )
@@ -83,7 +92,7 @@ def serve(
     except InputFileError as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from None
-    uvicorn.run(create_app(service), host=host, port=port, log_level=log_level.lower())
+    uvicorn.run(create_app(service), host=host, port=port, log_level=log_level.value)
 
 
 # One line per paragraph: the help renderer keeps line breaks as written.

@@ -4,7 +4,7 @@ Incoming events wait in the `Sequencer` until the clock passes them, then are re
 event-time order (ties broken by a rank and a stable key), so the IOC's decisions do not
 depend on the order in which messages happened to arrive. The clock is either the
 simulator's ticks (watermarks whose manifest says which messages must have arrived first) or
-the wall clock (`ClockMode`). `Timers` hold the IOC's own deadlines (SLA expiry, re-checks,
+the wall clock. `Timers` hold the IOC's own deadlines (SLA expiry, re-checks,
 online sampling) on the same event-time axis.
 
 Both queues are heaps of plain tuples in SimPy's shape, `(time, rank, key, eid, item)` and
@@ -18,18 +18,9 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Iterator
-from enum import StrEnum
 from typing import Any
 
 from ioc.contract import ClockTick, SeqTracker
-
-
-class ClockMode(StrEnum):
-    """What moves the IOC's clock: the simulator's ticks, or real time."""
-
-    SIM = "sim"
-    WALL = "wall"
-
 
 # At equal event times: registrations, crew positions, answers, reports, readings.
 RANK_SETUP, RANK_CREW, RANK_RESULT, RANK_REPORT, RANK_READING = 0, 1, 2, 3, 4

@@ -9,6 +9,7 @@ against the catalogue, the flow's composite terms against the KPIs that exist.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +22,13 @@ from ioc.measures.kpis import KPI_NAMES_ZH
 from ioc.rules.ruleset import RuleSet, load_rules
 
 DEFAULT_IOC_CONFIG = DEFAULT_DIR / "ioc" / "default.yaml"
+
+
+class ClockMode(StrEnum):
+    """What moves the IOC's clock: the simulator's ticks (watermarks), or real time."""
+
+    SIM = "sim"
+    WALL = "wall"
 
 
 class IocConfigFile(ConfModel):

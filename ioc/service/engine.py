@@ -58,7 +58,6 @@ from ioc.ingest.sequencer import (
     RANK_REPORT,
     RANK_RESULT,
     RANK_SETUP,
-    ClockMode,
     Sequencer,
     Timers,
 )
@@ -66,7 +65,7 @@ from ioc.measures.indicators import Indicators
 from ioc.registry.devices import Registry
 from ioc.rules.thresholds import RuleEngine
 from ioc.service.commands import Commands
-from ioc.service.config import IocConfig
+from ioc.service.config import ClockMode, IocConfig
 from ioc.service.outbox import SOURCE, Outbox
 from ioc.storage.store import Store
 
