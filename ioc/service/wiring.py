@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ioc.contract import BrokerAddress
 from ioc.ingest.bus import IocBus
-from ioc.registry.devices import load_registry_file
+from ioc.registry.files import load_registry_file
 from ioc.service.config import DEFAULT_IOC_CONFIG, ClockMode, load_ioc_config
 from ioc.service.engine import Engine
 from ioc.service.views import Views
