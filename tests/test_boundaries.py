@@ -147,6 +147,24 @@ def test_every_ioc_room_is_in_the_table() -> None:
     assert ioc_rooms() == set(ALLOWED)
 
 
+def test_every_ioc_package_says_what_it_owns_and_may_import() -> None:
+    for init in sorted((ROOT / "ioc").rglob("__init__.py")):
+        doc = ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+        assert doc and "import" in doc.lower(), init.relative_to(ROOT)
+
+
+def test_the_map_in_ioc_init_states_the_same_directions() -> None:
+    doc = ast.get_docstring(ast.parse((ROOT / "ioc" / "__init__.py").read_text(encoding="utf-8")))
+    stated: dict[str, set[str]] = {}
+    for line in (doc or "").splitlines():
+        if "  ->  " in line:
+            rooms, _, targets = line.partition("  ->  ")
+            allowed = set(re.findall(r"\b[a-z]+\b", targets.split("(")[0])) - {"nothing", "of"}
+            for room in re.findall(r"\b[a-z]+\b", rooms):
+                stated[room] = allowed - {"ioc"}
+    assert stated == {k: v for k, v in ALLOWED.items() if k != "__main__"}
+
+
 def test_ioc_rooms_import_only_what_the_table_allows() -> None:
     bad = {
         edge: files

@@ -60,6 +60,9 @@ The evaluators are pure functions over `EvaluationData` (plain dataclasses, in `
 each returns an `Evaluation` whose verdict is `pass`, `fail` or `not_evaluable` (data
 missing: the reason says what). A target that cannot be met as written (a coverage whose
 no-overlap upper bound is below it) fails with the arithmetic.
+
+Imports from `ioc`: contract, measures (KPI names, AQI levels, the percentile), and the
+assessment's geometry and coverage measures.
 """
 
 from ioc.assessment.commitments.areas import Area

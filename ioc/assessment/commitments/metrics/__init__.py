@@ -1,7 +1,8 @@
 """The metric vocabulary: each metric's params model, its evaluator, the area kinds its scope
 may name, whether it reads a time window and whether its value is a percentage. Evaluators
 are pure functions over `EvaluationData`, grouped by family: `devices`, `coverage`, `cases`,
-`city`.
+`city`. They import the commitments' params, data and results, never the file loading (which
+imports this table).
 """
 
 from __future__ import annotations
