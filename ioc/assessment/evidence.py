@@ -1,4 +1,4 @@
-"""Evidence from a finished run folder: the `ioc.commitments.EvaluationData` that pilot
+"""Evidence from a finished run folder: the `ioc.assessment.commitments.EvaluationData` that pilot
 commitments are checked against (`python -m ioc validate`).
 
 A run folder is what `citysim run --out DIR` writes. Which file feeds which metric:
@@ -69,10 +69,10 @@ from ioc.storage.reader import StoreReader, StoreUnreadable
 HOUR_MS = 3_600_000
 RUN_FILES = ("summary.json", "cases.jsonl", "truth.jsonl")
 STORE_FILE = "ioc-data/ioc.sqlite3"
-MISSED_INTERVALS = 3.0  # the IOC registry's offline rule (ioc.engine default)
+MISSED_INTERVALS = 3.0  # the IOC registry's offline rule (the Engine's default)
 IDS_SHOWN = 20  # record ids listed per piece of evidence; counts give the rest
 
-# KPIs this module adds to the IOC's (ioc.kpis.KPI_NAMES_ZH), with their Chinese names.
+# KPIs this module adds to the IOC's (ioc.measures.kpis.KPI_NAMES_ZH), with their Chinese names.
 DERIVED_KPIS_ZH: dict[str, str] = {"discovery_rate": "事件发现率", "dispatch_rate": "派单率"}
 # summary.kpis entries that describe the computation, not a KPI.
 NOT_KPIS = frozenset({"as_of", "as_of_ts", "online_samples"})

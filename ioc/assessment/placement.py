@@ -3,9 +3,9 @@ against the lower bounds and against a count stated in a task book.
 
 Method (`plan_coverage`):
 
-1. The area is projected (equal-area, `ioc.coverage.AreaProjection`) and sampled with a square
-   grid of points (`sample_spacing_m`, default r/10, at least ~4 000 points), each standing
-   for its cell's area.
+1. The area is projected (equal-area, `ioc.assessment.geometry.AreaProjection`) and
+   sampled with a square grid of points (`sample_spacing_m`, default r/10, at least ~4 000
+   points), each standing for its cell's area.
 2. Candidate sites sit on a hexagonal lattice inside the area (`candidate_spacing_m`, default
    r/2). Existing sites, if any, are placed first.
 3. Greedy: add the candidate covering the most still-uncovered sample area (lazy evaluation:

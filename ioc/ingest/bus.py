@@ -19,7 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from ioc.contract import BrokerAddress, Topics
 
-log = logging.getLogger("ioc.bus")
+log = logging.getLogger("ioc.ingest.bus")
 
 
 class IocBus:

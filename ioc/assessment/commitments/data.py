@@ -80,9 +80,9 @@ class EvaluationData:
       end that `last_24h` counts back from.
     - `devices`: the registry. `status`: online/offline samples (see `status_from_heartbeats`).
     - `readings`: device id -> event times (ms) of the readings received.
-    - `sweeps`: tower patrol records (`ioc.coverage.Sweep`, hours since the epoch).
+    - `sweeps`: tower patrol records (`ioc.assessment.coverage.Sweep`, hours since the epoch).
     - `kpis`: KPI name -> value (rates as fractions in [0, 1], as the IOC reports them).
-      `kpi_names_zh`: Chinese names of KPIs beyond `ioc.kpis.KPI_NAMES_ZH` (so a commitment
+      `kpi_names_zh`: Chinese names of KPIs beyond `ioc.measures.kpis.KPI_NAMES_ZH` (so a commitment
       may name them in Chinese); `kpi_evidence`: per KPI, figures and record ids to show
       with it (its formula, numerator and denominator, the cases behind it).
     - `latencies`, `aqi_days`, `lighting`: see their dataclasses.
