@@ -13,19 +13,15 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from ioc.contract import Task, TaskResult, Topics
-from sim.actors import Context
+from ioc.contract import Task
+from sim.people.base import Actor, Context
+from sim.people.work import draw_s
 from sim.scenario import DeskSpec
-from sim.work import Shifts, draw_s
 
 
-class Desk:
+class Desk(Actor[DeskSpec]):
     def __init__(self, spec: DeskSpec, ctx: Context, rng: np.random.Generator):
-        self.spec = spec
-        self.ctx = ctx
-        self.env = ctx.world.env
-        self.rng = rng
-        self.shifts = Shifts(spec.shifts, ctx.world.start_tod_s)
+        super().__init__(spec, ctx, rng, "desk", spec.shifts)
         self.operators = simpy.Resource(self.env, capacity=spec.operators)
         self.received = 0
 
@@ -46,18 +42,7 @@ class Desk:
             }.get(task.kind, self.spec.approve_min)
             yield self.env.timeout(draw_s(self.rng, spec))
         outcome, fields = self._decide(task)
-        self.ctx.control.send(
-            Topics.result("desk", task.unit),
-            TaskResult,
-            "desk",
-            ts=self.ctx.ms(),
-            task_id=task.task_id,
-            case_id=task.case_id,
-            kind=task.kind,
-            outcome=outcome,
-            actor="operator",
-            **fields,
-        )
+        self.answer(task, outcome, "operator", **fields)
 
     def _decide(self, task: Task) -> tuple[str, dict[str, object]]:
         r = self.rng.random()

@@ -15,12 +15,11 @@ from collections.abc import Generator
 import numpy as np
 import simpy
 
-from ioc.contract import PublicReport, Topics
-from sim.actors import Context
-from sim.geo import random_points
-from sim.incidents import Incident
+from sim.people.base import Actor, Context
+from sim.people.work import draw_s
 from sim.scenario import HotlineSpec
-from sim.work import draw_s
+from sim.world import Incident
+from sim.world.geo import random_points
 
 STEP_S = 60.0
 SOURCE = "hotline-12345"
@@ -55,13 +54,9 @@ _HOURLY = np.array(
 )
 
 
-class Hotline:
+class Hotline(Actor[HotlineSpec]):
     def __init__(self, spec: HotlineSpec, ctx: Context, rng: np.random.Generator):
-        self.spec = spec
-        self.ctx = ctx
-        self.world = ctx.world
-        self.env = ctx.world.env
-        self.rng = rng
+        super().__init__(spec, ctx, rng, SOURCE)
         self.calls = 0
         self.env.process(self._listen())
 
@@ -105,19 +100,12 @@ class Hotline:
             angle = self.rng.uniform(0, 2 * np.pi)
             spot = inc.xy + error * np.array([np.cos(angle), np.sin(angle)])
             said = inc.kind.name_zh
-        lon, lat = self.world.lonlat(spot)
-        self.ctx.record_report(report_id, "hotline", inc, category, self.world.now, spot)
-        self.ctx.control.send(
-            Topics.report("hotline"),
-            PublicReport,
-            SOURCE,
-            ts=self.ctx.ms(),
-            report_id=report_id,
-            channel="hotline",
-            category=category,
-            lon=lon,
-            lat=lat,
-            grid=self.world.grid_of(spot),
+        self.report(
+            report_id,
+            "hotline",
+            inc,
+            category,
+            spot,
             reporter=f"caller-{self.calls}",
             description=f"市民来电反映{said}",
         )

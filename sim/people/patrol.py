@@ -17,12 +17,11 @@ import numpy as np
 import simpy
 from shapely.geometry import Polygon
 
-from ioc.contract import PublicReport, Task, TaskResult, Topics
-from sim.actors import Context
-from sim.geo import random_points
-from sim.incidents import Incident
+from ioc.contract import Task
+from sim.people.base import Actor, Context
 from sim.scenario import PatrolSpec
-from sim.work import Shifts
+from sim.world import Incident
+from sim.world.geo import random_points
 
 STEP_S = 60.0
 LOOK_RADIUS_M = 60.0  # how far from the spot a supervisor looks for anything amiss
@@ -37,21 +36,15 @@ class Supervisor:
         self.reported: set[str] = set()
 
 
-class GridPatrol:
+class GridPatrol(Actor[PatrolSpec]):
     """The supervisors of one grid cell."""
 
     def __init__(
         self, grid: str, polygon: Polygon, spec: PatrolSpec, ctx: Context, rng: np.random.Generator
     ):
+        super().__init__(spec, ctx, rng, f"patrol-{grid}", spec.shifts)
         self.grid = grid
         self.polygon = polygon
-        self.spec = spec
-        self.ctx = ctx
-        self.world = ctx.world
-        self.env = ctx.world.env
-        self.rng = rng
-        self.shifts = Shifts(spec.shifts, self.world.start_tod_s)
-        self.source = f"patrol-{grid}"
         self.tasks = simpy.Store(self.env)
         self.speed = spec.speed_kmh / 3.6
         self.supervisors = [
@@ -115,19 +108,12 @@ class GridPatrol:
         if vis and vis.confusions and self.rng.random() > self.spec.correct_category:
             category = vis.confusions[int(self.rng.integers(len(vis.confusions)))]
         xy = inc.xy + self.rng.normal(0.0, self.spec.gps_error_m, 2)
-        lon, lat = self.world.lonlat(xy)
-        self.ctx.record_report(report_id, "patrol", inc, category, self.world.now, xy)
-        self.ctx.control.send(
-            Topics.report("patrol"),
-            PublicReport,
-            self.source,
-            ts=self.ctx.ms(),
-            report_id=report_id,
-            channel="patrol",
-            category=category,
-            lon=lon,
-            lat=lat,
-            grid=self.world.grid_of(xy),
+        self.report(
+            report_id,
+            "patrol",
+            inc,
+            category,
+            xy,
             reporter=sup.sup_id,
             photo=True,
             description=f"巡查发现{inc.kind.name_zh}",
@@ -159,15 +145,4 @@ class GridPatrol:
                 if task.category in i.kind.categories
             ]
             outcome = "fail" if still else "pass"
-        self.ctx.control.send(
-            Topics.result("grid", self.grid),
-            TaskResult,
-            self.source,
-            ts=self.ctx.ms(),
-            task_id=task.task_id,
-            case_id=task.case_id,
-            kind=task.kind,
-            outcome=outcome,
-            actor=sup.sup_id,
-            **fields,
-        )
+        self.answer(task, outcome, sup.sup_id, **fields)

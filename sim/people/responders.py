@@ -26,11 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from ioc.contract import CrewStatus, Task, TaskResult, Topics
-from sim.actors import Context
-from sim.incidents import Incident
+from ioc.contract import CrewStatus, Task, Topics
+from sim.people.base import Actor, Context
+from sim.people.work import draw_s
 from sim.scenario import DepartmentSpec
-from sim.work import Shifts, draw_s
+from sim.world import Incident
 
 ROAD_FACTOR = 1.3  # road distance over straight-line distance in a city grid
 FIND_RADIUS_M = 80.0  # how far around the dispatched point a crew looks for the problem
@@ -46,18 +46,12 @@ class Crew:
     busy: bool = False
 
 
-class Department:
+class Department(Actor[DepartmentSpec]):
     def __init__(self, spec: DepartmentSpec, ctx: Context, rng: np.random.Generator):
-        self.spec = spec
-        self.ctx = ctx
-        self.world = ctx.world
-        self.env = ctx.world.env
-        self.rng = rng
+        super().__init__(spec, ctx, rng, f"dept-{spec.code}", spec.shifts)
         base = np.array(spec.base, dtype=float)
         crs = self.world.scenario.geometry.crs
         self.base_xy = self.world.frame.to_xy(base) if crs == "lonlat" else base
-        self.shifts = Shifts(spec.shifts, self.world.start_tod_s)
-        self.source = f"dept-{spec.code}"
         self.jobs = simpy.FilterStore(self.env)
         self.crews = [
             Crew(f"{spec.code}-crew-{i + 1}", self.base_xy.copy()) for i in range(spec.crews)
@@ -75,11 +69,9 @@ class Department:
 
     def _status(self, crew: Crew, status: str) -> None:
         lon, lat = self.world.lonlat(crew.xy)
-        self.ctx.control.send(
+        self.send(
             Topics.crew(self.spec.code),
             CrewStatus,
-            self.source,
-            ts=self.ctx.ms(),
             department=self.spec.code,
             crew=crew.crew_id,
             status=status,
@@ -88,18 +80,7 @@ class Department:
         )
 
     def _answer(self, task: Task, outcome: str, actor: str, **fields: object) -> None:
-        self.ctx.control.send(
-            Topics.result("dept", self.spec.code),
-            TaskResult,
-            self.source,
-            ts=self.ctx.ms(),
-            task_id=task.task_id,
-            case_id=task.case_id,
-            kind="handle",
-            outcome=outcome,
-            actor=actor,
-            **fields,
-        )
+        self.answer(task, outcome, actor, kind="handle", **fields)
 
     # ------------------------------------------------------------------ work
     def receive(self, task: Task) -> None:

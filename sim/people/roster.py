@@ -10,19 +10,18 @@ from typing import Any
 import numpy as np
 
 from ioc.contract import GridInfo, OrgAnnouncement, Task, Topics, UnitInfo
-from sim.actors import Context
-from sim.control import ControlChannel
-from sim.desk import Desk
-from sim.hotline import Hotline
-from sim.patrol import GridPatrol
-from sim.responders import Department
+from sim.people.base import Channel, Context
+from sim.people.desk import Desk
+from sim.people.hotline import Hotline
+from sim.people.patrol import GridPatrol
+from sim.people.responders import Department
 from sim.scenario import Scenario
 from sim.world import World
 
 
 class People:
     def __init__(
-        self, scenario: Scenario, world: World, control: ControlChannel, catalogue: dict[str, Any]
+        self, scenario: Scenario, world: World, control: Channel, catalogue: dict[str, Any]
     ):
         items = catalogue["items"]
         self.ctx = Context(

@@ -21,12 +21,20 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Literal
 
 from ioc.contract import BrokerAddress
 
-BrokerKind = Literal["auto", "mosquitto", "amqtt"]
+
+class BrokerKind(StrEnum):
+    """Which broker to start: Mosquitto if installed (else amqtt), or one of them."""
+
+    AUTO = "auto"
+    MOSQUITTO = "mosquitto"
+    AMQTT = "amqtt"
+
+
 _SBIN = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
 
 
@@ -103,13 +111,15 @@ class RunningBroker:
 
 
 def start_broker(
-    kind: BrokerKind = "auto", log_dir: Path | None = None, port: int | None = None
+    kind: BrokerKind = BrokerKind.AUTO, log_dir: Path | None = None, port: int | None = None
 ) -> RunningBroker:
     """Start a broker on 127.0.0.1 (a free port unless given) and wait until it listens."""
     mosquitto = find_mosquitto()
-    if kind == "mosquitto" and not mosquitto:
+    if kind == BrokerKind.MOSQUITTO and not mosquitto:
         raise RuntimeError("mosquitto is not installed (apt-get install mosquitto)")
-    use_mosquitto = kind == "mosquitto" or (kind == "auto" and mosquitto is not None)
+    use_mosquitto = kind == BrokerKind.MOSQUITTO or (
+        kind == BrokerKind.AUTO and mosquitto is not None
+    )
     port = port or free_port()
     tmp = tempfile.TemporaryDirectory(prefix="citysim-broker-")
     workdir = Path(tmp.name)
@@ -133,7 +143,7 @@ def start_broker(
         cmd = [mosquitto, "-c", str(conf)]
         label = "mosquitto"
     else:
-        cmd = [sys.executable, "-m", "sim.embedded_broker", "--port", str(port)]
+        cmd = [sys.executable, "-m", "sim.run.embedded_broker", "--port", str(port)]
         label = "amqtt (embedded)"
     broker = RunningBroker(
         BrokerAddress("127.0.0.1", port), label, _launch(cmd, log_path), workdir, log_path, cmd, tmp

@@ -18,15 +18,20 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from enum import StrEnum
 
 from edge.gateway import Gateway
 from ioc.contract import Task
-from sim.camera_feed import CameraFeed
-from sim.control import ControlChannel, Inbound
+from sim.run.control import ControlChannel, Inbound
 from sim.world import World
+from sim.world.camera_feed import CameraFeed
 
-SyncMode = Literal["lockstep", "free"]
+
+class SyncMode(StrEnum):
+    """`lockstep`: wait for the IOC every tick (deterministic); `free`: paced by a speed."""
+
+    LOCKSTEP = "lockstep"
+    FREE = "free"
 
 
 @dataclass
@@ -56,7 +61,7 @@ class ClockDriver:
         gateways: dict[str, Gateway],
         control: ControlChannel,
         route: Callable[[Task], bool],
-        sync: SyncMode = "lockstep",
+        sync: SyncMode = SyncMode.LOCKSTEP,
         speed: float = 60.0,
         ack_timeout_s: float = 60.0,
         message_count: Callable[[], int] = lambda: 0,
@@ -96,7 +101,7 @@ class ClockDriver:
                 gw.heartbeat(self.world.ms(t))
             self._gateway_power(prev, t, back=False)  # after what it read before the failure
             self.control.publish_tick(seq, self.world.ms(t), final=seq == total)
-            if self.sync == "lockstep":
+            if self.sync == SyncMode.LOCKSTEP:
                 ack = self.control.wait_ack(seq, self.ack_timeout_s)
                 incoming = self.control.inbox_through(
                     ack.published.get("ioc", 0), self.ack_timeout_s
@@ -124,7 +129,7 @@ class ClockDriver:
                         self.control.last_stats,
                     )
                 )
-        if self.sync == "free":  # let the IOC catch up before results are read
+        if self.sync == SyncMode.FREE:  # let the IOC catch up before results are read
             self.control.wait_ack(total, self.ack_timeout_s)
         return DriveResult(total, readings, tasks, unroutable, time.monotonic() - wall0)
 

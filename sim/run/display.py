@@ -1,12 +1,19 @@
-"""The run's summary table on the terminal (bilingual: the users are Chinese city staff and
-integrators)."""
+"""What a run shows on the terminal: a progress bar while it runs (simulated time, MQTT
+messages/s, cases) and the summary table at the end (bilingual: the users are Chinese city
+staff and integrators)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from sim.run.clock import TickStatus
+from sim.run.options import RunOptions
+from sim.run.runner import RunResult, run_scenario
+from sim.scenario import Scenario
 
 KPI_ROWS = [
     ("reported", "上报数", "Reported"),
@@ -101,3 +108,40 @@ def print_summary(summary: dict[str, Any], console: Console) -> None:
     console.print(table)
     for w in run.get("warnings", []):
         console.print(f"[yellow]warning:[/] {w}")
+
+
+def run_with_progress(
+    scenario: Scenario, opts: RunOptions, console: Console, quiet: bool = False
+) -> RunResult:
+    """`run_scenario` with a progress bar on `console` (none when `quiet`)."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[sim]}"),
+        TextColumn("{task.fields[rate]}"),
+        TextColumn("{task.fields[cases]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=quiet,
+        transient=False,
+    )
+    task = progress.add_task("starting", total=1, sim="", rate="", cases="")
+
+    def on_tick(st: TickStatus) -> None:
+        day, rem = divmod(int(st.t), 86400)
+        rate = st.messages / st.wall_s if st.wall_s > 0 else 0.0
+        progress.update(
+            task,
+            total=st.total,
+            completed=st.seq,
+            description="simulating",
+            sim=f"day {day + 1} {rem // 3600:02d}:{rem % 3600 // 60:02d}",
+            rate=f"{rate:,.0f} msg/s",
+            cases=f"{st.ioc_stats.get('cases', 0)} cases",
+        )
+
+    def on_phase(message: str) -> None:
+        progress.update(task, description=message)
+
+    with progress:
+        return run_scenario(scenario, opts, on_tick, on_phase=on_phase)

@@ -1,6 +1,6 @@
 """Embedded Python MQTT broker (amqtt) for machines without Mosquitto.
 
-`python -m sim.embedded_broker --port P` listens on 127.0.0.1:P until terminated. amqtt speaks
+`python -m sim.run.embedded_broker --port P` listens on 127.0.0.1:P until terminated. amqtt speaks
 MQTT 3.1.1 only and is several times slower than Mosquitto; it is the zero-install fallback.
 """
 

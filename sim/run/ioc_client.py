@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from ioc.contract import BrokerAddress
-from sim.broker import free_port, stop_process
+from sim.run.broker import free_port, stop_process
 
 
 class IocClient:

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 
 from devices.camera import TowerCameraFleet
-from sim.geo import EARTH_RADIUS_M
 from sim.world import World
+from sim.world.geo import EARTH_RADIUS_M
 
 CHANNELS = ("iot", "patrol", "hotline")
 
@@ -66,6 +66,21 @@ class _Matcher:
             if d <= best_d:
                 best, best_d = inc["id"], d
         return best
+
+
+def score_run(
+    world: World, cases: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Score a run's cases against its world's ground truth: (the truth records, the truth
+    section of the summary). Each case gets `matched_incidents`."""
+    sc = world.scenario
+    truth = world.truth_records()
+    section, matches = score(
+        truth, cases, sc.scoring.match_radius_m, sc.scoring.grace_min * 60, world.ms(sc.duration_s)
+    )
+    for case in cases:
+        case["matched_incidents"] = matches.get(case["case_id"], [])
+    return truth, section
 
 
 def score(

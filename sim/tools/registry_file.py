@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,19 @@ import orjson
 
 from devices import KINDS
 from sim.world import World
+
+
+class RegistryFormat(StrEnum):
+    """A registry file's format."""
+
+    CSV = "csv"
+    GEOJSON = "geojson"
+
+    @classmethod
+    def of(cls, path: Path) -> RegistryFormat:
+        """The format a file name suggests (.geojson or .json: GeoJSON, else CSV)."""
+        return cls.GEOJSON if path.suffix.lower() in (".geojson", ".json") else cls.CSV
+
 
 COLUMNS = (
     "device_id",
@@ -30,6 +44,7 @@ COLUMNS = (
 
 
 def registry_rows(world: World) -> list[dict[str, Any]]:
+    """One row per device, by device id."""
     rows = []
     for gateway, infos in sorted(world.device_infos().items()):
         for d in infos:
@@ -51,10 +66,11 @@ def registry_rows(world: World) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["device_id"])
 
 
-def write_registry(world: World, path: Path, fmt: str) -> int:
+def write_registry(world: World, path: Path, fmt: RegistryFormat) -> int:
+    """Write the registry; returns the number of devices."""
     rows = registry_rows(world)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "geojson":
+    if fmt == RegistryFormat.GEOJSON:
         features = [
             {
                 "type": "Feature",

@@ -37,8 +37,8 @@ from devices.camera import CameraFleet, TowerCameraFleet, bearing_deg
 from devices.scenes import SceneObject, SceneSpec, apparent_size_px, default_zones, layout, render
 from edge.camera_analytics import LEAD_IN_ANALYTICS, CameraSetup, Look, TowerOptics
 from edge.vision import CaptureSource
-from sim.incidents import Fire, Incident
-from sim.world import FleetRuntime, World, gateway_id
+from sim.world.incidents import Fire, Incident
+from sim.world.world import FleetRuntime, World, gateway_id
 
 LOOK_FRAMES, LOOK_FPS = 12, 4.0
 HISTORY_S = (-6.0, -3.0)  # a fixed camera's frames before a look after a pause

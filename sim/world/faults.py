@@ -21,35 +21,15 @@ A reading block is columnar: device indices, times, seqs and one array per metri
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, get_args
 
 import numpy as np
 
 from devices import Fleet
+from sim.scenario.timeline import FaultKind
 
-FaultKind = Literal[
-    "offline",
-    "intermittent",
-    "stuck",
-    "drift",
-    "spikes",
-    "battery_depletion",
-    "clock_skew",
-    "duplicate",
-    "out_of_order",
-    "gateway_offline",
-]
-DEVICE_FAULTS = (
-    "offline",
-    "intermittent",
-    "stuck",
-    "drift",
-    "spikes",
-    "battery_depletion",
-    "clock_skew",
-    "duplicate",
-    "out_of_order",
-)
+# The device faults (every kind but gateway_offline, which hits a gateway).
+DEVICE_FAULTS = tuple(k for k in get_args(FaultKind) if k != "gateway_offline")
 
 
 @dataclass
@@ -84,7 +64,7 @@ class Block:
 
 @dataclass
 class Fault:
-    kind: str
+    kind: FaultKind
     start: float
     end: float
     devices: dict[int, np.ndarray] = field(default_factory=dict)  # fleet -> device indices

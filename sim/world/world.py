@@ -21,11 +21,11 @@ from shapely.geometry import Polygon
 from devices import FLEET_MODELS, KINDS, Fleet
 from devices.camera import CameraFleet
 from ioc.contract import DeviceInfo
-from sim.faults import Block, Fault, FaultBook
-from sim.geo import LocalFrame, distances, locate, random_points
-from sim.incidents import INCIDENT_KINDS, Incident, combine_exposure
-from sim.scenario import Scenario, _Place
-from sim.weather import Weather
+from sim.scenario import INCIDENT_KINDS, IncidentKind, Place, Scenario
+from sim.world.faults import Block, Fault, FaultBook
+from sim.world.geo import LocalFrame, distances, locate, random_points
+from sim.world.incidents import Incident, combine_exposure, start_incident
+from sim.world.weather import Weather
 
 
 @dataclass
@@ -223,7 +223,7 @@ class World:
     def fleets_of(self, kind: str) -> list[FleetRuntime]:
         return [f for f in self.fleets if f.kind == kind]
 
-    def _place(self, place: _Place) -> np.ndarray:
+    def _place(self, place: Place) -> np.ndarray:
         rng = self.rng_incidents
         if place.point is not None:
             xy = np.array(place.point, dtype=float)
@@ -277,7 +277,7 @@ class World:
             kind = INCIDENT_KINDS[item.kind]
             duration = item.duration_min * 60 if item.duration_min else self._duration(kind)
             made.append(
-                kind.model(
+                start_incident(
                     kind,
                     self._place(item),
                     sc.offset_s(item.at),
@@ -293,7 +293,7 @@ class World:
             n = int(rng.poisson(rate.per_day * sc.duration_h / 24.0))
             for start in np.sort(rng.uniform(0, sc.duration_s, n)):
                 made.append(
-                    kind.model(
+                    start_incident(
                         kind, self._place(rate), float(start), self._duration(kind), {}, "rate"
                     )
                 )
@@ -321,7 +321,7 @@ class World:
         inc.target = (fleet, dev)
         inc.xy = self.fleets[fleet].xy[dev].copy()
 
-    def _duration(self, kind: Any) -> float | None:
+    def _duration(self, kind: IncidentKind) -> float | None:
         if kind.duration_min is None:
             return None
         lo, hi = kind.duration_min

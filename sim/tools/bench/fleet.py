@@ -20,8 +20,7 @@ import numpy as np
 import simpy
 
 from devices import FLEET_MODELS
-from sim.incidents import INCIDENT_KINDS
-from sim.scenario import Scenario
+from sim.scenario import INCIDENT_KINDS, Scenario
 from sim.world import World
 
 CST = timezone(timedelta(hours=8))

@@ -1,8 +1,8 @@
 """`citysim record` and `citysim replay`: capture a run's MQTT traffic to a file and feed it to
-any IOC later (see sim/recording.py for the file format and what a replay reproduces).
+any IOC later (see format.py for the file format and replay.py for what a replay reproduces).
 
-The two commands are plain functions, registered in sim/cli.py; `python -m sim.recording_cli`
-runs them on their own.
+The two commands are plain functions, registered in sim/cli.py; `python -m
+sim.tools.recording.cli` runs them on their own.
 """
 
 from __future__ import annotations
@@ -20,18 +20,15 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from ioc.contract import BrokerAddress, Topics, parse_broker_url
-from sim.recording import (
+from sim.tools.recording.format import (
     ALL_TOPICS,
     DEFAULT_RECORD_TOPICS,
     DEFAULT_REPLAY_TOPICS,
-    Recorder,
     RecordingError,
-    RecordMode,
-    RecordSummary,
-    Replayer,
-    ReplayError,
-    ReplayProgress,
 )
+from sim.tools.recording.recorder import Recorder, RecordSummary
+from sim.tools.recording.replay import Replayer, ReplayError, ReplayProgress
+from sim.tools.recording.writer import RecordMode
 
 console = Console(stderr=True, soft_wrap=True)
 
