@@ -21,7 +21,6 @@ detect, where the towers stand).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from typing import Any
 
@@ -29,15 +28,9 @@ import numpy as np
 
 from devices.camera import TowerCameraFleet
 from sim.world import World
-from sim.world.geo import EARTH_RADIUS_M
+from sim.world.geo import great_circle_m
 
 CHANNELS = ("iot", "patrol", "hotline")
-
-
-def _distance_m(a: dict[str, Any], b: dict[str, Any]) -> float:
-    k = math.pi * EARTH_RADIUS_M / 180.0
-    dx = (a["lon"] - b["lon"]) * k * math.cos(math.radians((a["lat"] + b["lat"]) / 2))
-    return math.hypot(dx, (a["lat"] - b["lat"]) * k)
 
 
 class _Matcher:
@@ -62,7 +55,7 @@ class _Matcher:
                 or not inc["start_ts"] <= rep["ts"] <= end + self.grace_ms
             ):
                 continue
-            d = _distance_m(rep, inc)
+            d = great_circle_m(rep["lon"], rep["lat"], inc["lon"], inc["lat"])
             if d <= best_d:
                 best, best_d = inc["id"], d
         return best

@@ -1,8 +1,12 @@
-"""City geometry: a local metre frame around an origin, grid polygons and random placement.
+"""City geometry: the earth, a local metre frame around an origin, grid polygons and random
+placement.
 
 Positions are kept in metres (x east, y north) for distances and published in lon/lat.
 The frame is an equirectangular projection about the origin: at city scale (tens of km) its
-distance error is well under 0.1 %, far below what placement and matching need.
+distance error is well under 0.1 %, far below what placement and matching need. Distances
+between lon/lat points are great-circle distances through pyproj's `Geod` on a sphere of the
+same radius as the frame (not the WGS84 ellipsoid: the simulator's figures stay the ones it
+has always produced).
 """
 
 from __future__ import annotations
@@ -12,9 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from pyproj import Geod
 from shapely.geometry import Polygon
 
-EARTH_RADIUS_M = 6_371_008.8
+EARTH_RADIUS_M = 6_371_008.8  # the mean earth radius (IUGG)
+SPHERE = Geod(a=EARTH_RADIUS_M, f=0.0)
+
+
+def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres between two lon/lat points."""
+    return float(SPHERE.inv(lon1, lat1, lon2, lat2)[2])
 
 
 @dataclass(frozen=True)
