@@ -381,6 +381,7 @@ def plan(ctx: typer.Context) -> None:
 
 
 def main() -> None:
+    """The `citysim` entry point."""
     app()
 
 

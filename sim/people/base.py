@@ -30,6 +30,10 @@ class Channel(Protocol):
 
 @dataclass
 class Context:
+    """What every simulated person knows and shares: the world, the channel to the IOC, the
+    catalogue's routing of categories to unit types and levels, the units, and the truth of
+    each report made so far."""
+
     world: World
     control: Channel
     dept_type_of: dict[str, str]  # catalogue category -> handling unit type (from the IOC)

@@ -20,6 +20,8 @@ from sim.scenario import DeskSpec
 
 
 class Desk(Actor[DeskSpec]):
+    """The IOC desk's operators: tasks in arrival order, on shift, each for a sampled time."""
+
     def __init__(self, spec: DeskSpec, ctx: Context, rng: np.random.Generator):
         super().__init__(spec, ctx, rng, "desk", spec.shifts)
         self.operators = simpy.Resource(self.env, capacity=spec.operators)

@@ -55,6 +55,8 @@ _HOURLY = np.array(
 
 
 class Hotline(Actor[HotlineSpec]):
+    """The 12345 callers and the hotline platform that forwards their work orders."""
+
     def __init__(self, spec: HotlineSpec, ctx: Context, rng: np.random.Generator):
         super().__init__(spec, ctx, rng, SOURCE)
         self.calls = 0

@@ -29,6 +29,8 @@ SEARCH_RADIUS_M = 150.0  # how far around a reported address it looks for the re
 
 
 class Supervisor:
+    """One grid supervisor: where it is, where it walks to, what it has reported."""
+
     def __init__(self, sup_id: str, xy: np.ndarray):
         self.sup_id = sup_id
         self.xy = xy

@@ -41,12 +41,16 @@ LOOK_MIN = 10.0  # time on site to see that a job is another unit's
 
 @dataclass
 class Crew:
+    """One crew of a unit: where it is and whether it is on a job."""
+
     crew_id: str
     xy: np.ndarray
     busy: bool = False
 
 
 class Department(Actor[DepartmentSpec]):
+    """A handling unit (处置单位): its crews, their shifts and how they work a job."""
+
     def __init__(self, spec: DepartmentSpec, ctx: Context, rng: np.random.Generator):
         super().__init__(spec, ctx, rng, f"dept-{spec.code}", spec.shifts)
         base = np.array(spec.base, dtype=float)

@@ -20,6 +20,8 @@ from sim.world import World
 
 
 class People:
+    """Everyone in the simulated city, built from the scenario and the IOC's catalogue."""
+
     def __init__(
         self, scenario: Scenario, world: World, control: Channel, catalogue: dict[str, Any]
     ):

@@ -39,10 +39,12 @@ _SBIN = ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
 
 
 def find_mosquitto() -> str | None:
+    """The Mosquitto executable, or None when it is not installed."""
     return shutil.which("mosquitto") or next((p for p in _SBIN if Path(p).exists()), None)
 
 
 def free_port() -> int:
+    """A free TCP port on the loopback interface."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -63,6 +65,7 @@ def stop_process(proc: subprocess.Popen[bytes] | None, timeout: float) -> None:
 def wait_for_port(
     host: str, port: int, timeout: float, proc: subprocess.Popen[bytes] | None = None
 ) -> None:
+    """Wait until something listens on host:port (RuntimeError if `proc` exits first)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -79,6 +82,8 @@ def wait_for_port(
 
 @dataclass
 class RunningBroker:
+    """A broker process started for a run: its address, kind, folder and log."""
+
     address: BrokerAddress
     kind: str
     proc: subprocess.Popen[bytes] | None = None

@@ -36,6 +36,8 @@ class SyncMode(StrEnum):
 
 @dataclass
 class TickStatus:
+    """Where a run is after a tick (for the progress display)."""
+
     seq: int
     total: int
     t: float  # simulated seconds since the start
@@ -47,6 +49,8 @@ class TickStatus:
 
 @dataclass
 class DriveResult:
+    """What the tick loop did over the whole run."""
+
     ticks: int
     readings: int
     tasks: int
@@ -55,6 +59,9 @@ class DriveResult:
 
 
 class ClockDriver:
+    """The tick loop: advances the world, publishes its readings and ticks, and hands the
+    IOC's tasks and commands to the people and gateways they are for."""
+
     def __init__(
         self,
         world: World,

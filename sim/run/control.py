@@ -37,6 +37,9 @@ class IocTimeout(TimeoutError):
 
 
 class ControlChannel:
+    """The clock's and the people's MQTT channel to the IOC: ticks and data messages out,
+    acknowledgements, tasks and commands in (in the IOC's order)."""
+
     def __init__(self, link: Link, sequences: SourceSequences, run_id: str):
         self.link = link
         self.sequences = sequences

@@ -66,6 +66,7 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def print_summary(summary: dict[str, Any], console: Console) -> None:
+    """The run's summary table: KPIs, truth scoring, tower latency, run figures, warnings."""
     table = Table(
         title=f"{summary['scenario']} · {summary['city']} · seed {summary['seed']}",
         show_lines=False,

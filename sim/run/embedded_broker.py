@@ -30,6 +30,7 @@ async def serve(port: int) -> None:
 
 
 def main() -> None:
+    """`python -m sim.run.embedded_broker --port P`."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()

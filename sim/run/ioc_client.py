@@ -20,6 +20,8 @@ from sim.run.broker import free_port, stop_process
 
 
 class IocClient:
+    """The IOC's HTTP API, as the simulator uses it."""
+
     def __init__(self, base_url: str, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout)
@@ -75,6 +77,8 @@ class IocClient:
 
 @dataclass
 class EmbeddedIoc:
+    """An IOC started as a child process for a run, with its client and log."""
+
     proc: subprocess.Popen[bytes]
     client: IocClient
     log_path: Path
@@ -90,6 +94,8 @@ class EmbeddedIoc:
 def start_embedded_ioc(
     broker: BrokerAddress, data_dir: Path, config: Path, log_path: Path, client_id: str
 ) -> EmbeddedIoc:
+    """Start `python -m ioc serve` on the simulated clock on a free port, and wait until it
+    is ready (RuntimeError with its log if it does not start)."""
     port = free_port()
     cmd = [
         sys.executable,

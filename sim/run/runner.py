@@ -35,6 +35,8 @@ from sim.world import World
 
 @dataclass
 class RunResult:
+    """What a run gives back (and wrote to its folder)."""
+
     summary: dict[str, Any]
     cases: list[dict[str, Any]]
     truth: list[dict[str, Any]]

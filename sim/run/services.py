@@ -20,6 +20,8 @@ from sim.scenario import INCIDENT_KINDS, Scenario
 
 @dataclass(frozen=True)
 class BrokerInUse:
+    """The broker a run uses."""
+
     address: BrokerAddress
     label: str  # "external", or the kind of broker started ("mosquitto", ...)
 

@@ -11,6 +11,8 @@ from sim.scenario.base import Code, Point, Spec, TimeSpec
 
 
 class LonLat(Spec):
+    """A point in degrees."""
+
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
 
@@ -46,24 +48,32 @@ class GridSpec(Spec):
 
 
 class StreetSpec(Spec):
+    """街道: a street and its grid cells."""
+
     code: Code
     name: str
     grids: list[GridSpec] = Field(min_length=1)
 
 
 class DistrictSpec(Spec):
+    """区/县: a district and its streets."""
+
     code: Code
     name: str
     streets: list[StreetSpec] = Field(min_length=1)
 
 
 class RainSpell(Spec):
+    """Rain of `mm_h` from `start` to `end`."""
+
     start: TimeSpec
     end: TimeSpec
     mm_h: float = Field(ge=0, le=300)
 
 
 class FogSpell(Spec):
+    """Fog cutting visibility to `visibility_km` from `start` to `end`."""
+
     start: TimeSpec
     end: TimeSpec
     visibility_km: float = Field(gt=0, le=50)

@@ -35,6 +35,9 @@ class IocSpec(Spec):
 
 
 class Scenario(Spec):
+    """A scenario file as a whole: the city, its fleets, people, weather, what happens and
+    when, and how the run is scored."""
+
     name: str
     name_zh: str | None = None
     city: str

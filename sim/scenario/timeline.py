@@ -32,6 +32,8 @@ class Place(Spec):
 
 
 class TimelineIncident(Place):
+    """An incident at a time (`at`), optionally with its duration and parameters."""
+
     kind: str
     at: TimeSpec
     duration_min: float | None = Field(default=None, gt=0)
@@ -39,11 +41,15 @@ class TimelineIncident(Place):
 
 
 class IncidentRate(Place):
+    """Incidents of a kind arriving at random, `per_day` of them."""
+
     kind: str
     per_day: float = Field(gt=0, le=10_000)
 
 
 class IncidentsSpec(Spec):
+    """The ground truth to be: incidents on the timeline and by rate."""
+
     timeline: list[TimelineIncident] = []
     rates: list[IncidentRate] = []
 

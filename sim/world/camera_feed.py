@@ -458,6 +458,7 @@ def _tower_scene(scene: str) -> str:
 
 
 def bearing_offset_deg(bearing: float, centre: float) -> float:
+    """Signed difference of two bearings in degrees, in [-180, 180)."""
     return (bearing - centre + 180.0) % 360.0 - 180.0
 
 

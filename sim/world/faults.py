@@ -64,6 +64,8 @@ class Block:
 
 @dataclass
 class Fault:
+    """One fault: its kind, window, devices (per fleet) or gateway, and parameters."""
+
     kind: FaultKind
     start: float
     end: float

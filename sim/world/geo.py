@@ -30,6 +30,8 @@ def great_circle_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 @dataclass(frozen=True)
 class LocalFrame:
+    """Metres east and north of an origin, to and from lon/lat."""
+
     lon0: float
     lat0: float
 
@@ -93,4 +95,5 @@ def locate(polygons: list[Polygon], xy: np.ndarray) -> np.ndarray:
 
 
 def distances(xy: np.ndarray, point: np.ndarray) -> np.ndarray:
+    """Distances in metres from each point of `xy` to `point` (same frame)."""
     return np.hypot(xy[:, 0] - point[0], xy[:, 1] - point[1])

@@ -111,6 +111,8 @@ def _hourly(profile: np.ndarray, tod: np.ndarray) -> np.ndarray:
 
 
 class Weather:
+    """The weather over the run: the daily cycle, rain and fog, and the city's rhythm."""
+
     def __init__(
         self,
         temp_c: tuple[float, float],

@@ -90,10 +90,14 @@ AREA_NOISE_TAU_S = 3 * 3600.0
 
 
 def gateway_id(grid_code: str) -> str:
+    """The id of a grid's edge gateway."""
     return f"gw-{grid_code}"
 
 
 class World:
+    """The SimPy world of a scenario: build it, advance it, sample its readings, record its
+    truth."""
+
     def __init__(self, scenario: Scenario):
         self.scenario = scenario
         self.env = simpy.Environment()

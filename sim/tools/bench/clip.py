@@ -67,10 +67,12 @@ class Clip:
 
 
 def scene_spec(kind: str, seed: int, objects: Sequence[SceneObject], **kw: Any) -> SceneSpec:
+    """A scene of the bench's frame size."""
     return SceneSpec(kind, seed, W, H, objects=tuple(objects), **kw)
 
 
 def uniform(rng: np.random.Generator, lo: float, hi: float) -> float:
+    """A uniform draw as a float."""
     return float(rng.uniform(lo, hi))
 
 

@@ -16,6 +16,7 @@ from sim.tools.bench.clip import Clip, H, W, always_there, scene_spec, uniform
 
 
 def debris_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """Floating debris on a river, or waves, glints and reflections only."""
     fps, dur = 2.0, 25.0
     lay = layout("river", W, H)
     y0, y1 = lay["water"]
@@ -76,6 +77,7 @@ def debris_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> 
 
 
 def intrusion_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """Someone crossing onto a railway line, or trains and people beside the fence."""
     fps, dur = 2.0, 20.0
     x0, x1 = layout("rail", W, H)["track_x"]
     t0 = uniform(rng, 5, 8)
@@ -146,6 +148,7 @@ def intrusion_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) 
 
 
 def land_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """New building on farmland, or cloud shadows and tractors."""
     fps, dur = 0.5, 60.0
     y_f = layout("farmland", W, H)["fields"][0]
     kw: dict[str, Any] = {}

@@ -106,6 +106,7 @@ def county_scenario(
 
 
 def run_vectorised(scenario: Scenario, hours: float, window_s: float) -> dict[str, Any]:
+    """Readings per second of the world's vectorised fleets over `hours`, window by window."""
     world = World(scenario)
     end = hours * 3600.0
     readings = 0
@@ -167,6 +168,7 @@ def bench_fleet(
     per_process_hours: float = 1.0,
     scenario: Scenario | None = None,
 ) -> dict[str, Any]:
+    """The figures of `citysim bench fleet`: vectorised against one process per device."""
     sc = scenario or county_scenario(devices, hours)
     vec = run_vectorised(sc, min(hours, sc.duration_h), window_s)
     small = county_scenario(per_process_devices, per_process_hours)

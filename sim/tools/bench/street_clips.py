@@ -29,6 +29,8 @@ from sim.tools.bench.clip import (
 
 
 def fire_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """Fire or smoke (in a street, on farmland, in thermal view), or look-alikes: red cars,
+    signs and lanterns, steam, clouds."""
     fps, dur = 4.0, 12.0
     t0 = uniform(rng, 2.0, 4.0)
     st = layout("street", W, H)
@@ -228,6 +230,7 @@ def fire_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Cl
 
 
 def parking_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """A car parked past the dwell time, or traffic, short stops and stops outside the zone."""
     fps, dur = 1.0, 75.0
     lay = layout("street", W, H)
     y_zone = uniform(rng, lay["lane_b"][0] + 2, lay["road"][1] - 19)
@@ -325,6 +328,7 @@ def parking_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) ->
 
 
 def crowd_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """A crowd gathering, or a small group, passers-by, two groups, a vehicle."""
     fps, dur = 2.0, 30.0
     t0 = uniform(rng, 5, 8)
     kw: dict[str, Any] = {"background_traffic": int(rng.integers(3, 6))}
@@ -377,6 +381,7 @@ def crowd_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> C
 
 
 def vending_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """A stall set up on the walk or a square, or passers-by, people waiting, carts passing."""
     fps, dur = 1.0, 60.0
     lay = layout("street", W, H)
     y_walk = uniform(rng, lay["lower_walk"][0] + 1, H - 30)
@@ -447,6 +452,7 @@ def vending_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) ->
 
 
 def garbage_clip(i: int, rng: np.random.Generator, seed: int, positive: bool) -> Clip:
+    """Garbage left on the street, or a parked car, people waiting, bags set down briefly."""
     fps, dur = 1.0, 45.0
     lay = layout("street", W, H)
     t0 = uniform(rng, 6, 12)

@@ -93,6 +93,8 @@ def _onset(clip: Clip) -> float | None:
 
 @dataclass
 class ClipResult:
+    """One clip through its analytic: detected, false positives, latency, work done."""
+
     clip: Clip
     detected: bool
     false_positives: int

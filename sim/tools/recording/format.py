@@ -120,5 +120,6 @@ def make_header(
 
 
 def is_gzip(path: Path) -> bool:
+    """Whether a file is gzip-compressed (by its magic bytes)."""
     with open(path, "rb") as f:
         return f.read(2) == GZIP_MAGIC

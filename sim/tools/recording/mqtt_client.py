@@ -15,6 +15,7 @@ from ioc.contract import BrokerAddress
 
 def make_client(client_id: str, protocol: int) -> mqtt.Client:
     # MQTT 5 has no clean_session (the connect call's clean_start says it); 3.1.1 starts clean.
+    """A paho client for MQTT 5 or 3.1.1 with TCP_NODELAY and a reconnect delay."""
     c = (
         mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=protocol)
         if protocol == mqtt.MQTTv5

@@ -157,6 +157,7 @@ def read_recording(path: Path | str) -> Iterator[Record]:
 
 
 def matches_any(topic: str, filters: Iterable[str]) -> bool:
+    """Whether a topic matches any of the MQTT filters."""
     return any(mqtt.topic_matches_sub(f, topic) for f in filters)
 
 

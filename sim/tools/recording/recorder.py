@@ -27,6 +27,8 @@ _FLUSH_S = 0.5  # a killed recorder loses at most this much (plus what is in the
 
 @dataclass
 class RecordSummary:
+    """What a recording session wrote."""
+
     path: Path
     messages: int
     payload_bytes: int

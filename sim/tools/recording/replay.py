@@ -69,6 +69,8 @@ _PROGRESS_S = 0.1
 
 @dataclass(frozen=True)
 class ReplayProgress:
+    """How far a replay has got (for the progress display)."""
+
     done: int  # selected records published so far
     total: int  # selected records in the file
     t: float  # recorded seconds of the last published record (from the first selected one)
@@ -77,6 +79,8 @@ class ReplayProgress:
 
 @dataclass
 class ReplayResult:
+    """What a replay published, and how fast."""
+
     path: Path
     records: int  # in the file
     published: int

@@ -57,6 +57,7 @@ class RecordingWriter:
 
 
 def refuse_existing(path: Path) -> None:
+    """FileExistsError for a non-empty file (a recording is not overwritten by accident)."""
     if path.exists() and path.stat().st_size > 0:
         raise FileExistsError(
             f"{path} exists; append to it (--append), overwrite it "
