@@ -85,6 +85,7 @@ class People:
             dept.announce_crews()
 
     def route(self, task: Task) -> bool:
+        """Hand a task to the person it is for; False when nobody in the city takes it."""
         if task.role == "desk":
             self.desk.receive(task)
             return True
