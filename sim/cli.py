@@ -1,4 +1,5 @@
-"""The `citysim` command line."""
+"""The `citysim` command line: each command reads its options and hands over to a room
+(scenario loading, a run, the tools); the IOC's own commands run as `python -m ioc`."""
 
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sim.broker import start_broker
-from sim.clock import TickStatus
-from sim.recording_cli import record, replay
-from sim.report import print_summary
-from sim.runner import RunError, RunOptions, RunResult, run_scenario
+from sim.run.broker import BrokerKind, start_broker
+from sim.run.clock import SyncMode
+from sim.run.display import print_summary, run_with_progress
+from sim.run.options import IocMode, RunError, RunOptions
+from sim.run.runner import RunResult
 from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.tools.bench.clip import Analytic
+from sim.tools.recording.cli import record, replay
+from sim.tools.registry_file import RegistryFormat
 
 app = typer.Typer(
     help="citysim: rehearse a smart city's IoT and IOC (城市运行中心).",
@@ -50,20 +53,22 @@ def run(
         str | None, typer.Option(help="use this MQTT broker (mqtt://host:port); default: start one")
     ] = None,
     broker_kind: Annotated[
-        str,
+        BrokerKind,
         typer.Option(
             help="broker to start: auto (Mosquitto if installed, else amqtt), mosquitto, amqtt",
         ),
-    ] = "auto",
-    ioc: Annotated[str, typer.Option(help="embedded (start one) or external")] = "embedded",
+    ] = BrokerKind.AUTO,
+    ioc: Annotated[IocMode, typer.Option(help="embedded (start one) or external")] = (
+        IocMode.EMBEDDED
+    ),
     ioc_url: Annotated[str | None, typer.Option(help="external IOC's HTTP address")] = None,
     data: Annotated[
         Path | None,
         typer.Option(help="embedded IOC's data folder (default OUT/ioc-data, emptied first)"),
     ] = None,
     sync: Annotated[
-        str, typer.Option(help="lockstep (deterministic) or free (paced by --speed)")
-    ] = "lockstep",
+        SyncMode, typer.Option(help="lockstep (deterministic) or free (paced by --speed)")
+    ] = SyncMode.LOCKSTEP,
     speed: Annotated[
         float, typer.Option(help="free mode: simulated seconds per wall second")
     ] = 60.0,
@@ -77,24 +82,17 @@ def run(
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
     """Simulate a scenario end to end over MQTT and score the IOC against the truth."""
-    for name, value, allowed in (
-        ("--sync", sync, ("lockstep", "free")),
-        ("--ioc", ioc, ("embedded", "external")),
-        ("--broker-kind", broker_kind, ("auto", "mosquitto", "amqtt")),
-    ):
-        if value not in allowed:
-            raise typer.BadParameter(f"must be one of {', '.join(allowed)}", param_hint=name)
     if speed <= 0:
         raise typer.BadParameter("must be positive", param_hint="--speed")
     sc = _load(scenario, seed, hours)
     opts = RunOptions(
         out=out,
         broker_url=broker,
-        broker_kind=broker_kind,  # type: ignore[arg-type]
+        broker_kind=broker_kind,
         ioc=ioc,
         ioc_url=ioc_url,
         data=data,
-        sync=sync,  # type: ignore[arg-type]
+        sync=sync,
         speed=speed,
         ack_timeout_s=ack_timeout,
     )
@@ -109,37 +107,8 @@ def run(
 
 def _run_with_progress(sc: Scenario, opts: RunOptions, quiet: bool) -> RunResult:
     """Run a scenario with a progress bar on stderr (Ctrl-C: exit 130)."""
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[sim]}"),
-        TextColumn("{task.fields[rate]}"),
-        TextColumn("{task.fields[cases]}"),
-        TimeElapsedColumn(),
-        console=console,
-        disable=quiet,
-        transient=False,
-    )
-    task = progress.add_task("starting", total=1, sim="", rate="", cases="")
-
-    def on_tick(st: TickStatus) -> None:
-        day, rem = divmod(int(st.t), 86400)
-        rate = st.messages / st.wall_s if st.wall_s > 0 else 0.0
-        progress.update(
-            task,
-            total=st.total,
-            completed=st.seq,
-            description="simulating",
-            sim=f"day {day + 1} {rem // 3600:02d}:{rem % 3600 // 60:02d}",
-            rate=f"{rate:,.0f} msg/s",
-            cases=f"{st.ioc_stats.get('cases', 0)} cases",
-        )
-
     try:
-        with progress:
-            return run_scenario(
-                sc, opts, on_tick, on_phase=lambda m: progress.update(task, description=m)
-            )
+        return run_with_progress(sc, opts, console, quiet)
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]")
         raise typer.Exit(130) from None
@@ -235,10 +204,10 @@ def check(scenario: Annotated[Path, typer.Argument(help="scenario YAML")]) -> No
 @app.command()
 def broker(
     port: Annotated[int, typer.Option(help="loopback port")] = 1883,
-    kind: Annotated[str, typer.Option(help="auto, mosquitto or amqtt")] = "auto",
+    kind: Annotated[BrokerKind, typer.Option(help="auto, mosquitto or amqtt")] = BrokerKind.AUTO,
 ) -> None:
     """Run a local MQTT broker in the foreground (for `ioc serve` + `run --broker`)."""
-    running = start_broker(kind, port=port)  # type: ignore[arg-type]
+    running = start_broker(kind, port=port)
     out_console.print(f"{running.kind} listening on {running.address.url} (Ctrl-C stops it)")
     try:
         assert running.proc is not None
@@ -293,18 +262,16 @@ def devices_export(
         "runs/registry.csv"
     ),
     fmt: Annotated[
-        str | None, typer.Option("--format", help="csv or geojson (default: from the file name)")
+        RegistryFormat | None,
+        typer.Option("--format", help="csv or geojson (default: from the file name)"),
     ] = None,
 ) -> None:
     """Write the scenario's device registry, which the IOC can be provisioned from
     (`citysim ioc serve --registry FILE`)."""
-    from sim.registry_file import write_registry
+    from sim.tools.registry_file import write_registry
     from sim.world import World
 
-    fmt = fmt or ("geojson" if out.suffix.lower() in (".geojson", ".json") else "csv")
-    if fmt not in ("csv", "geojson"):
-        raise typer.BadParameter("must be csv or geojson", param_hint="--format")
-    n = write_registry(World(_load(scenario)), out, fmt)
+    n = write_registry(World(_load(scenario)), out, fmt or RegistryFormat.of(out))
     out_console.print(f"{n} devices -> {out}")
 
 
@@ -327,7 +294,7 @@ def bench_fleet_cmd(
 ) -> None:
     """Readings per second of the simulator alone (no MQTT), vectorised fleets against one
     SimPy process per device."""
-    from sim.bench import bench_fleet
+    from sim.tools.bench.fleet import bench_fleet
 
     sc = _load(scenario) if scenario else None
     with console.status("simulating the county..."):
@@ -348,7 +315,7 @@ def bench_vision_cmd(
     seed: Annotated[int, typer.Option(help="seed of the labelled clip set")] = 0,
     clips: Annotated[int, typer.Option(help="clips per analytic (half positive)")] = 40,
     analytic: Annotated[
-        list[str] | None, typer.Option(help="only this analytic (repeatable)")
+        list[Analytic] | None, typer.Option(help="only this analytic (repeatable)")
     ] = None,
     towers: Annotated[
         bool, typer.Option(help="also the tower-camera detection rate at 1, 3 and 5 km")
@@ -357,36 +324,37 @@ def bench_vision_cmd(
 ) -> None:
     """Precision, recall, latency and throughput of each edge video analytic on seeded,
     labelled synthetic clips with hard cases (night, fog, occlusion, look-alikes)."""
-    from sim.bench_vision import bench_vision, format_table, tower_detection_probability
+    from sim.tools.bench.vision import bench_vision, format_table, tower_detection_probability
 
-    try:
-        with console.status("rendering and analysing clips..."):
-            result: dict[str, object] = dict(bench_vision(seed, clips, analytics=analytic))
-            if towers:
-                result["tower"] = {
-                    mode: tower_detection_probability(seed=seed, night=night)
-                    for mode, night in (("day", False), ("night", True))
-                }
-    except ValueError as err:
-        raise typer.BadParameter(str(err), param_hint="--analytic") from None
-    rows = format_table({k: v for k, v in result.items() if k != "tower"})  # type: ignore[misc]
+    with console.status("rendering and analysing clips..."):
+        figures = bench_vision(seed, clips, analytics=analytic)
+        tower = (
+            {
+                mode: tower_detection_probability(seed=seed, night=night)
+                for mode, night in (("day", False), ("night", True))
+            }
+            if towers
+            else None
+        )
+    rows = format_table(figures)
     table = Table(title=f"bench vision (seed {seed}, one run)")
     for i, col in enumerate(rows[0]):
         table.add_column(col, justify="left" if i == 0 else "right")
     for row in rows[1:]:
         table.add_row(*row)
     out_console.print(table)
-    if towers:
+    if tower is not None:
         out_console.print(
             "tower cameras 高点监控 (50 m plume, share of views detected): "
             + "; ".join(
                 f"{mode}: "
                 + ", ".join(f"{k} {v:.1f}" for k, v in figs.items() if not k.startswith("px_"))
-                for mode, figs in result["tower"].items()
+                for mode, figs in tower.items()
             )
-        )  # type: ignore[union-attr]
+        )
     if json_path:
         json_path.parent.mkdir(parents=True, exist_ok=True)
+        result = {**figures, "tower": tower} if tower is not None else figures
         json_path.write_bytes(
             orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY) + b"\n"
         )
@@ -413,6 +381,7 @@ def plan(ctx: typer.Context) -> None:
 
 
 def main() -> None:
+    """The `citysim` entry point."""
     app()
 
 

@@ -14,8 +14,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from sim.broker import RunningBroker, find_mosquitto, free_port, start_broker
-from sim.ioc_client import IocClient
+from sim.run.broker import RunningBroker, find_mosquitto, free_port, start_broker
+from sim.run.ioc_client import IocClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CITYSIM = [sys.executable, "-m", "sim.cli"]

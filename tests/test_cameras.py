@@ -89,7 +89,7 @@ def test_a_river_camera_sees_debris_drifting_by_between_looks() -> None:
     from types import SimpleNamespace
 
     from devices.scenes import default_zones
-    from sim.camera_feed import _fixed_objects
+    from sim.world.camera_feed import _fixed_objects
 
     inc = SimpleNamespace(start=100.0, end=700.0, kind=SimpleNamespace(seen_as="floating_debris"))
     edge = CameraEdge(
@@ -122,9 +122,9 @@ def test_a_scenario_camera_can_watch_a_video_file_instead(tmp_path: Path) -> Non
     same looks and edge analytics as rendered frames; a missing file is a scenario error."""
     import yaml
 
-    from sim.camera_feed import CameraFeed
     from sim.scenario import ScenarioError, load_scenario
     from sim.world import World
+    from sim.world.camera_feed import CameraFeed
 
     spec = SceneSpec(
         "street", 9, objects=(S("fire", 120, 160, 26, 55, t0=8, grow_s=4),), background_traffic=3
@@ -242,9 +242,9 @@ def test_a_tower_files_each_preset_by_the_land_it_looks_at(tmp_path: Path) -> No
     the east as farmland (秸秆焚烧), not as the forest tower it mostly is."""
     import yaml
 
-    from sim.camera_feed import CameraFeed
     from sim.scenario import ScenarioError, load_scenario
     from sim.world import World
+    from sim.world.camera_feed import CameraFeed
 
     def square(x: float, y: float, d: float) -> dict:
         ring = [[x, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y]]

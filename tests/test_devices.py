@@ -15,7 +15,7 @@ from devices.schedule import clock_s
 from devices.smart_pole import SmartPoleFleet
 from devices.smoke_detector import SmokeDetectorFleet
 from devices.water_level import WaterLevelFleet
-from sim.weather import Weather
+from sim.world.weather import Weather
 
 H = 3600.0
 DAY = 86400.0

@@ -18,7 +18,7 @@ import pytest
 from conftest import CITYSIM, ROOT, MqttProbe, start_ioc
 
 from ioc.contract import Topics
-from sim.recording import (
+from sim.tools.recording import (
     ALL_TOPICS,
     Record,
     Recorder,
@@ -32,7 +32,7 @@ from sim.recording import (
     scan_recording,
 )
 
-RECORDING_CLI = [sys.executable, "-m", "sim.recording_cli"]
+RECORDING_CLI = [sys.executable, "-m", "sim.tools.recording.cli"]
 
 # Payloads a recording must keep byte for byte: every byte value, invalid UTF-8, nothing,
 # NUL, text with characters JSON treats specially, and ordinary JSON.

@@ -17,9 +17,10 @@ from edge.gateway import Gateway
 from edge.link import Link
 from edge.sources import SourceSequences
 from edge.spool import Outbox
-from sim.broker import start_broker
-from sim.clock import TickStatus
-from sim.runner import RunOptions, RunResult, run_scenario
+from sim.run.broker import start_broker
+from sim.run.clock import TickStatus
+from sim.run.options import RunOptions
+from sim.run.runner import RunResult, run_scenario
 from sim.scenario import load_scenario
 
 DEMO = ROOT / "scenarios" / "demo.yaml"

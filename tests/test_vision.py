@@ -28,7 +28,7 @@ from edge.vision import (
     VisionPipeline,
     make_analytic,
 )
-from sim.bench_vision import bench_vision, format_table, tower_detection_probability
+from sim.tools.bench.vision import bench_vision, format_table, tower_detection_probability
 
 S = SceneObject
 

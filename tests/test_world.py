@@ -12,8 +12,7 @@ import pytest
 import yaml
 
 from ioc.contract import Reading
-from sim.incidents import INCIDENT_KINDS
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import INCIDENT_KINDS, Scenario, load_scenario
 from sim.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
