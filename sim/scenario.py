@@ -14,12 +14,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from devices import KINDS as DEVICE_KINDS
+from devices import check_params
 from devices.schedule import clock_s
 from ioc.contract import Ident, InputFileError, read_yaml, validate
 from sim.geojson_files import GeoJsonError, grid_outlines, read_features, site_points
@@ -105,6 +108,15 @@ class FleetSpec(_Spec):
     owner: Code | None = None
     installed_years: float = Field(default=3.0, ge=0)
     params: dict[str, Any] = {}
+
+    @field_validator("params")
+    @classmethod
+    def _params_of_kind(cls, params: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Checked against the kind's typed parameters: errors carry the key path inside
+        `params`, an unknown key lists the accepted ones (an unknown kind: cross_check)."""
+        if info.data.get("kind") in DEVICE_KINDS:
+            check_params(info.data["kind"], params)
+        return params
 
     @model_validator(mode="after")
     def _points_match(self) -> FleetSpec:
