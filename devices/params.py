@@ -14,6 +14,7 @@ the table in devices/README.md).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,11 +61,15 @@ _TAGS = frozenset({"one", "many"})
 NonNeg = Annotated[float, Field(ge=0)]
 Positive = Annotated[float, Field(gt=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
+Fraction = Annotated[float, Field(gt=0, le=1)]
+Level = Annotated[int, Field(ge=0, le=255)]  # an 8-bit channel value (hue: 0-180)
 PosInt = Annotated[int, Field(ge=1)]
 Clock = Annotated[str, AfterValidator(_clock), Field(json_schema_extra={"format": "HH:MM"})]
+Range = Annotated[tuple[float, float], AfterValidator(_ordered)]
 NonNegRange = Annotated[tuple[NonNeg, NonNeg], AfterValidator(_ordered)]
 PositiveRange = Annotated[tuple[Positive, Positive], AfterValidator(_ordered)]
 PosIntRange = Annotated[tuple[PosInt, PosInt], AfterValidator(_ordered)]
+IntBand = Annotated[tuple[Level, Level], AfterValidator(_ordered)]
 # one value for every device, or [lo, hi] that each device draws from
 NonNegOrRange = Annotated[
     Annotated[NonNeg, Tag("one")] | Annotated[NonNegRange, Tag("many")], _ONE_OR_MANY
@@ -90,6 +95,43 @@ Clocks = Annotated[
 ]
 
 
+def validate_keys(
+    fields: Collection[str], title: str, data: Any, handler: ValidatorFunctionWrapHandler
+) -> Any:
+    """The body of a wrap validator: `handler(data)`, except that a key not in `fields` is
+    an error that lists the accepted keys (the known ones are still checked, so one run
+    reports every problem), and the one/many tags are dropped from error locations."""
+    unknown = [k for k in data if k not in fields] if isinstance(data, dict) else []
+    accepted = ", ".join(fields) or "none"
+    errors: list[InitErrorDetails] = [
+        {
+            "type": PydanticCustomError(
+                "extra_forbidden", f"unknown parameter; accepted keys: {accepted}"
+            ),
+            "loc": (k,) if isinstance(k, str | int) else (str(k),),
+            "input": data[k],
+        }
+        for k in unknown
+    ]
+    try:
+        result = handler({k: v for k, v in data.items() if k not in unknown} if unknown else data)
+    except ValidationError as err:
+        found = err.errors()
+        if not errors and not any(_TAGS.intersection(e["loc"][1:2]) for e in found):
+            raise
+        errors += [
+            {
+                "type": PydanticCustomError(e["type"], e["msg"]),
+                "loc": tuple(p for i, p in enumerate(e["loc"]) if i != 1 or p not in _TAGS),
+                "input": e.get("input"),
+            }
+            for e in found
+        ]
+    if errors:
+        raise ValidationError.from_exception_data(title, errors)
+    return result
+
+
 class Params(BaseModel):
     """Base of every typed parameter set: unknown keys refused (the error lists the accepted
     ones), values checked against their types and bounds, the result frozen."""
@@ -99,37 +141,7 @@ class Params(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _name_accepted_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        unknown = [k for k in data if k not in cls.model_fields] if isinstance(data, dict) else []
-        accepted = ", ".join(cls.model_fields) or "none"
-        errors: list[InitErrorDetails] = [
-            {
-                "type": PydanticCustomError(
-                    "extra_forbidden", f"unknown parameter; accepted keys: {accepted}"
-                ),
-                "loc": (k,) if isinstance(k, str | int) else (str(k),),
-                "input": data[k],
-            }
-            for k in unknown
-        ]
-        try:  # the known keys are still checked, so one run reports every problem
-            result = handler(
-                {k: v for k, v in data.items() if k not in unknown} if unknown else data
-            )
-        except ValidationError as err:
-            found = err.errors()
-            if not errors and not any(_TAGS.intersection(e["loc"][1:2]) for e in found):
-                raise
-            errors += [
-                {
-                    "type": PydanticCustomError(e["type"], e["msg"]),
-                    "loc": tuple(p for i, p in enumerate(e["loc"]) if i != 1 or p not in _TAGS),
-                    "input": e.get("input"),
-                }
-                for e in found
-            ]
-        if errors:
-            raise ValidationError.from_exception_data(cls.__name__, errors)
-        return result
+        return validate_keys(cls.model_fields, cls.__name__, data, handler)
 
 
 class NoParams(Params):

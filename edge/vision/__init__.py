@@ -8,7 +8,8 @@ stream through cv2.VideoCapture) to a set of analytics.
 Modules, one per analytic family: `fire_smoke`, `dwell` (illegal_parking, street_vending,
 exposed_garbage), `crowd`, `debris` (floating_debris), `intrusion`, `land_change`; shared
 pieces in `common` (detections, masks, blobs, tracking) and `background` (DualBackground);
-`registry` (ANALYTICS, make_analytic), `events` (EventFilter, VisionEvent, snapshots),
+`registry` (ANALYTICS, analytic_params, make_analytic: each analytic's parameters are a
+typed model beside it, e.g. `FireSmokeParams`), `events` (EventFilter, VisionEvent, snapshots),
 `sources` (rendered scenes, cv2.VideoCapture) and `pipeline`.
 
 Techniques (parameters are per analytic, see `docs/vision.md`):
@@ -43,7 +44,7 @@ from edge.vision.fire_smoke import FireSmoke
 from edge.vision.intrusion import Intrusion
 from edge.vision.land_change import LandChange
 from edge.vision.pipeline import VisionPipeline
-from edge.vision.registry import ANALYTICS, make_analytic
+from edge.vision.registry import ANALYTICS, analytic_params, make_analytic
 from edge.vision.sources import CaptureSource, FrameSource, RenderedSource
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "StreetVending",
     "VisionEvent",
     "VisionPipeline",
+    "analytic_params",
     "make_analytic",
     "snapshot_jpeg",
 ]

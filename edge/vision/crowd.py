@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from pydantic import Field
 
+from devices.params import Fraction, NonNeg, Params, Share
 from edge.vision.background import DualBackground
 from edge.vision.common import Detection, Polygon, learn_rate, zone_mask
+
+
+class CrowdParams(Params):
+    """Thresholds of `Crowd`."""
+
+    density_thr: Share = Field(0.24, description="occupancy of the densest window for a crowd")
+    window: tuple[Fraction, Fraction] = Field(
+        (0.25, 0.25), description="window (width, height) as a share of the frame"
+    )
+    occ_tau_s: NonNeg = Field(6.0, description="smoothing of the foreground occupancy, s")
+    tau_long_s: NonNeg = Field(600.0, description="long-term background time constant, s")
 
 
 class Crowd:
@@ -18,17 +31,12 @@ class Crowd:
     name = "crowd"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        density_thr: float = 0.24,
-        window: tuple[float, float] = (0.25, 0.25),
-        occ_tau_s: float = 6.0,
-        tau_long_s: float = 600.0,
+        self, zones: dict[str, Polygon] | None = None, params: CrowdParams | None = None
     ) -> None:
+        p = self.params = CrowdParams() if params is None else params
         self.zone = (zones or {}).get("crowd")
-        self.density_thr, self.window, self.occ_tau_s = density_thr, window, occ_tau_s
-        self.bg = DualBackground(tau_short_s=4.0, tau_long_s=tau_long_s, tau_absorb_s=3600.0)
+        self.density_thr, self.window, self.occ_tau_s = p.density_thr, p.window, p.occ_tau_s
+        self.bg = DualBackground(tau_short_s=4.0, tau_long_s=p.tau_long_s, tau_absorb_s=3600.0)
         self.occ: np.ndarray | None = None
         self.zmask: np.ndarray | None = None
         self.t = 0.0

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from pydantic import Field
 
+from devices.params import NonNeg, Params
 from edge.vision.common import (
     Detection,
     Polygon,
@@ -16,6 +18,20 @@ from edge.vision.common import (
     max_abs_diff,
     zone_mask,
 )
+
+
+class FloatingDebrisParams(Params):
+    """Thresholds of `FloatingDebris` (sizes for a 320x240 frame)."""
+
+    k_sigma: NonNeg = Field(3.5, description="sigmas of the water model a pixel must exceed")
+    thr_min: NonNeg = Field(14.0, description="margin at mid-grey water (scaled with brightness)")
+    min_area: NonNeg = Field(14.0, description="smallest blob, px")
+    max_area: NonNeg = Field(1500.0, description="largest blob, px")
+    tau_s: NonNeg = Field(10.0, description="water model time constant, s")
+    warmup_s: NonNeg = Field(6.0, description="learning time before judging, s")
+    min_hits: int = Field(3, ge=1, description="frames a drifting blob is seen before it counts")
+    min_age_s: NonNeg = Field(1.5, description="age a track needs before it counts, s")
+    rewarm_gap_s: NonNeg = Field(5.0, description="after a longer pause the view is relearnt, s")
 
 
 class FloatingDebris:
@@ -31,33 +47,23 @@ class FloatingDebris:
     name = "floating_debris"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        k_sigma: float = 3.5,
-        thr_min: float = 14.0,
-        min_area: float = 14.0,
-        max_area: float = 1500.0,
-        tau_s: float = 10.0,
-        warmup_s: float = 6.0,
-        min_hits: int = 3,
-        min_age_s: float = 1.5,
-        rewarm_gap_s: float = 5.0,
+        self, zones: dict[str, Polygon] | None = None, params: FloatingDebrisParams | None = None
     ) -> None:
+        p = self.params = FloatingDebrisParams() if params is None else params
         self.zone = (zones or {}).get("water")
         self.k_sigma, self.thr_min, self.min_area, self.max_area = (
-            k_sigma,
-            thr_min,
-            min_area,
-            max_area,
+            p.k_sigma,
+            p.thr_min,
+            p.min_area,
+            p.max_area,
         )
         self.tau_s, self.warmup_s, self.min_hits, self.min_age_s = (
-            tau_s,
-            warmup_s,
-            min_hits,
-            min_age_s,
+            p.tau_s,
+            p.warmup_s,
+            p.min_hits,
+            p.min_age_s,
         )
-        self.rewarm_gap_s = rewarm_gap_s
+        self.rewarm_gap_s = p.rewarm_gap_s
         self.mean: np.ndarray | None = None
         self.var: np.ndarray | None = None
         self.t0 = self.t = 0.0

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from pydantic import Field
 
+from devices.params import NonNeg, Params, Share
 from edge.vision.background import DualBackground
 from edge.vision.common import (
     Blob,
@@ -21,6 +23,49 @@ from edge.vision.common import (
 )
 
 
+class DwellParams(Params):
+    """What the dwell analytics share (sizes for a 320x240 frame, times in seconds); each
+    analytic's own model sets the dwell and the sizes of its targets."""
+
+    dwell_s: NonNeg = Field(60.0, description="time in the zone before it is reported, s")
+    min_area: NonNeg = Field(260.0, description="smallest target, px")
+    max_area: NonNeg = Field(4000.0, description="largest target, px")
+    tau_short_s: NonNeg = Field(4.0, description="short-term background time constant, s")
+    tau_long_s: NonNeg = Field(300.0, description="long-term background time constant, s")
+    grace_s: NonNeg = Field(
+        8.0, description="a track survives this long unseen (a passing car hides a parked one)"
+    )
+
+
+class IllegalParkingParams(DwellParams):
+    """Thresholds of `IllegalParking`."""
+
+    min_width: NonNeg = Field(22.0, description="a vehicle is at least this long, px")
+
+
+class StreetVendingParams(DwellParams):
+    """Thresholds of `StreetVending`."""
+
+    min_area: NonNeg = Field(380.0, description="smallest stall, px")
+    max_area: NonNeg = Field(5000.0, description="largest stall, px")
+    min_width: NonNeg = Field(22.0, description="a stall is at least this wide, px")
+    max_aspect: NonNeg = Field(
+        1.3, description="height / width at most (a person waiting is not a stall)"
+    )
+
+
+class ExposedGarbageParams(DwellParams):
+    """Thresholds of `ExposedGarbage`."""
+
+    dwell_s: NonNeg = Field(20.0, description="time in the zone before it is reported, s")
+    min_area: NonNeg = Field(120.0, description="smallest heap, px")
+    max_area: NonNeg = Field(2500.0, description="largest heap, px")
+    max_aspect: NonNeg = Field(1.2, description="height / width at most (a heap is low)")
+    edge_min: Share = Field(
+        0.24, description="Canny edges per pixel of the blob at least (cars are smooth)"
+    )
+
+
 class _Stationary:
     """Base of the analytics that report objects that arrived and stayed: the static mask of a
     `DualBackground`, tracked blobs, reported after `dwell_s` seconds when their bottom centre
@@ -31,20 +76,11 @@ class _Stationary:
     name = ""
     zone_name = ""
 
-    def __init__(
-        self,
-        zones: dict[str, Polygon] | None,
-        dwell_s: float,
-        min_area: float,
-        max_area: float,
-        tau_short_s: float,
-        tau_long_s: float,
-        grace_s: float,
-    ) -> None:
+    def __init__(self, zones: dict[str, Polygon] | None, p: DwellParams) -> None:
         self.zone = (zones or {}).get(self.zone_name)
-        self.dwell_s, self.min_area, self.max_area = dwell_s, min_area, max_area
-        self.bg = DualBackground(tau_short_s=tau_short_s, tau_long_s=tau_long_s)
-        self.tracker = Tracker(grace_s=grace_s, max_jump=10.0)
+        self.dwell_s, self.min_area, self.max_area = p.dwell_s, p.min_area, p.max_area
+        self.bg = DualBackground(tau_short_s=p.tau_short_s, tau_long_s=p.tau_long_s)
+        self.tracker = Tracker(grace_s=p.grace_s, max_jump=10.0)
         self.scale: Scale | None = None
         self.zmask: np.ndarray | None = None
         self.image: np.ndarray | None = None
@@ -96,19 +132,11 @@ class IllegalParking(_Stationary):
     zone_name = "no_parking"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        dwell_s: float = 60.0,
-        min_area: float = 260.0,
-        max_area: float = 4000.0,
-        min_width: float = 22.0,
-        tau_short_s: float = 4.0,
-        tau_long_s: float = 300.0,
-        grace_s: float = 8.0,
+        self, zones: dict[str, Polygon] | None = None, params: IllegalParkingParams | None = None
     ) -> None:
-        super().__init__(zones, dwell_s, min_area, max_area, tau_short_s, tau_long_s, grace_s)
-        self.min_width = min_width
+        p = self.params = IllegalParkingParams() if params is None else params
+        super().__init__(zones, p)
+        self.min_width = p.min_width
 
     def accept(self, blob: Blob, mask: np.ndarray, sc: Scale, tr: Track) -> float | None:
         _, _, w, h = blob.bbox
@@ -126,20 +154,11 @@ class StreetVending(_Stationary):
     zone_name = "vending"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        dwell_s: float = 60.0,
-        min_area: float = 380.0,
-        max_area: float = 5000.0,
-        min_width: float = 22.0,
-        max_aspect: float = 1.3,
-        tau_short_s: float = 4.0,
-        tau_long_s: float = 300.0,
-        grace_s: float = 8.0,
+        self, zones: dict[str, Polygon] | None = None, params: StreetVendingParams | None = None
     ) -> None:
-        super().__init__(zones, dwell_s, min_area, max_area, tau_short_s, tau_long_s, grace_s)
-        self.min_width, self.max_aspect = min_width, max_aspect
+        p = self.params = StreetVendingParams() if params is None else params
+        super().__init__(zones, p)
+        self.min_width, self.max_aspect = p.min_width, p.max_aspect
 
     def accept(self, blob: Blob, mask: np.ndarray, sc: Scale, tr: Track) -> float | None:
         _, _, w, h = blob.bbox
@@ -157,20 +176,11 @@ class ExposedGarbage(_Stationary):
     zone_name = "garbage"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        dwell_s: float = 20.0,
-        min_area: float = 120.0,
-        max_area: float = 2500.0,
-        max_aspect: float = 1.2,
-        edge_min: float = 0.24,
-        tau_short_s: float = 4.0,
-        tau_long_s: float = 300.0,
-        grace_s: float = 8.0,
+        self, zones: dict[str, Polygon] | None = None, params: ExposedGarbageParams | None = None
     ) -> None:
-        super().__init__(zones, dwell_s, min_area, max_area, tau_short_s, tau_long_s, grace_s)
-        self.max_aspect, self.edge_min = max_aspect, edge_min
+        p = self.params = ExposedGarbageParams() if params is None else params
+        super().__init__(zones, p)
+        self.max_aspect, self.edge_min = p.max_aspect, p.edge_min
 
     def accept(self, blob: Blob, mask: np.ndarray, sc: Scale, tr: Track) -> float | None:
         x, y, w, h = blob.bbox

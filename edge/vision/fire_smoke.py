@@ -7,7 +7,9 @@ from typing import Any
 
 import cv2
 import numpy as np
+from pydantic import Field
 
+from devices.params import IntBand, Level, NonNeg, Params, Positive, Share
 from edge.vision.background import DualBackground
 from edge.vision.common import (
     BBox,
@@ -23,6 +25,47 @@ from edge.vision.common import (
     track_speed,
     zone_mask,
 )
+
+
+class FireSmokeParams(Params):
+    """Thresholds of `FireSmoke` (sizes for a 320x240 frame, times in seconds)."""
+
+    flame_hue: IntBand = Field((6, 35), description="hue band of flame colour (OpenCV 0-180)")
+    flame_s_min: Level = Field(80, description="least saturation of flame colour")
+    flame_v_min: Level = Field(170, description="least brightness of flame colour")
+    flame_core_v: Level = Field(
+        225, description="a flame holds light this bright (brighter than any lit surface)"
+    )
+    flame_min_area: NonNeg = Field(4.0, description="smallest flame blob, px")
+    flicker_min: Share = Field(
+        0.12, description="share of a flame blob's pixels that keep switching on and off"
+    )
+    flicker_count: NonNeg = Field(
+        2.5, description="transitions (decaying) that make a pixel flicker"
+    )
+    flicker_tau_s: Positive = Field(2.0, description="decay of the flicker and activity counts, s")
+    max_speed: NonNeg = Field(6.0, description="a fire does not travel: bottom centre px/s at most")
+    smoke_s_max: Level = Field(64, description="most saturation of smoke (grey)")
+    smoke_v: IntBand = Field((60, 250), description="brightness band of smoke")
+    smoke_active: NonNeg = Field(1.5, description="recent change a smoke pixel needs (billowing)")
+    smoke_min_area: NonNeg = Field(45.0, description="smallest smoke blob, px")
+    billow_min: NonNeg = Field(
+        2.0, description="change inside a smoke blob after undoing its shift, x sensor noise"
+    )
+    smoke_sharp_max: NonNeg = Field(
+        3.6, description="edge sharpness above which a blob is a car or a sign, not a plume"
+    )
+    plume_alpha: float = Field(0.7, gt=0, le=1, description="opacity taken for a plume")
+    smoke_dark: NonNeg = Field(60.0, description="darkest plume grey level accepted")
+    smoke_white: NonNeg = Field(
+        200.0, description="whitest plume grey level accepted (steam and clouds are whiter)"
+    )
+    dark_v: NonNeg = Field(70.0, description="background mean below which smoke is not judged")
+    hot_thr: Level = Field(200, description="thermal frames: hot-spot grey level")
+    hot_min_area: NonNeg = Field(2.0, description="thermal frames: smallest hot spot, px")
+    min_frames: int = Field(2, ge=0, description="frames a track needs before it counts")
+    min_age_s: NonNeg = Field(1.0, description="age a track needs before it counts (smoke 1.5x), s")
+    tau_long_s: NonNeg = Field(60.0, description="long-term background time constant, s")
 
 
 class FireSmoke:
@@ -55,51 +98,30 @@ class FireSmoke:
     name = "fire_smoke"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        flame_hue: tuple[int, int] = (6, 35),
-        flame_s_min: int = 80,
-        flame_v_min: int = 170,
-        flame_core_v: int = 225,
-        flame_min_area: float = 4.0,
-        flicker_min: float = 0.12,
-        flicker_count: float = 2.5,
-        flicker_tau_s: float = 2.0,
-        max_speed: float = 6.0,
-        smoke_s_max: int = 64,
-        smoke_v: tuple[int, int] = (60, 250),
-        smoke_active: float = 1.5,
-        smoke_min_area: float = 45.0,
-        billow_min: float = 2.0,
-        smoke_sharp_max: float = 3.6,
-        plume_alpha: float = 0.7,
-        smoke_dark: float = 60.0,
-        smoke_white: float = 200.0,
-        dark_v: float = 70.0,
-        hot_thr: int = 200,
-        hot_min_area: float = 2.0,
-        min_frames: int = 2,
-        min_age_s: float = 1.0,
-        tau_long_s: float = 60.0,
+        self, zones: dict[str, Polygon] | None = None, params: FireSmokeParams | None = None
     ) -> None:
+        p = self.params = FireSmokeParams() if params is None else params
         self.zone = (zones or {}).get("fire")
-        self.flame_hue, self.flame_s_min, self.flame_v_min = flame_hue, flame_s_min, flame_v_min
-        self.flame_core_v, self.flame_min_area = flame_core_v, flame_min_area
-        self.flicker_min, self.flicker_count = flicker_min, flicker_count
-        self.flicker_tau_s, self.max_speed = flicker_tau_s, max_speed
-        self.smoke_s_max, self.smoke_v, self.smoke_active = smoke_s_max, smoke_v, smoke_active
-        self.smoke_min_area, self.billow_min = smoke_min_area, billow_min
-        self.smoke_sharp_max, self.plume_alpha = smoke_sharp_max, plume_alpha
-        self.smoke_dark, self.smoke_white, self.dark_v = smoke_dark, smoke_white, dark_v
-        self.hot_thr, self.hot_min_area = hot_thr, hot_min_area
-        self.min_frames, self.min_age_s = min_frames, min_age_s
+        self.flame_hue, self.flame_s_min, self.flame_v_min = (
+            p.flame_hue,
+            p.flame_s_min,
+            p.flame_v_min,
+        )
+        self.flame_core_v, self.flame_min_area = p.flame_core_v, p.flame_min_area
+        self.flicker_min, self.flicker_count = p.flicker_min, p.flicker_count
+        self.flicker_tau_s, self.max_speed = p.flicker_tau_s, p.max_speed
+        self.smoke_s_max, self.smoke_v, self.smoke_active = p.smoke_s_max, p.smoke_v, p.smoke_active
+        self.smoke_min_area, self.billow_min = p.smoke_min_area, p.billow_min
+        self.smoke_sharp_max, self.plume_alpha = p.smoke_sharp_max, p.plume_alpha
+        self.smoke_dark, self.smoke_white, self.dark_v = p.smoke_dark, p.smoke_white, p.dark_v
+        self.hot_thr, self.hot_min_area = p.hot_thr, p.hot_min_area
+        self.min_frames, self.min_age_s = p.min_frames, p.min_age_s
         # fire flickers and smoke billows: what stands still is background (a parked red
         # car, the ghost of a car seen while learning), hence the quick absorption of static
         # foreground
         self.bg = DualBackground(
             tau_short_s=2.0,
-            tau_long_s=tau_long_s,
+            tau_long_s=p.tau_long_s,
             tau_absorb_s=120.0,
             tau_static_s=2.0,
             static_age_s=0.5,

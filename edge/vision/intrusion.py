@@ -4,7 +4,9 @@ polygon."""
 from __future__ import annotations
 
 import numpy as np
+from pydantic import Field
 
+from devices.params import NonNeg, Params
 from edge.vision.background import DualBackground
 from edge.vision.common import (
     Detection,
@@ -18,6 +20,15 @@ from edge.vision.common import (
 )
 
 
+class IntrusionParams(Params):
+    """Thresholds of `Intrusion` (sizes for a 320x240 frame)."""
+
+    min_area: NonNeg = Field(40.0, description="smallest person, px")
+    max_area: NonNeg = Field(700.0, description="largest person, px (a train is larger)")
+    min_aspect: NonNeg = Field(1.3, description="height / width at least (a dog is not upright)")
+    min_hits: int = Field(2, ge=1, description="frames a person is seen before it counts")
+
+
 class Intrusion:
     """A person on the line: foreground (long-term background) blobs inside the "rail"
     polygon, person-sized (`min_area`..`max_area` px) and upright (height >= `min_aspect` x
@@ -27,17 +38,12 @@ class Intrusion:
     name = "intrusion"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        min_area: float = 40.0,
-        max_area: float = 700.0,
-        min_aspect: float = 1.3,
-        min_hits: int = 2,
+        self, zones: dict[str, Polygon] | None = None, params: IntrusionParams | None = None
     ) -> None:
+        p = self.params = IntrusionParams() if params is None else params
         self.zone = (zones or {}).get("rail")
-        self.min_area, self.max_area = min_area, max_area
-        self.min_aspect, self.min_hits = min_aspect, min_hits
+        self.min_area, self.max_area = p.min_area, p.max_area
+        self.min_aspect, self.min_hits = p.min_aspect, p.min_hits
         self.bg = DualBackground(tau_short_s=3.0, tau_long_s=120.0, tau_absorb_s=600.0)
         self.tracker = Tracker(grace_s=1.5, max_jump=20.0)
         self.zmask: np.ndarray | None = None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+from pydantic import Field
 
+from devices.params import NonNeg, Params, Range
 from edge.vision.common import (
     BBox,
     Detection,
@@ -17,6 +19,18 @@ from edge.vision.common import (
     max_abs_diff,
     zone_mask,
 )
+
+
+class LandChangeParams(Params):
+    """Thresholds of `LandChange` (sizes for a 320x240 frame)."""
+
+    thr: NonNeg = Field(30.0, description="colour difference from the reference that counts")
+    light_ratio: Range = Field(
+        (0.35, 2.9), description="brightness ratios taken as a change of light (cloud shadows)"
+    )
+    stable_s: NonNeg = Field(12.0, description="a change must last this long, s")
+    min_area: NonNeg = Field(150.0, description="smallest changed area, px")
+    ref_s: NonNeg = Field(8.0, description="reference: median of the first seconds")
 
 
 class LandChange:
@@ -32,18 +46,12 @@ class LandChange:
     name = "land_change"
 
     def __init__(
-        self,
-        zones: dict[str, Polygon] | None = None,
-        *,
-        thr: float = 30.0,
-        light_ratio: tuple[float, float] = (0.35, 2.9),
-        stable_s: float = 12.0,
-        min_area: float = 150.0,
-        ref_s: float = 8.0,
+        self, zones: dict[str, Polygon] | None = None, params: LandChangeParams | None = None
     ) -> None:
+        p = self.params = LandChangeParams() if params is None else params
         self.zone = (zones or {}).get("fields")
-        self.thr, self.light_ratio, self.stable_s = thr, light_ratio, stable_s
-        self.min_area, self.ref_s = min_area, ref_s
+        self.thr, self.light_ratio, self.stable_s = p.thr, p.light_ratio, p.stable_s
+        self.min_area, self.ref_s = p.min_area, p.ref_s
         self.ref: np.ndarray | None = None
         self.ref_hsv: np.ndarray | None = None
         self.frames: list[np.ndarray] = []
