@@ -24,6 +24,7 @@ from shapely.ops import unary_union
 from devices import KINDS as DEVICE_KINDS
 from devices import check_params
 from devices.schedule import clock_s
+from edge.local_rules import LocalRule
 from ioc.contract import Ident, InputFileError, read_yaml, validate
 from sim.geojson_files import GeoJsonError, grid_outlines, read_features, site_points
 from sim.incidents import INCIDENT_KINDS
@@ -334,32 +335,10 @@ class ScoringSpec(_Spec):
     grace_min: float = Field(default=60.0, ge=0)
 
 
-class LocalRuleSpec(_Spec):
-    """A gateway's local rule (边缘规则, edge.local_rules): raise edge event `id` after
-    `raise_after` readings in a row of `metric` above `above`, clear after `clear_after` at or
-    below `clear_below`. The IOC needs an event rule for `id` to file it."""
-
-    id: Code
-    metric: str = Field(min_length=1)
-    above: float
-    clear_below: float
-    kinds: list[str] = []
-    raise_after: int = Field(default=3, ge=1)
-    clear_after: int = Field(default=3, ge=1)
-
-    @model_validator(mode="after")
-    def _hysteresis(self) -> LocalRuleSpec:
-        if self.clear_below > self.above:
-            raise ValueError(
-                f"clear_below ({self.clear_below}) must not be above `above` ({self.above})"
-            )
-        return self
-
-
 class EdgeSpec(_Spec):
     """What every gateway runs besides batching: its local rules."""
 
-    local_rules: list[LocalRuleSpec] = []
+    local_rules: list[LocalRule] = []  # typed where the gateway runs them
 
 
 TOWER_SCENES = ("forest", "farmland", "rail")  # what a tower camera's preset can look at
