@@ -3,8 +3,8 @@
 
 As fleets they report their health like any device (stream up, bitrate; a tower also its pan
 angle and completed sweeps, and whether it is in thermal mode). Their pictures are not
-readings: `sim.camera_feed` renders frames of what is in view (devices/scenes.py) when a
-camera needs one, and the camera's edge gateway runs the video analytics (edge/vision.py).
+readings: `sim.camera_feed` renders frames of what is in view (devices/scenes/) when a
+camera needs one, and the camera's edge gateway runs the video analytics (edge/vision/).
 
 Geometry, in the world's metre frame: a fixed camera looks along `heading_deg` with a
 horizontal field of view `fov_deg` out to `range_m`. A tower camera on a mast of `height_m`
