@@ -93,3 +93,18 @@ def test_readme_table_is_generated_from_the_models() -> None:
         "default": "0.05",
         "description": rows[0]["description"],
     }
+
+
+def test_cli_lists_a_kinds_params() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    result = CliRunner().invoke(app, ["devices", "params", "smoke_detector", "--json"])
+    assert result.exit_code == 0, result.output
+    assert [p["name"] for p in json.loads(result.output)] == ["nuisance_per_day", "nuisance_pct_m"]
+    assert CliRunner().invoke(app, ["devices", "params", "nope"]).exit_code == 2
+    result = CliRunner().invoke(app, ["devices", "kinds", "--json"])
+    assert json.loads(result.output)[0]["params"][0]["name"] == "rated_w"
