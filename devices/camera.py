@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from devices.base import DeviceKind, Fleet, Metric
-from devices.params import NonNeg, Params, Positive, PositiveOrRange, Share
+from devices.params import Int, NonNeg, Number, Params, Positive, PositiveOrRange, Share
 
 # The analytics an edge gateway can run on a camera's frames (edge.vision.ANALYTICS).
 Analytic = Literal[
@@ -63,7 +63,7 @@ class CameraParams(Params):
     watch_s: Positive = Field(
         300.0, description="seconds between looks after the eager ones, and while an event is open"
     )
-    eager_looks: int = Field(5, ge=0, description="looks of a session taken every look_s")
+    eager_looks: Int = Field(5, ge=0, description="looks of a session taken every look_s")
     idle_per_h: NonNeg = Field(
         0.2, description="looks an hour at a view with nothing known in it (false alarms)"
     )
@@ -72,7 +72,7 @@ class CameraParams(Params):
         description="a video file (relative to the scenario) or an RTSP/HTTP URL to watch "
         "instead of rendered scenes",
     )
-    video_start_s: float = Field(0.0, description="run time of the footage's first frame, s")
+    video_start_s: Number = Field(0.0, description="run time of the footage's first frame, s")
 
     @model_validator(mode="after")
     def _analytics_by_scene(self) -> CameraParams:
@@ -103,7 +103,7 @@ class TowerCameraParams(Params):
     idle_per_h: NonNeg = Field(
         2.0, description="looks an hour at sectors with nothing known in them"
     )
-    watch_every: int = Field(
+    watch_every: Int = Field(
         5, ge=1, description="while an event is open in a sector, look every n-th pass"
     )
     sector_scenes: dict[str, str] = Field(

@@ -16,7 +16,7 @@ import numpy as np
 from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
-from devices.params import Clock, NonNeg, Params, Share
+from devices.params import Clock, NonNeg, Number, Params, Share
 from devices.schedule import bump, clock_s, in_daily_window
 
 
@@ -28,10 +28,10 @@ class ConstructionSiteParams(Params):
         description="PM10 µg/m³ a site at full work adds on a dry day in a 2 m/s breeze "
         "(per-site spread)",
     )
-    site_noise_db: float = Field(
+    site_noise_db: Number = Field(
         62.0, ge=0, le=140, description="boundary noise at full work, dB(A) (per-site spread)"
     )
-    background_db: float = Field(
+    background_db: Number = Field(
         45.0, ge=0, le=140, description="night street background at the boundary, dB(A)"
     )
     weekend_factor: NonNeg = Field(0.8, description="work on Saturday and Sunday, x weekday")

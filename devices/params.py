@@ -58,14 +58,18 @@ def _one_or_many(value: Any) -> str:
 _ONE_OR_MANY = Discriminator(_one_or_many)
 _TAGS = frozenset({"one", "many"})
 
-NonNeg = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
-Share = Annotated[float, Field(ge=0, le=1)]
-Fraction = Annotated[float, Field(gt=0, le=1)]
-Level = Annotated[int, Field(ge=0, le=255)]  # an 8-bit channel value (hue: 0-180)
-PosInt = Annotated[int, Field(ge=1)]
+# Numbers are strict: an int is a number, but a string ("3") or a boolean (YAML's yes/no/on)
+# is refused, not converted.
+Number = Annotated[float, Field(strict=True)]
+Int = Annotated[int, Field(strict=True)]
+NonNeg = Annotated[float, Field(ge=0, strict=True)]
+Positive = Annotated[float, Field(gt=0, strict=True)]
+Share = Annotated[float, Field(ge=0, le=1, strict=True)]
+Fraction = Annotated[float, Field(gt=0, le=1, strict=True)]
+Level = Annotated[int, Field(ge=0, le=255, strict=True)]  # an 8-bit channel value (hue: 0-180)
+PosInt = Annotated[int, Field(ge=1, strict=True)]
 Clock = Annotated[str, AfterValidator(_clock), Field(json_schema_extra={"format": "HH:MM"})]
-Range = Annotated[tuple[float, float], AfterValidator(_ordered)]
+Range = Annotated[tuple[Number, Number], AfterValidator(_ordered)]
 NonNegRange = Annotated[tuple[NonNeg, NonNeg], AfterValidator(_ordered)]
 PositiveRange = Annotated[tuple[Positive, Positive], AfterValidator(_ordered)]
 PosIntRange = Annotated[tuple[PosInt, PosInt], AfterValidator(_ordered)]
@@ -142,10 +146,6 @@ class Params(BaseModel):
     @classmethod
     def _name_accepted_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         return validate_keys(cls.model_fields, cls.__name__, data, handler)
-
-
-class NoParams(Params):
-    """A kind (or analytic) without parameters."""
 
 
 # ----------------------------------------------------------------------------- describing

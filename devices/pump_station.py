@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric, is_active
-from devices.params import NonNeg, Params, PosIntOrChoices, Positive
+from devices.params import Int, NonNeg, Params, PosIntOrChoices, Positive
 
 
 class PumpStationParams(Params):
@@ -35,7 +35,7 @@ class PumpStationParams(Params):
     dry_inflow_m_h: NonNeg = Field(0.3, description="dry-weather inflow, m of sump an hour")
     rain_gain_m_h: NonNeg = Field(0.08, description="inflow per mm/h of rain, m/h")
     runoff_gain_m_h: NonNeg = Field(0.01, description="inflow per mm of rain in the last 6 h, m/h")
-    fault_units: int | None = Field(
+    fault_units: Int | None = Field(
         None, ge=0, description="pumps out while a fault lasts (default half, at least 1)"
     )
     aux_kw: NonNeg = Field(1.5, description="auxiliary power, kW")

@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric, is_active
-from devices.params import Clock, NonNeg, Params, PositiveOrChoices
+from devices.params import Clock, Int, NonNeg, Number, Params, PositiveOrChoices
 from devices.schedule import DAY_S, clock_s, in_daily_window, next_daily
 
 _MAX_TEXT = 200  # characters an LED screen message may have
@@ -32,17 +32,17 @@ class SmartPoleParams(Params):
     lamp_on_at: Clock = Field("19:30", description="initial schedule: lamps on")
     lamp_off_at: Clock = Field("05:15", description="initial schedule: lamps off")
     dim_at: Clock = Field("23:30", description="initial schedule: dim from")
-    dim_pct: float = Field(60.0, ge=0, le=100, description="initial schedule: dim level, %")
-    road_db: float = Field(
+    dim_pct: Number = Field(60.0, ge=0, le=100, description="initial schedule: dim level, %")
+    road_db: Number = Field(
         68.0, ge=0, le=140, description="street noise at full traffic, dB(A) (per-pole spread)"
     )
-    quiet_db: float = Field(
+    quiet_db: Number = Field(
         42.0, ge=0, le=140, description="night-time background noise, dB(A) (per-pole spread)"
     )
     wifi_peak_users: NonNeg = Field(
         25.0, description="WiFi users at full activity (per-pole spread)"
     )
-    wifi_max_users: int = Field(256, ge=0, description="access-point user limit")
+    wifi_max_users: Int = Field(256, ge=0, description="access-point user limit")
     led_text: str = Field("", max_length=_MAX_TEXT, description="initial LED screen text")
 
 

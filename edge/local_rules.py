@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ConfigDict, Field, ValidatorFunctionWrapHandler, model_validator
 from pydantic.dataclasses import dataclass as typed_dataclass
 
-from devices.params import validate_keys
+from devices.params import Int, Number, validate_keys
 from ioc.contract import Ident
 
 
@@ -29,13 +29,13 @@ class LocalRule:
 
     id: Ident = Field(description="the edge event kind it raises (e.g. water_level_high)")
     metric: str = Field(min_length=1, description="the reading it watches")
-    above: float = Field(description="raise after readings in a row above this")
-    clear_below: float = Field(description="clear after readings in a row at or below this")
+    above: Number = Field(description="raise after readings in a row above this")
+    clear_below: Number = Field(description="clear after readings in a row at or below this")
     kinds: frozenset[str] = Field(
         frozenset(), description="device kinds it applies to (empty: every kind with the metric)"
     )
-    raise_after: int = Field(3, ge=1, description="readings in a row above `above` to raise")
-    clear_after: int = Field(3, ge=1, description="readings in a row at or below to clear")
+    raise_after: Int = Field(3, ge=1, description="readings in a row above `above` to raise")
+    clear_after: Int = Field(3, ge=1, description="readings in a row at or below to clear")
 
     @model_validator(mode="wrap")
     @classmethod

@@ -49,9 +49,15 @@ def test_unknown_key_and_bad_values_are_reported_together() -> None:
 
 def test_wrong_type_is_refused() -> None:
     [(loc, kind, _)] = errors("smart_pole", {"dim_pct": "sixty"})
-    assert loc == ("dim_pct",) and kind == "float_parsing"
+    assert loc == ("dim_pct",) and kind == "float_type"
     [(loc, _, msg)] = errors("smart_pole", {"lamp_on_at": "7pm"})
     assert loc == ("lamp_on_at",) and "HH:MM" in msg
+    # numbers are strict: YAML's yes/no and quoted numbers are not numbers
+    [(loc, kind, _)] = errors("smart_pole", {"dim_pct": True})
+    assert loc == ("dim_pct",) and kind == "float_type"
+    [(loc, kind, _)] = errors("smoke_detector", {"nuisance_per_day": "0.1"})
+    assert loc == ("nuisance_per_day",) and kind == "float_type"
+    assert check_params("smart_pole", {"dim_pct": 60}).dim_pct == 60.0  # an int is a number
     [(loc, kind, _)] = errors("camera", {"scene": "beach"})
     assert loc == ("scene",) and kind == "literal_error"
     [(loc, kind, _)] = errors("camera", {"analytics": ["fire_smoke", "graffiti"]})

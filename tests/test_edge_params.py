@@ -48,7 +48,7 @@ def test_analytic_unknown_key_lists_the_accepted_ones() -> None:
 
 def test_analytic_bad_type_and_bound() -> None:
     [(loc, kind, _)] = errors(lambda: make_analytic("crowd", density_thr="dense"))
-    assert loc == ("density_thr",) and kind == "float_parsing"
+    assert loc == ("density_thr",) and kind == "float_type"
     [(loc, kind, _)] = errors(lambda: make_analytic("fire_smoke", hot_thr=300))
     assert loc == ("hot_thr",) and kind == "less_than_equal"
     [(loc, _, msg)] = errors(lambda: make_analytic("fire_smoke", flame_hue=[35, 6]))
@@ -71,7 +71,7 @@ def test_local_rule_is_typed() -> None:
     assert loc == ("raise_afer",) and kind == "extra_forbidden"
     assert "accepted keys: id, metric, above, clear_below, kinds, raise_after" in msg
     [(loc, kind, _)] = errors(lambda: check(above="high"))
-    assert loc == ("above",) and kind == "float_parsing"
+    assert loc == ("above",) and kind == "float_type"
     [(loc, kind, _)] = errors(lambda: check(clear_after=0))
     assert loc == ("clear_after",) and kind == "greater_than_equal"
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from pydantic import Field
 
-from devices.params import NonNeg, Params
+from devices.params import Int, NonNeg, Params
 from edge.vision.common import (
     Detection,
     Polygon,
@@ -29,7 +29,7 @@ class FloatingDebrisParams(Params):
     max_area: NonNeg = Field(1500.0, description="largest blob, px")
     tau_s: NonNeg = Field(10.0, description="water model time constant, s")
     warmup_s: NonNeg = Field(6.0, description="learning time before judging, s")
-    min_hits: int = Field(3, ge=1, description="frames a drifting blob is seen before it counts")
+    min_hits: Int = Field(3, ge=1, description="frames a drifting blob is seen before it counts")
     min_age_s: NonNeg = Field(1.5, description="age a track needs before it counts, s")
     rewarm_gap_s: NonNeg = Field(5.0, description="after a longer pause the view is relearnt, s")
 

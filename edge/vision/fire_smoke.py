@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 from pydantic import Field
 
-from devices.params import IntBand, Level, NonNeg, Params, Positive, Share
+from devices.params import Int, IntBand, Level, NonNeg, Number, Params, Positive, Share
 from edge.vision.background import DualBackground
 from edge.vision.common import (
     BBox,
@@ -55,7 +55,7 @@ class FireSmokeParams(Params):
     smoke_sharp_max: NonNeg = Field(
         3.6, description="edge sharpness above which a blob is a car or a sign, not a plume"
     )
-    plume_alpha: float = Field(0.7, gt=0, le=1, description="opacity taken for a plume")
+    plume_alpha: Number = Field(0.7, gt=0, le=1, description="opacity taken for a plume")
     smoke_dark: NonNeg = Field(60.0, description="darkest plume grey level accepted")
     smoke_white: NonNeg = Field(
         200.0, description="whitest plume grey level accepted (steam and clouds are whiter)"
@@ -63,7 +63,7 @@ class FireSmokeParams(Params):
     dark_v: NonNeg = Field(70.0, description="background mean below which smoke is not judged")
     hot_thr: Level = Field(200, description="thermal frames: hot-spot grey level")
     hot_min_area: NonNeg = Field(2.0, description="thermal frames: smallest hot spot, px")
-    min_frames: int = Field(2, ge=0, description="frames a track needs before it counts")
+    min_frames: Int = Field(2, ge=0, description="frames a track needs before it counts")
     min_age_s: NonNeg = Field(1.0, description="age a track needs before it counts (smoke 1.5x), s")
     tau_long_s: NonNeg = Field(60.0, description="long-term background time constant, s")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from pydantic import Field
 
-from devices.params import NonNeg, Params
+from devices.params import Int, NonNeg, Params
 from edge.vision.background import DualBackground
 from edge.vision.common import (
     Detection,
@@ -26,7 +26,7 @@ class IntrusionParams(Params):
     min_area: NonNeg = Field(40.0, description="smallest person, px")
     max_area: NonNeg = Field(700.0, description="largest person, px (a train is larger)")
     min_aspect: NonNeg = Field(1.3, description="height / width at least (a dog is not upright)")
-    min_hits: int = Field(2, ge=1, description="frames a person is seen before it counts")
+    min_hits: Int = Field(2, ge=1, description="frames a person is seen before it counts")
 
 
 class Intrusion:
