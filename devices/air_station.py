@@ -13,8 +13,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, Params, Share
+
+
+class AirStationParams(Params):
+    roadside_share: Share = Field(0.4, description="share of stations beside a main road")
+    siting_scale: NonNeg = Field(1.0, description="multiplies the per-pollutant siting spread")
+    humid_overread: NonNeg = Field(
+        0.3, description="relative PM over-reading at 100 % relative humidity"
+    )
+    noise_scale: NonNeg = Field(1.0, description="multiplies the sensor noise")
+
 
 KIND = DeviceKind(
     name="air_station",
@@ -37,29 +49,29 @@ KIND = DeviceKind(
         "二氧化氮超标 NO2 over limit",
         "异常排放 abnormal emission (a station far above its neighbours)",
     ),
+    params=AirStationParams,
 )
 
 # Siting spread per pollutant (lognormal sigma): pm25, coarse PM, so2, no2, o3, co.
 _SITING = np.array([0.08, 0.15, 0.25, 0.15, 0.10, 0.12])
 
 
-class AirStationFleet(Fleet):
-    """Params (defaults): roadside_share (0.4: share of stations beside a main road),
-    siting_scale (1.0: multiplies the per-pollutant siting spread), humid_overread (0.3:
-    relative PM over-reading at 100 % humidity), noise_scale (1.0)."""
+class AirStationFleet(Fleet[AirStationParams]):
+    """Six pollutants at a micro station (parameters: `AirStationParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        roadside = self.rng.random(self.n) < float(self.param("roadside_share", 0.4))
+        p = self.params
+        roadside = self.rng.random(self.n) < p.roadside_share
         # Exposure to the nearest road's traffic, 0 (park, rooftop) .. 1 (kerbside).
         self.road = np.where(
             roadside, self.rng.uniform(0.6, 1.0, self.n), self.rng.uniform(0.0, 0.3, self.n)
         )
-        scale = float(self.param("siting_scale", 1.0))
+        scale = p.siting_scale
         self.factor = np.exp(self.rng.normal(0.0, 1.0, (6, self.n)) * scale * _SITING[:, None])
-        self.overread = float(self.param("humid_overread", 0.3))
-        self.noise_scale = float(self.param("noise_scale", 1.0))
+        self.overread = p.humid_overread
+        self.noise_scale = p.noise_scale
 
     def measure(
         self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]

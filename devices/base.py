@@ -11,9 +11,11 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
+
+from devices.params import Params, describe_params
 
 # Per-reading arrays every fleet receives from the world (same length as the reading batch):
 #   tod_s           local seconds after midnight           dow          local weekday, 0 = Monday
@@ -94,7 +96,8 @@ class Metric:
 
 @dataclass(frozen=True)
 class DeviceKind:
-    """A device kind: its names, id prefix, readings, what it senses and what it can alarm on."""
+    """A device kind: its names, id prefix, readings, what it senses, what it can alarm on and
+    the parameters a scenario may set on its fleets (`params`, a `devices.params.Params`)."""
 
     name: str
     name_zh: str
@@ -103,8 +106,10 @@ class DeviceKind:
     metrics: tuple[Metric, ...]
     senses: tuple[str, ...]  # kind-specific conditions the world must supply
     alarms: tuple[str, ...]  # alarms the IOC can raise from it (zh / en), for docs and listings
+    params: type[Params]  # what a scenario may set on a fleet of this kind
 
     def describe(self) -> dict[str, Any]:
+        """Names, readings, alarms and parameters, for listings (`citysim devices kinds`)."""
         return {
             "name": self.name,
             "name_zh": self.name_zh,
@@ -120,15 +125,20 @@ class DeviceKind:
                 for m in self.metrics
             ],
             "alarms": list(self.alarms),
+            "params": describe_params(self.params),
         }
 
 
-class Fleet(ABC):
+P = TypeVar("P", bound=Params)
+
+
+class Fleet(ABC, Generic[P]):
     """All devices of one kind in a scenario.
 
     Devices report every `interval_s` seconds from a random phase. `due` yields the readings
     that fall in a time window, in rounds where each device appears at most once, so
-    per-device state (cumulative energy, battery) advances in time order.
+    per-device state (cumulative energy, battery) advances in time order. `params` are the
+    kind's typed parameters (`KIND.params`), validated from the scenario's mapping.
     """
 
     KIND: ClassVar[DeviceKind]
@@ -140,25 +150,22 @@ class Fleet(ABC):
         n: int,
         interval_s: float,
         rng: np.random.Generator,
-        params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Params | None = None,
         t0: float = 0.0,
     ):
         if n < 1:
             raise ValueError("a fleet needs at least one device")
         self.n = n
         self.rng = rng
-        self.params = dict(params or {})
+        self.params = cast(P, self.KIND.params.model_validate({} if params is None else params))
         self.interval = np.full(n, float(interval_s))
         self.next_due = t0 + rng.uniform(0.0, interval_s, n)
         self.seq = np.zeros(n, dtype=np.int64)
         self.last_t = np.full(n, np.nan)  # time of each device's previous reading
         self._setup()
 
-    def _setup(self) -> None:  # noqa: B027 (an optional hook, not abstract)
+    def _setup(self) -> None:
         """Draw per-device constants (offsets, ratings). Override as needed."""
-
-    def param(self, key: str, default: Any) -> Any:
-        return self.params.get(key, default)
 
     def due(self, t0: float, t1: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(device indices, reading times) for readings with t0 <= t < t1, one round at a time."""
@@ -207,9 +214,9 @@ class Fleet(ABC):
         """Per-device constants around `value` (lognormal, relative spread `rel_sigma`)."""
         return float(value) * self.rng.lognormal(0.0, rel_sigma, self.n)
 
-    def uniform(self, key: str, default: tuple[float, float] | list[float]) -> np.ndarray:
-        """Per-device constants drawn uniformly from param `key` ([lo, hi], or one number)."""
-        value = self.param(key, default)
+    def draw(self, value: float | tuple[float, float]) -> np.ndarray:
+        """Per-device constants: one number for every device, or drawn uniformly from
+        [lo, hi]."""
         if isinstance(value, int | float):
             return np.full(self.n, float(value))
         lo, hi = (float(v) for v in value)

@@ -3,8 +3,8 @@
 
 As fleets they report their health like any device (stream up, bitrate; a tower also its pan
 angle and completed sweeps, and whether it is in thermal mode). Their pictures are not
-readings: `sim.camera_feed` renders frames of what is in view (devices/scenes.py) when a
-camera needs one, and the camera's edge gateway runs the video analytics (edge/vision.py).
+readings: `sim.world.camera_feed` renders frames of what is in view (devices/scenes/) when a
+camera needs one, and the camera's edge gateway runs the video analytics (edge/vision/).
 
 Geometry, in the world's metre frame: a fixed camera looks along `heading_deg` with a
 horizontal field of view `fov_deg` out to `range_m`. A tower camera on a mast of `height_m`
@@ -16,10 +16,102 @@ sweep_s x hfov / 360 seconds per sweep. At night it switches to thermal imaging.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
 import numpy as np
+from pydantic import Field, model_validator
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import Int, NonNeg, Number, Params, Positive, PositiveOrRange, Share
+
+# The analytics an edge gateway can run on a camera's frames (edge.vision.ANALYTICS).
+Analytic = Literal[
+    "fire_smoke",
+    "illegal_parking",
+    "crowd",
+    "street_vending",
+    "floating_debris",
+    "exposed_garbage",
+    "intrusion",
+    "land_change",
+]
+STREET_ANALYTICS = ("fire_smoke", "illegal_parking", "street_vending", "exposed_garbage")
+RIVER_ANALYTICS = ("floating_debris", "fire_smoke")
+
+
+class CameraParams(Params):
+    """A fixed camera's view, analytics and how often it looks (see sim/world/camera_feed.py)."""
+
+    fov_deg: PositiveOrRange = Field(70.0, description="horizontal field of view, °")
+    range_m: PositiveOrRange = Field(
+        80.0, description="how far the analytics can tell a stall or a parked car, m"
+    )
+    bitrate_kbps: Positive = Field(4096.0, description="stream bitrate (per-camera spread)")
+    scene: Literal["street", "square", "river"] = Field("street", description="what it sees")
+    analytics: tuple[Analytic, ...] | None = Field(
+        None,
+        description="analytics its gateway runs (default: fire_smoke, illegal_parking, "
+        "street_vending, exposed_garbage; floating_debris and fire_smoke on a river); add "
+        "crowd where crowds gather",
+    )
+    stream_drop_p: Share = Field(
+        0.002, description="chance a status report finds the stream down (视频丢失)"
+    )
+    look_s: Positive = Field(
+        60.0, description="seconds between looks while something may be in view (eager looks)"
+    )
+    watch_s: Positive = Field(
+        300.0, description="seconds between looks after the eager ones, and while an event is open"
+    )
+    eager_looks: Int = Field(5, ge=0, description="looks of a session taken every look_s")
+    idle_per_h: NonNeg = Field(
+        0.2, description="looks an hour at a view with nothing known in it (false alarms)"
+    )
+    video: str | None = Field(
+        None,
+        description="a video file (relative to the scenario) or an RTSP/HTTP URL to watch "
+        "instead of rendered scenes",
+    )
+    video_start_s: Number = Field(0.0, description="run time of the footage's first frame, s")
+
+    @model_validator(mode="after")
+    def _analytics_by_scene(self) -> CameraParams:
+        if self.analytics is not None:
+            return self
+        default = RIVER_ANALYTICS if self.scene == "river" else STREET_ANALYTICS
+        return self.model_copy(update={"analytics": default})
+
+
+class TowerCameraParams(Params):
+    """A tower camera's mast, sweep and analytics (see sim/world/camera_feed.py)."""
+
+    height_m: PositiveOrRange = Field((30.0, 60.0), description="mast height, m (or [lo, hi])")
+    radius_m: PositiveOrRange = Field(3000.0, description="how far it watches, m")
+    sweep_s: PositiveOrRange = Field(
+        120.0, description="seconds for a full turn (real deployments: 1-3 min)"
+    )
+    hfov_deg: PositiveOrRange = Field(8.0, description="zoomed field of view while patrolling, °")
+    scene: Literal["forest", "farmland", "rail", "river"] = Field(
+        "forest", description="the land it watches"
+    )
+    analytics: tuple[Analytic, ...] = Field(
+        ("fire_smoke", "land_change", "intrusion"), description="analytics its gateway runs"
+    )
+    stream_drop_p: Share = Field(
+        0.002, description="chance a status report finds the stream down (视频丢失)"
+    )
+    idle_per_h: NonNeg = Field(
+        2.0, description="looks an hour at sectors with nothing known in them"
+    )
+    watch_every: Int = Field(
+        5, ge=1, description="while an event is open in a sector, look every n-th pass"
+    )
+    sector_scenes: dict[str, str] = Field(
+        {},
+        description="{area: scene}: presets whose middle lies in a named area see that scene "
+        "(forest, farmland, rail), e.g. fields seen from a forest tower",
+    )
+
 
 CAMERA = DeviceKind(
     name="camera",
@@ -39,6 +131,7 @@ CAMERA = DeviceKind(
         "高密人群 crowd density",
         "漂浮物 floating debris",
     ),
+    params=CameraParams,
 )
 TOWER = DeviceKind(
     name="tower_camera",
@@ -57,41 +150,28 @@ TOWER = DeviceKind(
         "违法占地/违建 land-use change",
         "铁路沿线入侵 rail-line intrusion",
     ),
+    params=TowerCameraParams,
 )
 CAMERA_KINDS = ("camera", "tower_camera")
 DAY_START_S, DAY_END_S = 6 * 3600, 19 * 3600  # tower cameras go thermal outside these
 
 
-class CameraFleet(Fleet):
-    """Params (defaults): fov_deg (70), range_m (80: how far the analytics can tell a stall or
-    a parked car), bitrate_kbps (4096), scene ("street": street, square or river),
-    analytics (street and square: fire_smoke, illegal_parking, street_vending,
-    exposed_garbage; floating_debris and fire_smoke on a river; add crowd where crowds
-    gather, e.g. squares), stream_drop_p (0.002: chance a status report
-    finds the stream down for a moment: 视频丢失), look_s (60: seconds between looks while
-    something may be in view, for the first `eager_looks` (5) of a session), watch_s (300:
-    between looks after that, and while an event is open), idle_per_h (0.2: looks per hour at
-    a view with nothing known in it, where look-alikes can still fool the analytics),
-    video (a file path, relative to the scenario, or an RTSP/HTTP URL: the camera watches
-    that footage instead of rendered scenes, looking every `look_s` while it lasts) and
-    video_start_s (0: run time of the footage's first frame).
-    See sim/camera_feed.py for how looks are taken."""
+class CameraFleet(Fleet[CameraParams]):
+    """Fixed cameras: stream health as readings; their views, analytics and looks come from
+    `CameraParams` (see sim/world/camera_feed.py for how looks are taken)."""
 
     KIND = CAMERA
-    DEFAULT_ANALYTICS = ("fire_smoke", "illegal_parking", "street_vending", "exposed_garbage")
 
     def _setup(self) -> None:
+        p = self.params
         self.heading_deg = self.rng.uniform(0.0, 360.0, self.n)
-        self.fov_deg = self.uniform("fov_deg", float(self.param("fov_deg", 70.0)))
-        self.range_m = self.uniform("range_m", float(self.param("range_m", 80.0)))
-        self.bitrate = self.spread(self.param("bitrate_kbps", 4096), 0.1)
-        self.scene = str(self.param("scene", "street"))
-        default = (
-            ("floating_debris", "fire_smoke") if self.scene == "river" else self.DEFAULT_ANALYTICS
-        )
-        self.analytics = tuple(self.param("analytics", default))
-        self.idle_per_h = float(self.param("idle_per_h", 0.2))
-        self.stream_drop_p = float(self.param("stream_drop_p", 0.002))
+        self.fov_deg = self.draw(p.fov_deg)
+        self.range_m = self.draw(p.range_m)
+        self.bitrate = self.spread(p.bitrate_kbps, 0.1)
+        self.scene = p.scene
+        self.analytics: tuple[str, ...] = p.analytics or ()  # filled by scene when not given
+        self.idle_per_h = p.idle_per_h
+        self.stream_drop_p = p.stream_drop_p
 
     def measure(
         self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]
@@ -110,27 +190,23 @@ class CameraFleet(Fleet):
         return abs(bearing_offset(dx, dy, float(self.heading_deg[i]))) <= self.fov_deg[i] / 2
 
 
-class TowerCameraFleet(Fleet):
-    """Params (defaults): height_m ([30, 60]), radius_m (3000), sweep_s (120: a full turn;
-    real deployments sweep every 1-3 min), hfov_deg (8: zoomed in while patrolling),
-    scene ("forest": forest, farmland, rail or river), analytics (fire_smoke, land_change,
-    intrusion), stream_drop_p (0.002), idle_per_h (looks per hour at sectors with nothing
-    known in them), sector_scenes ({area: scene}: presets whose middle lies in a named
-    area of the scenario see that scene instead, e.g. a forest tower's presets over fields
-    see farmland, so a fire there is filed as 秸秆焚烧). The edge locates a target from the
-    pan angle and the image row (edge.camera_analytics.TowerOptics)."""
+class TowerCameraFleet(Fleet[TowerCameraParams]):
+    """Tower cameras: pan angle, sweeps, thermal mode and stream health as readings; mast,
+    sweep and analytics from `TowerCameraParams`. The edge locates a target from the pan angle
+    and the image row (edge.camera_analytics.TowerOptics)."""
 
     KIND = TOWER
 
     def _setup(self) -> None:
-        self.height_m = self.uniform("height_m", [30.0, 60.0])
-        self.radius_m = self.uniform("radius_m", float(self.param("radius_m", 3000.0)))
-        self.sweep_s = self.uniform("sweep_s", float(self.param("sweep_s", 120.0)))
-        self.hfov_deg = self.uniform("hfov_deg", float(self.param("hfov_deg", 8.0)))
+        p = self.params
+        self.height_m = self.draw(p.height_m)
+        self.radius_m = self.draw(p.radius_m)
+        self.sweep_s = self.draw(p.sweep_s)
+        self.hfov_deg = self.draw(p.hfov_deg)
         self.phase_deg = self.rng.uniform(0.0, 360.0, self.n)
-        self.scene = str(self.param("scene", "forest"))
-        self.analytics = tuple(self.param("analytics", ("fire_smoke", "land_change", "intrusion")))
-        self.stream_drop_p = float(self.param("stream_drop_p", 0.002))
+        self.scene = p.scene
+        self.analytics: tuple[str, ...] = p.analytics
+        self.stream_drop_p = p.stream_drop_p
 
     def azimuth(self, i: int | np.ndarray, t: float | np.ndarray) -> np.ndarray:
         """Pan angle (degrees clockwise from north) of tower(s) i at time(s) t."""

@@ -9,11 +9,31 @@ crowd nearby (crowd) fills the remaining spaces.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal, get_args
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, Params, Positive, PositiveOrRange
 from devices.schedule import plateau
+
+Use = Literal["office", "mall", "residential", "hospital"]
+USES: tuple[str, ...] = get_args(Use)
+
+
+class CarParkParams(Params):
+    capacity: PositiveOrRange = Field(
+        (100.0, 800.0), description="spaces: one number for all, or [lo, hi] drawn log-uniformly"
+    )
+    use: Use | None = Field(
+        None,
+        description="one use for every car park; default a mix (office 0.3, mall 0.3, "
+        "residential 0.25, hospital 0.15)",
+    )
+    wander: NonNeg = Field(0.04, description="size of each park's random deviation (share)")
+    wander_tau_min: Positive = Field(45.0, description="deviation correction time, minutes")
+
 
 KIND = DeviceKind(
     name="car_park",
@@ -26,9 +46,8 @@ KIND = DeviceKind(
     ),
     senses=("crowd",),
     alarms=("停车场满位 car park full",),
+    params=CarParkParams,
 )
-
-USES = ("office", "mall", "residential", "hospital")
 
 
 def occupancy_profile(tod: np.ndarray, dow: np.ndarray, use: np.ndarray) -> np.ndarray:
@@ -41,16 +60,14 @@ def occupancy_profile(tod: np.ndarray, dow: np.ndarray, use: np.ndarray) -> np.n
     return np.choose(use, [office, mall, homes, hospital])
 
 
-class CarParkFleet(Fleet):
-    """Params (defaults): capacity ([100, 800]: spaces, one number for all or a range drawn
-    log-uniformly), use (a mix: office 0.3, mall 0.3, residential 0.25, hospital 0.15; or one
-    of those names for every car park), wander (0.04: size of the random deviation),
-    wander_tau_min (45)."""
+class CarParkFleet(Fleet[CarParkParams]):
+    """Occupancy and free spaces of car parks by use (parameters: `CarParkParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        cap = self.param("capacity", [100, 800])
+        p = self.params
+        cap = p.capacity
         if isinstance(cap, int | float):
             capacity = np.full(self.n, int(cap))
         else:
@@ -58,15 +75,12 @@ class CarParkFleet(Fleet):
             capacity = np.round(np.exp(self.rng.uniform(lo, hi, self.n))).astype(np.int64)
         capacity.flags.writeable = False
         self._capacity = capacity
-        use = self.param("use", None)
-        if use is None:
+        if p.use is None:
             self.use = self.rng.choice(len(USES), self.n, p=[0.3, 0.3, 0.25, 0.15])
         else:
-            if use not in USES:
-                raise ValueError(f"car park use must be one of {USES}, got {use!r}")
-            self.use = np.full(self.n, USES.index(use))
-        self.wander = float(self.param("wander", 0.04))
-        self.tau = float(self.param("wander_tau_min", 45.0)) * 60.0
+            self.use = np.full(self.n, USES.index(p.use))
+        self.wander = p.wander
+        self.tau = p.wander_tau_min * 60.0
         self.dev = self.rng.normal(0.0, self.wander, self.n)
 
     @property

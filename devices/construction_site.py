@@ -13,9 +13,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import Clock, NonNeg, Number, Params, Share
 from devices.schedule import bump, clock_s, in_daily_window
+
+
+class ConstructionSiteParams(Params):
+    work_start: Clock = Field("07:00", description="work starts (local time)")
+    work_end: Clock = Field("19:00", description="work ends (local time)")
+    site_dust_ug: NonNeg = Field(
+        60.0,
+        description="PM10 µg/m³ a site at full work adds on a dry day in a 2 m/s breeze "
+        "(per-site spread)",
+    )
+    site_noise_db: Number = Field(
+        62.0, ge=0, le=140, description="boundary noise at full work, dB(A) (per-site spread)"
+    )
+    background_db: Number = Field(
+        45.0, ge=0, le=140, description="night street background at the boundary, dB(A)"
+    )
+    weekend_factor: NonNeg = Field(0.8, description="work on Saturday and Sunday, x weekday")
+    mist_threshold_ug: NonNeg = Field(150.0, description="mist cannon on above this PM10, µg/m³")
+    mist_off_ug: NonNeg | None = Field(
+        None, description="mist cannon off below this PM10, µg/m³ (default 0.8 x threshold)"
+    )
+    mist_efficiency: Share = Field(0.5, description="share of the site's dust the mist removes")
+
 
 KIND = DeviceKind(
     name="construction_site",
@@ -33,29 +58,27 @@ KIND = DeviceKind(
         "施工噪声超标 construction noise over limit",
         "夜间违规施工 construction at night",
     ),
+    params=ConstructionSiteParams,
 )
 
 
-class ConstructionSiteFleet(Fleet):
-    """Params (defaults): work_start ("07:00"), work_end ("19:00"), site_dust_ug (60: PM10 a
-    site at full work adds on a dry day with a 2 m/s breeze, per-site spread), site_noise_db
-    (62: boundary noise at full work, per-site spread), background_db (45: night street
-    background at the boundary), weekend_factor (0.8: work on Saturday/Sunday),
-    mist_threshold_ug (150: mist cannon on above this PM10), mist_off_ug (0.8 x threshold),
-    mist_efficiency (0.5: share of the site's dust the mist removes)."""
+class ConstructionSiteFleet(Fleet[ConstructionSiteParams]):
+    """Dust, noise and the mist cannon at building sites (parameters:
+    `ConstructionSiteParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.work_start = clock_s(self.param("work_start", "07:00"))
-        self.work_end = clock_s(self.param("work_end", "19:00"))
-        self.site_dust = self.spread(self.param("site_dust_ug", 60.0), 0.35)
-        self.site_db = float(self.param("site_noise_db", 62.0)) + self.rng.normal(0, 2.5, self.n)
-        self.bg_db = float(self.param("background_db", 45.0)) + self.rng.normal(0, 1.5, self.n)
-        self.weekend = float(self.param("weekend_factor", 0.8))
-        self.mist_on_ug = float(self.param("mist_threshold_ug", 150.0))
-        self.mist_off_ug = float(self.param("mist_off_ug", 0.8 * self.mist_on_ug))
-        self.mist_eff = float(self.param("mist_efficiency", 0.5))
+        p = self.params
+        self.work_start = clock_s(p.work_start)
+        self.work_end = clock_s(p.work_end)
+        self.site_dust = self.spread(p.site_dust_ug, 0.35)
+        self.site_db = p.site_noise_db + self.rng.normal(0, 2.5, self.n)
+        self.bg_db = p.background_db + self.rng.normal(0, 1.5, self.n)
+        self.weekend = p.weekend_factor
+        self.mist_on_ug = p.mist_threshold_ug
+        self.mist_off_ug = 0.8 * self.mist_on_ug if p.mist_off_ug is None else p.mist_off_ug
+        self.mist_eff = p.mist_efficiency
         self.bg_factor = self.rng.lognormal(0.0, 0.08, self.n)
         # Work intensity: earthworks ~1, finishing works ~0.3; changes slowly (per day).
         self.phase = self.rng.uniform(0.0, 2 * np.pi, self.n)

@@ -13,9 +13,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNegOrRange, Params, Positive, Share
 from devices.schedule import bump
+
+
+class ElectricalFireParams(Params):
+    commercial_share: Share = Field(
+        0.5, description="share of circuits in shops and offices (the rest in homes)"
+    )
+    base_leakage_ma: NonNegOrRange = Field(
+        (20.0, 120.0), description="natural leakage at full load, mA (or [lo, hi] per device)"
+    )
+    heating_c: NonNegOrRange = Field(
+        (8.0, 25.0), description="cable temperature rise at full load, °C (or [lo, hi])"
+    )
+    thermal_tau_min: Positive = Field(15.0, description="cable thermal time constant, minutes")
+
 
 KIND = DeviceKind(
     name="electrical_fire",
@@ -28,6 +44,7 @@ KIND = DeviceKind(
     ),
     senses=("leakage_extra_ma", "cable_heat_c", "heat_c"),
     alarms=("剩余电流超限 residual current over limit", "线缆温度超限 cable over-temperature"),
+    params=ElectricalFireParams,
 )
 
 
@@ -44,18 +61,18 @@ def load_profile(
     return load + cooling + heating
 
 
-class ElectricalFireFleet(Fleet):
-    """Params (defaults): commercial_share (0.5: circuits in shops and offices, the rest in
-    homes), base_leakage_ma ([20, 120]: natural leakage at full load), heating_c ([8, 25]:
-    cable temperature rise at full load), thermal_tau_min (15)."""
+class ElectricalFireFleet(Fleet[ElectricalFireParams]):
+    """Residual current and cable temperature on distribution boards (parameters:
+    `ElectricalFireParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.commercial = self.rng.random(self.n) < float(self.param("commercial_share", 0.5))
-        self.base_leak = self.uniform("base_leakage_ma", [20.0, 120.0])
-        self.heating = self.uniform("heating_c", [8.0, 25.0])
-        self.tau = float(self.param("thermal_tau_min", 15.0)) * 60.0
+        p = self.params
+        self.commercial = self.rng.random(self.n) < p.commercial_share
+        self.base_leak = self.draw(p.base_leakage_ma)
+        self.heating = self.draw(p.heating_c)
+        self.tau = p.thermal_tau_min * 60.0
         self.indoor = self.rng.normal(0.0, 1.0, self.n)
         self.temp = np.full(self.n, np.nan)  # cable temperature from load and room, °C
 

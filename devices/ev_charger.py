@@ -14,9 +14,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric, is_active
+from devices.params import NonNeg, NonNegRange, Params, Positive, PositiveOrChoices, Share
 from devices.schedule import bump
+
+
+class EvChargerParams(Params):
+    dc_share: Share = Field(0.3, description="share of DC fast chargers")
+    ac_kw: Positive = Field(7.0, description="AC wallbox rating, kW")
+    dc_kw: PositiveOrChoices = Field(
+        (60.0, 120.0), description="DC ratings, kW, each charger drawing one of them"
+    )
+    sessions_per_day_ac: NonNeg = Field(2.5, description="sessions a day at an AC charger")
+    sessions_per_day_dc: NonNeg = Field(9.0, description="sessions a day at a DC charger")
+    session_kwh_ac: NonNegRange = Field(
+        (8.0, 35.0), description="energy an AC session wants, kWh, drawn from [lo, hi]"
+    )
+    session_kwh_dc: NonNegRange = Field(
+        (15.0, 50.0), description="energy a DC session wants, kWh, drawn from [lo, hi]"
+    )
+
 
 KIND = DeviceKind(
     name="ev_charger",
@@ -30,6 +49,7 @@ KIND = DeviceKind(
     ),
     senses=("charger_failed_since",),
     alarms=("充电桩故障 charger fault",),
+    params=EvChargerParams,
 )
 
 IDLE, CHARGING, FAULT = 0, 1, 2
@@ -52,26 +72,20 @@ def arrival_shape(tod: np.ndarray, dc: np.ndarray) -> np.ndarray:
     return np.where(dc, _dc_shape(tod) / _DC_MEAN, _ac_shape(tod) / _AC_MEAN)
 
 
-class EvChargerFleet(Fleet):
-    """Params (defaults): dc_share (0.3: share of DC fast chargers), ac_kw (7), dc_kw
-    ([60, 120]: DC ratings drawn from), sessions_per_day_ac (2.5), sessions_per_day_dc (9),
-    session_kwh_ac ([8, 35]), session_kwh_dc ([15, 50])."""
+class EvChargerFleet(Fleet[EvChargerParams]):
+    """Charging sessions, power and meters of EV chargers (parameters:
+    `EvChargerParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.dc = self.rng.random(self.n) < float(self.param("dc_share", 0.3))
-        dc_kw = np.asarray(self.param("dc_kw", [60.0, 120.0]), dtype=float).ravel()
-        self.rated = np.where(
-            self.dc, self.rng.choice(dc_kw, self.n), float(self.param("ac_kw", 7.0))
-        )
-        self.per_day = np.where(
-            self.dc,
-            float(self.param("sessions_per_day_dc", 9.0)),
-            float(self.param("sessions_per_day_ac", 2.5)),
-        )
-        self.kwh_ac = tuple(float(v) for v in self.param("session_kwh_ac", [8.0, 35.0]))
-        self.kwh_dc = tuple(float(v) for v in self.param("session_kwh_dc", [15.0, 50.0]))
+        p = self.params
+        self.dc = self.rng.random(self.n) < p.dc_share
+        dc_kw = np.asarray(p.dc_kw, dtype=float).ravel()
+        self.rated = np.where(self.dc, self.rng.choice(dc_kw, self.n), p.ac_kw)
+        self.per_day = np.where(self.dc, p.sessions_per_day_dc, p.sessions_per_day_ac)
+        self.kwh_ac = p.session_kwh_ac
+        self.kwh_dc = p.session_kwh_dc
         self.energy = self.rng.uniform(500.0, 20000.0, self.n) * np.where(self.dc, 10.0, 1.0)
         self.remaining = np.zeros(self.n)  # kWh the current session still wants
         self.session = np.ones(self.n)  # kWh the current session wanted in all

@@ -11,8 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, NonNegRange, Params
+
+
+class GasDetectorParams(Params):
+    nuisance_per_day: NonNeg = Field(
+        0.01, description="nuisance readings (solvent, cooking gas) a day per detector"
+    )
+    nuisance_lel: NonNegRange = Field(
+        (2.0, 8.0), description="%LEL of a nuisance reading, drawn from [lo, hi]"
+    )
+    zero_offset_lel: NonNeg = Field(0.3, description="spread of the zero point, %LEL")
+    battery_drain_pct_day: NonNeg = Field(0.03, description="battery drain, % a day")
+
 
 KIND = DeviceKind(
     name="gas_detector",
@@ -25,21 +39,21 @@ KIND = DeviceKind(
     ),
     senses=("gas_lel_extra",),
     alarms=("燃气泄漏 gas leak (low alarm about 20-25 %LEL, high 50 %LEL)", "电量低 battery low"),
+    params=GasDetectorParams,
 )
 
 
-class GasDetectorFleet(Fleet):
-    """Params (defaults): nuisance_per_day (0.01 per detector), nuisance_lel ([2, 8] %LEL),
-    zero_offset_lel (0.3: spread of the zero point), battery_drain_pct_day (0.03)."""
+class GasDetectorFleet(Fleet[GasDetectorParams]):
+    """Combustible gas in %LEL with nuisance readings and a battery."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.nuisance_rate = float(self.param("nuisance_per_day", 0.01)) / 86400.0
-        lo, hi = self.param("nuisance_lel", [2.0, 8.0])
-        self.nuisance_range = (float(lo), float(hi))
-        self.zero = np.abs(self.rng.normal(0.0, float(self.param("zero_offset_lel", 0.3)), self.n))
-        self.drain = float(self.param("battery_drain_pct_day", 0.03)) / 86400.0
+        p = self.params
+        self.nuisance_rate = p.nuisance_per_day / 86400.0
+        self.nuisance_range = p.nuisance_lel
+        self.zero = np.abs(self.rng.normal(0.0, p.zero_offset_lel, self.n))
+        self.drain = p.battery_drain_pct_day / 86400.0
         self.battery0 = self.rng.uniform(50.0, 100.0, self.n)
 
     def measure(

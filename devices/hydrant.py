@@ -12,9 +12,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, NonNegOrRange, Params
 from devices.schedule import bump
+
+
+class HydrantParams(Params):
+    base_pressure_mpa: NonNegOrRange = Field(
+        (0.25, 0.40), description="static network pressure, MPa (or [lo, hi] per hydrant)"
+    )
+    demand_dip_mpa: NonNeg = Field(
+        0.06, description="pressure fall at peak demand, MPa (per-hydrant spread)"
+    )
+    noise_mpa: NonNeg = Field(0.004, description="sensor noise, MPa")
+
 
 KIND = DeviceKind(
     name="hydrant",
@@ -24,6 +37,7 @@ KIND = DeviceKind(
     metrics=(Metric("pressure_mpa", "MPa", "水压", "Water pressure", 0, 2.5, 3),),
     senses=("pressure_drop_mpa",),
     alarms=("消防栓水压低 hydrant pressure low", "消防栓无水 hydrant dry (leak, burst or theft)"),
+    params=HydrantParams,
 )
 
 
@@ -37,16 +51,16 @@ def water_demand(tod: np.ndarray, dow: np.ndarray, temp_c: np.ndarray) -> np.nda
     return demand * (1.0 + 0.02 * np.clip(temp_c - 25.0, 0.0, 10.0))
 
 
-class HydrantFleet(Fleet):
-    """Params (defaults): base_pressure_mpa ([0.25, 0.40]: static network pressure),
-    demand_dip_mpa (0.06: fall at peak demand, per-hydrant spread), noise_mpa (0.004)."""
+class HydrantFleet(Fleet[HydrantParams]):
+    """Network pressure at fire hydrants (parameters: `HydrantParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.base = self.uniform("base_pressure_mpa", [0.25, 0.40])
-        self.dip = self.spread(self.param("demand_dip_mpa", 0.06), 0.2)
-        self.noise_mpa = float(self.param("noise_mpa", 0.004))
+        p = self.params
+        self.base = self.draw(p.base_pressure_mpa)
+        self.dip = self.spread(p.demand_dip_mpa, 0.2)
+        self.noise_mpa = p.noise_mpa
 
     def measure(
         self, idx: np.ndarray, t: np.ndarray, cond: Mapping[str, np.ndarray]

@@ -12,8 +12,27 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric, is_active
+from devices.params import NonNeg, NonNegOrRange, Params, Positive
+
+
+class ManholeCoverParams(Params):
+    open_tilt_deg: NonNegOrRange = Field(
+        (20.0, 85.0), description="tilt of a lifted or displaced cover, ° (or [lo, hi])"
+    )
+    chamber_depth_cm: NonNegOrRange = Field(
+        (120.0, 250.0), description="chamber depth, cm (or [lo, hi] per well)"
+    )
+    base_water_cm: NonNegOrRange = Field(
+        (5.0, 30.0), description="dry-weather flow depth, cm (or [lo, hi] per well)"
+    )
+    rain_gain_cm: NonNeg = Field(2.5, description="chamber water per mm/h of rain, cm")
+    runoff_gain_cm: NonNeg = Field(1.0, description="chamber water per mm of rain in 6 h, cm")
+    water_tau_min: Positive = Field(20.0, description="chamber water time constant, minutes")
+    battery_drain_pct_day: NonNeg = Field(0.03, description="battery drain, % a day")
+
 
 KIND = DeviceKind(
     name="manhole_cover",
@@ -32,28 +51,27 @@ KIND = DeviceKind(
         "井下水位高 chamber water high (surcharge)",
         "电量低 battery low",
     ),
+    params=ManholeCoverParams,
 )
 
 
-class ManholeCoverFleet(Fleet):
-    """Params (defaults): open_tilt_deg ([20, 85]: tilt of a lifted or displaced cover),
-    chamber_depth_cm ([120, 250]), base_water_cm ([5, 30]: dry-weather flow depth),
-    rain_gain_cm (2.5: per mm/h of rain), runoff_gain_cm (1.0: per mm in the last 6 h),
-    water_tau_min (20), battery_drain_pct_day (0.03)."""
+class ManholeCoverFleet(Fleet[ManholeCoverParams]):
+    """Cover tilt, opening and chamber water (parameters: `ManholeCoverParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
         self.rest_tilt = np.abs(self.rng.normal(0.0, 1.0, self.n)) + 0.3
-        self.open_tilt = self.uniform("open_tilt_deg", [20.0, 85.0])
-        self.depth = self.uniform("chamber_depth_cm", [120.0, 250.0])
-        self.base_water = self.uniform("base_water_cm", [5.0, 30.0])
+        p = self.params
+        self.open_tilt = self.draw(p.open_tilt_deg)
+        self.depth = self.draw(p.chamber_depth_cm)
+        self.base_water = self.draw(p.base_water_cm)
         self.gain = self.rng.lognormal(0.0, 0.3, self.n)  # how much of the street drains here
-        self.rain_gain = float(self.param("rain_gain_cm", 2.5))
-        self.runoff_gain = float(self.param("runoff_gain_cm", 1.0))
-        self.tau = float(self.param("water_tau_min", 20.0)) * 60.0
+        self.rain_gain = p.rain_gain_cm
+        self.runoff_gain = p.runoff_gain_cm
+        self.tau = p.water_tau_min * 60.0
         self.water = self.base_water * 0.8
-        self.drain = float(self.param("battery_drain_pct_day", 0.03)) / 86400.0
+        self.drain = p.battery_drain_pct_day / 86400.0
         self.battery0 = self.rng.uniform(60.0, 100.0, self.n)
 
     def measure(

@@ -14,9 +14,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, Params, Positive, Share
 from devices.schedule import plateau
+
+
+class ParkingSpaceParams(Params):
+    residential_share: Share = Field(0.35, description="share of spaces on residential streets")
+    dwell_min: Positive = Field(75.0, description="mean stay on shopping streets, minutes")
+    dwell_day_min: Positive = Field(
+        180.0, description="mean daytime stay on residential streets, minutes"
+    )
+    dwell_night_min: Positive = Field(
+        600.0, description="mean night-time stay on residential streets, minutes"
+    )
+    battery_drain_pct_day: NonNeg = Field(0.01, description="battery drain, % a day")
+    change_cost_pct: NonNeg = Field(0.002, description="battery per state change, %")
+
 
 KIND = DeviceKind(
     name="parking_space",
@@ -29,6 +45,7 @@ KIND = DeviceKind(
     ),
     senses=("crowd",),
     alarms=("路边车位满 on-street spaces full", "地磁电量低 sensor battery low"),
+    params=ParkingSpaceParams,
 )
 
 
@@ -40,21 +57,20 @@ def occupancy_target(tod: np.ndarray, dow: np.ndarray, residential: np.ndarray) 
     return np.where(residential, homes, shops)
 
 
-class ParkingSpaceFleet(Fleet):
-    """Params (defaults): residential_share (0.35: spaces on residential streets),
-    dwell_min (75: mean stay on shopping streets), dwell_day_min (180) and dwell_night_min
-    (600): on residential streets, battery_drain_pct_day (0.01), change_cost_pct (0.002:
-    battery per state change)."""
+class ParkingSpaceFleet(Fleet[ParkingSpaceParams]):
+    """On-street space occupancy as a two-state Markov process (parameters:
+    `ParkingSpaceParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.residential = self.rng.random(self.n) < float(self.param("residential_share", 0.35))
-        self.dwell_shop = float(self.param("dwell_min", 75.0)) * 60.0
-        self.dwell_day = float(self.param("dwell_day_min", 180.0)) * 60.0
-        self.dwell_night = float(self.param("dwell_night_min", 600.0)) * 60.0
-        self.drain = float(self.param("battery_drain_pct_day", 0.01)) / 86400.0
-        self.change_cost = float(self.param("change_cost_pct", 0.002))
+        p = self.params
+        self.residential = self.rng.random(self.n) < p.residential_share
+        self.dwell_shop = p.dwell_min * 60.0
+        self.dwell_day = p.dwell_day_min * 60.0
+        self.dwell_night = p.dwell_night_min * 60.0
+        self.drain = p.battery_drain_pct_day / 86400.0
+        self.change_cost = p.change_cost_pct
         self.battery = self.rng.uniform(60.0, 100.0, self.n)
         self.occupied = np.zeros(self.n, dtype=bool)
 

@@ -11,9 +11,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import Clocks, NonNeg, Params, Positive, Share
 from devices.schedule import clock_list, last_event
+
+
+class PublicToiletParams(Params):
+    peak_per_hour: NonNeg = Field(
+        40.0, description="visits an hour at full activity (per-toilet spread)"
+    )
+    clean_at: Clocks = Field(
+        ("07:00", "12:00", "17:00"), description="cleaning rounds (local times)"
+    )
+    nh3_per_visit_ppm: NonNeg = Field(0.012, description="NH3 each visit adds, ppm")
+    vent_tau_h: Positive = Field(1.5, description="ventilation time constant, hours")
+    clean_keep: Share = Field(0.15, description="share of the odour left after a cleaning")
+    h2s_ratio: NonNeg = Field(0.008, description="H2S per NH3")
+
 
 KIND = DeviceKind(
     name="public_toilet",
@@ -27,24 +43,23 @@ KIND = DeviceKind(
     ),
     senses=("crowd",),
     alarms=("公厕异味 toilet odour over limit (cleaning task)", "公厕客流过大 toilet crowded"),
+    params=PublicToiletParams,
 )
 
 
-class PublicToiletFleet(Fleet):
-    """Params (defaults): peak_per_hour (40: visits an hour at full activity, per-toilet
-    spread), clean_at (["07:00", "12:00", "17:00"]: cleaning rounds), nh3_per_visit_ppm
-    (0.012), vent_tau_h (1.5: ventilation time constant), clean_keep (0.15: share of odour
-    left after cleaning), h2s_ratio (0.008: H2S per NH3)."""
+class PublicToiletFleet(Fleet[PublicToiletParams]):
+    """Visitors, NH3 and H2S in public toilets (parameters: `PublicToiletParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.peak = self.spread(self.param("peak_per_hour", 40.0), 0.4)
-        self.clean = clock_list(self.param("clean_at", ["07:00", "12:00", "17:00"]))
-        self.per_visit = float(self.param("nh3_per_visit_ppm", 0.012))
-        self.tau = float(self.param("vent_tau_h", 1.5)) * 3600.0
-        self.keep = float(self.param("clean_keep", 0.15))
-        self.h2s_ratio = float(self.param("h2s_ratio", 0.008))
+        p = self.params
+        self.peak = self.spread(p.peak_per_hour, 0.4)
+        self.clean = clock_list(p.clean_at)
+        self.per_visit = p.nh3_per_visit_ppm
+        self.tau = p.vent_tau_h * 3600.0
+        self.keep = p.clean_keep
+        self.h2s_ratio = p.h2s_ratio
         self.vent = self.rng.lognormal(0.0, 0.2, self.n)  # better or worse ventilation
         self.background = self.rng.uniform(0.05, 0.2, self.n)
         self.odour = np.zeros(self.n)  # NH3 above background, ppm

@@ -14,8 +14,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric, is_active
+from devices.params import Int, NonNeg, Params, PosIntOrChoices, Positive
+
+
+class PumpStationParams(Params):
+    pumps: PosIntOrChoices = Field(
+        4, description="pumps per station, or a list each station draws its count from"
+    )
+    pump_kw: Positive = Field(55.0, description="rated power per pump, kW (per-station spread)")
+    pump_rate_m_h: Positive = Field(
+        1.0, description="sump drawdown per running pump, m/h (per-station spread)"
+    )
+    start_level_m: NonNeg = Field(2.0, description="sump level where the first pump starts, m")
+    step_m: NonNeg = Field(0.5, description="each further pump starts this much higher, m")
+    hysteresis_m: NonNeg = Field(0.3, description="a pump stops this far below its start, m")
+    sump_depth_m: Positive = Field(6.0, description="sump depth (flooding above), m")
+    dry_inflow_m_h: NonNeg = Field(0.3, description="dry-weather inflow, m of sump an hour")
+    rain_gain_m_h: NonNeg = Field(0.08, description="inflow per mm/h of rain, m/h")
+    runoff_gain_m_h: NonNeg = Field(0.01, description="inflow per mm of rain in the last 6 h, m/h")
+    fault_units: Int | None = Field(
+        None, ge=0, description="pumps out while a fault lasts (default half, at least 1)"
+    )
+    aux_kw: NonNeg = Field(1.5, description="auxiliary power, kW")
+
 
 KIND = DeviceKind(
     name="pump_station",
@@ -30,43 +54,41 @@ KIND = DeviceKind(
     ),
     senses=("pump_failed_since",),
     alarms=("泵站高水位 pump-station sump level high", "机组故障 pump unit fault"),
+    params=PumpStationParams,
 )
 
 _MAX_STEPS = 360  # sub-steps per reading; dt is capped at 6 h
 
 
-class PumpStationFleet(Fleet):
-    """Params (defaults): pumps (4; a list to draw each station's count from; also the
-    per-station array `pumps`), pump_kw (55: rated power per pump, per-station spread),
-    pump_rate_m_h (1.0: sump drawdown per running pump), start_level_m (2.0), step_m (0.5),
-    hysteresis_m (0.3), sump_depth_m (6.0), dry_inflow_m_h (0.3), rain_gain_m_h (0.08: per
-    mm/h of rain), runoff_gain_m_h (0.01: per mm of rain in the last 6 h), fault_units
-    (half the pumps, at least 1: units out while pump_failed_since is active), aux_kw (1.5)."""
+class PumpStationFleet(Fleet[PumpStationParams]):
+    """Sump level, pumps and power of drainage pump stations (parameters:
+    `PumpStationParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        pumps = self.param("pumps", 4)
+        p = self.params
+        pumps = p.pumps
         if isinstance(pumps, int | float):
             self.pumps = np.full(self.n, int(pumps))
         else:
             self.pumps = self.rng.choice(np.asarray(pumps, dtype=np.int64), self.n)
         if self.pumps.min() < 1:
             raise ValueError("a pump station needs at least one pump")
-        self.pump_kw = self.spread(self.param("pump_kw", 55.0), 0.15)
-        self.rate = self.spread(self.param("pump_rate_m_h", 1.0), 0.1)
-        start = float(self.param("start_level_m", 2.0))
-        step = float(self.param("step_m", 0.5))
+        self.pump_kw = self.spread(p.pump_kw, 0.15)
+        self.rate = self.spread(p.pump_rate_m_h, 0.1)
+        start = p.start_level_m
+        step = p.step_m
         self.starts = start + step * np.arange(self.pumps.max())  # pump k starts here
-        self.hyst = float(self.param("hysteresis_m", 0.3))
-        self.depth = float(self.param("sump_depth_m", 6.0))
-        self.dry = float(self.param("dry_inflow_m_h", 0.3))
-        self.rain_gain = float(self.param("rain_gain_m_h", 0.08))
-        self.runoff_gain = float(self.param("runoff_gain_m_h", 0.01))
-        units = self.param("fault_units", None)
-        units = np.maximum(self.pumps // 2, 1) if units is None else np.full(self.n, int(units))
+        self.hyst = p.hysteresis_m
+        self.depth = p.sump_depth_m
+        self.dry = p.dry_inflow_m_h
+        self.rain_gain = p.rain_gain_m_h
+        self.runoff_gain = p.runoff_gain_m_h
+        units = p.fault_units
+        units = np.maximum(self.pumps // 2, 1) if units is None else np.full(self.n, units)
         self.fault_units = np.minimum(units, self.pumps)
-        self.aux_kw = float(self.param("aux_kw", 1.5))
+        self.aux_kw = p.aux_kw
         self.catchment = self.rng.lognormal(0.0, 0.25, self.n)
         self.level = self.rng.uniform(0.8, start - 0.2, self.n)
         self.running = np.zeros(self.n, dtype=np.int64)

@@ -12,8 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, Params, Positive
+
+
+class RiverLevelParams(Params):
+    base_level_m: NonNeg = Field(3.0, description="base stage, m")
+    base_spread_m: NonNeg = Field(0.3, description="per-station spread of the base stage, m")
+    warning_level_m: NonNeg | None = Field(
+        None, description="警戒水位, the alarm rule's threshold, m (default base + 1.5)"
+    )
+    catchment_m_per_mm: NonNeg = Field(
+        0.02, description="eventual rise per mm of rain in 6 h, m (per-station spread)"
+    )
+    max_rise_m: Positive = Field(5.0, description="the rise levels off towards this, m")
+    rise_h: Positive = Field(3.0, description="rising time constant, hours")
+    fall_h: Positive = Field(18.0, description="receding time constant, hours")
+    gauge_noise_m: NonNeg = Field(0.01, description="gauge noise, m")
+
 
 KIND = DeviceKind(
     name="river_level",
@@ -26,28 +44,26 @@ KIND = DeviceKind(
     ),
     senses=(),
     alarms=("超警戒水位 water level over the warning level", "强降雨 heavy rain at the gauge"),
+    params=RiverLevelParams,
 )
 
 
-class RiverLevelFleet(Fleet):
-    """Params (defaults): base_level_m (3.0), base_spread_m (0.3: per-station base stage
-    spread), warning_level_m (base + 1.5: 警戒水位, the alarm rule's threshold; also the
-    per-station array `warning_level_m`), catchment_m_per_mm (0.02: eventual rise per mm of
-    rain in 6 h, per-station spread), max_rise_m (5.0: the rise levels off towards this in
-    extreme rain), rise_h (3) and fall_h (18): response time constants, gauge_noise_m
-    (0.01)."""
+class RiverLevelFleet(Fleet[RiverLevelParams]):
+    """Stage and rain at hydrological stations (parameters: `RiverLevelParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        base = float(self.param("base_level_m", 3.0))
-        self.base = base + self.rng.normal(0.0, float(self.param("base_spread_m", 0.3)), self.n)
-        self.warning_level_m = np.full(self.n, float(self.param("warning_level_m", base + 1.5)))
-        self.gain = self.spread(self.param("catchment_m_per_mm", 0.02), 0.3)
-        self.rise_s = float(self.param("rise_h", 3.0)) * 3600.0
-        self.fall_s = float(self.param("fall_h", 18.0)) * 3600.0
-        self.gauge_noise = float(self.param("gauge_noise_m", 0.01))
-        self.max_rise = float(self.param("max_rise_m", 5.0))
+        p = self.params
+        base = p.base_level_m
+        self.base = base + self.rng.normal(0.0, p.base_spread_m, self.n)
+        warning = base + 1.5 if p.warning_level_m is None else p.warning_level_m
+        self.warning_level_m = np.full(self.n, warning)
+        self.gain = self.spread(p.catchment_m_per_mm, 0.3)
+        self.rise_s = p.rise_h * 3600.0
+        self.fall_s = p.fall_h * 3600.0
+        self.gauge_noise = p.gauge_noise_m
+        self.max_rise = p.max_rise_m
         self.rise = np.zeros(self.n)  # metres above base now
         self.catch = self.rng.lognormal(0.0, 0.05, self.n)  # rain-gauge catch efficiency
 

@@ -12,9 +12,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric, is_active
+from devices.params import Clocks, NonNeg, NonNegOrRange, Params, Positive
 from devices.schedule import bump, clock_list, last_event
+
+
+class SmartBinParams(Params):
+    collect_at: Clocks = Field(("06:00", "18:00"), description="collection rounds (local times)")
+    fill_per_day: NonNeg = Field(
+        70.0, description="% of the bin a day of normal activity fills (per-bin spread)"
+    )
+    activity_mean: Positive = Field(
+        0.65, description="the day's mean of the activity condition, to normalise the fill rate"
+    )
+    residue_pct: NonNegOrRange = Field(
+        (0.0, 5.0), description="fill left after a collection, % (or [lo, hi] per bin)"
+    )
+    max_fill_pct: NonNeg = Field(96.0, description="where a bin left alone stops rising, %")
+
 
 KIND = DeviceKind(
     name="smart_bin",
@@ -31,23 +48,22 @@ KIND = DeviceKind(
         "垃圾桶将满 bin nearly full (collect now)",
         "垃圾桶高温 bin temperature high (fire)",
     ),
+    params=SmartBinParams,
 )
 
 
-class SmartBinFleet(Fleet):
-    """Params (defaults): collect_at (["06:00", "18:00"]: collection rounds), fill_per_day
-    (70: % of the bin a day of normal activity fills, per-bin spread), activity_mean (0.65:
-    the day's mean of cond activity, to normalise the fill rate), residue_pct ([0, 5]),
-    max_fill_pct (96: where a bin left alone stops rising)."""
+class SmartBinFleet(Fleet[SmartBinParams]):
+    """Fill level and temperature of street bins (parameters: `SmartBinParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.collect = clock_list(self.param("collect_at", ["06:00", "18:00"]))
-        self.rate = self.spread(self.param("fill_per_day", 70.0), 0.35) / 86400.0
-        self.rate /= float(self.param("activity_mean", 0.65))
-        self.residue = self.uniform("residue_pct", [0.0, 5.0])
-        self.max_fill = float(self.param("max_fill_pct", 96.0))
+        p = self.params
+        self.collect = clock_list(p.collect_at)
+        self.rate = self.spread(p.fill_per_day, 0.35) / 86400.0
+        self.rate /= p.activity_mean
+        self.residue = self.draw(p.residue_pct)
+        self.max_fill = p.max_fill_pct
         self.heap = self.rng.uniform(100.0, 115.0, self.n)  # how high an overflow piles up
         self.fill = self.rng.uniform(0.0, 40.0, self.n)
         self.shade = self.rng.uniform(0.3, 1.0, self.n)  # sun exposure

@@ -15,9 +15,36 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric, is_active
+from devices.params import Clock, Int, NonNeg, Number, Params, PositiveOrChoices
 from devices.schedule import DAY_S, clock_s, in_daily_window, next_daily
+
+_MAX_TEXT = 200  # characters an LED screen message may have
+
+
+class SmartPoleParams(Params):
+    rated_w: PositiveOrChoices = Field(
+        150.0, description="rated lamp power, W, or a list each pole draws its rating from"
+    )
+    standby_w: NonNeg = Field(4.0, description="controller standby power, W")
+    lamp_on_at: Clock = Field("19:30", description="initial schedule: lamps on")
+    lamp_off_at: Clock = Field("05:15", description="initial schedule: lamps off")
+    dim_at: Clock = Field("23:30", description="initial schedule: dim from")
+    dim_pct: Number = Field(60.0, ge=0, le=100, description="initial schedule: dim level, %")
+    road_db: Number = Field(
+        68.0, ge=0, le=140, description="street noise at full traffic, dB(A) (per-pole spread)"
+    )
+    quiet_db: Number = Field(
+        42.0, ge=0, le=140, description="night-time background noise, dB(A) (per-pole spread)"
+    )
+    wifi_peak_users: NonNeg = Field(
+        25.0, description="WiFi users at full activity (per-pole spread)"
+    )
+    wifi_max_users: Int = Field(256, ge=0, description="access-point user limit")
+    led_text: str = Field("", max_length=_MAX_TEXT, description="initial LED screen text")
+
 
 KIND = DeviceKind(
     name="smart_pole",
@@ -54,10 +81,10 @@ KIND = DeviceKind(
         "PM2.5超标 PM2.5 over limit",
         "噪声超标 street noise over limit",
     ),
+    params=SmartPoleParams,
 )
 
 _SCHEDULE_KEYS = ("lamp_on_at", "lamp_off_at", "dim_at", "dim_pct")
-_MAX_TEXT = 200  # characters an LED screen message may have
 
 
 def _number(params: Mapping[str, Any], key: str, lo: float, hi: float) -> float:
@@ -88,12 +115,9 @@ def _only(params: Mapping[str, Any], allowed: tuple[str, ...], action: str) -> N
         raise ValueError(f"{action} takes {takes}; unknown: {', '.join(unknown)}")
 
 
-class SmartPoleFleet(Fleet):
-    """Params (defaults): rated_w (150; a number, or a list to draw each pole's rating from),
-    standby_w (4), lamp_on_at ("19:30"), lamp_off_at ("05:15"), dim_at ("23:30"), dim_pct (60)
-    as every pole's initial schedule; road_db (68: street noise dB(A) at full traffic),
-    quiet_db (42: night-time background), wifi_peak_users (25: users at full activity, per-pole
-    spread), wifi_max_users (256: access-point limit), led_text ("": initial screen text)."""
+class SmartPoleFleet(Fleet[SmartPoleParams]):
+    """Lamp, environment sensors, WiFi, help button, screen and speaker of smart
+    poles (parameters: `SmartPoleParams`; commands: `COMMANDS`)."""
 
     KIND = KIND
     COMMANDS: ClassVar[dict[str, str]] = {
@@ -107,21 +131,22 @@ class SmartPoleFleet(Fleet):
     }
 
     def _setup(self) -> None:
-        rated = self.param("rated_w", 150.0)
+        p = self.params
+        rated = p.rated_w
         if isinstance(rated, int | float):
             rated_w = np.full(self.n, float(rated))
         else:
             rated_w = self.rng.choice(np.asarray(rated, dtype=float), self.n)
         rated_w.flags.writeable = False
         self._rated_w = rated_w
-        self.standby_w = float(self.param("standby_w", 4.0))
-        self.on_s = np.full(self.n, clock_s(self.param("lamp_on_at", "19:30")))
-        self.off_s = np.full(self.n, clock_s(self.param("lamp_off_at", "05:15")))
-        self.dim_s = np.full(self.n, clock_s(self.param("dim_at", "23:30")))
-        self.dim_level = np.full(self.n, float(self.param("dim_pct", 60.0)))
+        self.standby_w = p.standby_w
+        self.on_s = np.full(self.n, clock_s(p.lamp_on_at))
+        self.off_s = np.full(self.n, clock_s(p.lamp_off_at))
+        self.dim_s = np.full(self.n, clock_s(p.dim_at))
+        self.dim_level = np.full(self.n, p.dim_pct)
         self.manual = np.full(self.n, np.nan)  # manual brightness %, NaN = on the schedule
         self.fault_seen = np.zeros(self.n, dtype=bool)
-        text = str(self.param("led_text", ""))
+        text = p.led_text
         self.led_text = np.full(self.n, text, dtype=object)
         self.screen = np.full(self.n, bool(text))
         self.broadcast = np.zeros(self.n, dtype=bool)
@@ -129,10 +154,10 @@ class SmartPoleFleet(Fleet):
         self.energy = self.rng.uniform(100.0, 3000.0, self.n)  # meters were installed earlier
         self.pm_factor = self.rng.lognormal(0.0, 0.08, self.n)  # siting differences
         self.temp_offset = self.rng.normal(0.0, 0.3, self.n)
-        self.road_db = float(self.param("road_db", 68.0)) + self.rng.normal(0.0, 3.0, self.n)
-        self.quiet_db = float(self.param("quiet_db", 42.0)) + self.rng.normal(0.0, 2.0, self.n)
-        self.wifi_peak = self.spread(self.param("wifi_peak_users", 25.0), 0.5)
-        self.wifi_max = int(self.param("wifi_max_users", 256))
+        self.road_db = p.road_db + self.rng.normal(0.0, 3.0, self.n)
+        self.quiet_db = p.quiet_db + self.rng.normal(0.0, 2.0, self.n)
+        self.wifi_peak = self.spread(p.wifi_peak_users, 0.5)
+        self.wifi_max = p.wifi_max_users
 
     @property
     def rated_w(self) -> np.ndarray:

@@ -7,8 +7,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, NonNegRange, Params
+
+
+class SmokeDetectorParams(Params):
+    nuisance_per_day: NonNeg = Field(
+        0.05, description="nuisance episodes (cooking fumes, steam, dust) a day per detector"
+    )
+    nuisance_pct_m: NonNegRange = Field(
+        (3.5, 8.0), description="obscuration of a nuisance episode, %obs/m, drawn from [lo, hi]"
+    )
+
 
 KIND = DeviceKind(
     name="smoke_detector",
@@ -22,6 +34,7 @@ KIND = DeviceKind(
     ),
     senses=("smoke_pct_m", "heat_c"),
     alarms=("烟感告警 smoke alarm",),
+    params=SmokeDetectorParams,
 )
 
 # Length in readings of a nuisance episode, and its probabilities.
@@ -29,15 +42,15 @@ _NUISANCE_LENGTHS = np.array([1, 2, 3])
 _NUISANCE_P = np.array([0.7, 0.2, 0.1])
 
 
-class SmokeDetectorFleet(Fleet):
-    """Params: nuisance_per_day (0.05 per detector), nuisance_pct_m ([3.5, 8.0])."""
+class SmokeDetectorFleet(Fleet[SmokeDetectorParams]):
+    """Smoke obscuration, temperature and battery, with nuisance episodes."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.nuisance_rate = float(self.param("nuisance_per_day", 0.05)) / 86400.0
-        lo, hi = self.param("nuisance_pct_m", [3.5, 8.0])
-        self.nuisance_range = (float(lo), float(hi))
+        p = self.params
+        self.nuisance_rate = p.nuisance_per_day / 86400.0
+        self.nuisance_range = p.nuisance_pct_m
         self.nuisance_left = np.zeros(self.n, dtype=np.int64)
         self.baseline = self.rng.uniform(0.02, 0.08, self.n)
         self.battery0 = self.rng.uniform(50.0, 100.0, self.n)

@@ -14,8 +14,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, NonNegOrRange, Params, PosIntOrRange, Positive
+
+
+class TrafficDetectorParams(Params):
+    lanes: PosIntOrRange = Field(
+        (2, 4), description="lanes per section, or [lo, hi] drawn per section"
+    )
+    free_speed_kmh: Positive = Field(60.0, description="free-flow speed, km/h (per-section spread)")
+    capacity_vph_lane: Positive = Field(1800.0, description="capacity per lane, vehicles/h")
+    peak_vc: NonNeg = Field(0.85, description="volume/capacity at full traffic demand")
+    jam_speed_kmh: NonNegOrRange = Field(
+        (5.0, 10.0), description="queue speed, km/h (or [lo, hi] per section)"
+    )
+
 
 KIND = DeviceKind(
     name="traffic_detector",
@@ -29,29 +44,30 @@ KIND = DeviceKind(
     ),
     senses=("congestion",),
     alarms=("路段拥堵 road section congested", "交通流异常 abnormal traffic flow"),
+    params=TrafficDetectorParams,
 )
 
 _EFFECTIVE_LENGTH_KM = 0.0065  # vehicle plus detection zone
 _JAM_DENSITY = 120.0  # vehicles per km per lane in a slow queue
 
 
-class TrafficDetectorFleet(Fleet):
-    """Params (defaults): lanes ([2, 4]: drawn per section, or one number), free_speed_kmh
-    (60, per-section spread), capacity_vph_lane (1800), peak_vc (0.85: volume/capacity at
-    traffic = 1), jam_speed_kmh ([5, 10])."""
+class TrafficDetectorFleet(Fleet[TrafficDetectorParams]):
+    """Flow, speed and occupancy on road sections (parameters:
+    `TrafficDetectorParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        lanes = self.param("lanes", [2, 4])
-        if isinstance(lanes, int | float):
-            self.lanes = np.full(self.n, int(lanes))
+        p = self.params
+        lanes = p.lanes
+        if isinstance(lanes, int):
+            self.lanes = np.full(self.n, lanes)
         else:
-            self.lanes = self.rng.integers(int(lanes[0]), int(lanes[1]) + 1, self.n)
-        self.free_flow_kmh = self.spread(self.param("free_speed_kmh", 60.0), 0.08)
-        self.lane_capacity = float(self.param("capacity_vph_lane", 1800.0))
-        self.peak_vc = float(self.param("peak_vc", 0.85))
-        self.jam = self.uniform("jam_speed_kmh", [5.0, 10.0])
+            self.lanes = self.rng.integers(lanes[0], lanes[1] + 1, self.n)
+        self.free_flow_kmh = self.spread(p.free_speed_kmh, 0.08)
+        self.lane_capacity = p.capacity_vph_lane
+        self.peak_vc = p.peak_vc
+        self.jam = self.draw(p.jam_speed_kmh)
         self.site = self.rng.lognormal(0.0, 0.2, self.n)  # busier or quieter than the city
 
     def measure(

@@ -6,8 +6,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
+from pydantic import Field
 
 from devices.base import DeviceKind, Fleet, Metric
+from devices.params import NonNeg, Params
+
+
+class WaterLevelParams(Params):
+    noise_cm: NonNeg = Field(0.3, description="gauge noise (standard deviation), cm")
+    battery_drain_pct_day: NonNeg = Field(0.05, description="battery drain, % a day")
+
 
 KIND = DeviceKind(
     name="water_level",
@@ -20,17 +28,19 @@ KIND = DeviceKind(
     ),
     senses=("water_depth_cm",),
     alarms=("积水超限 standing water over limit",),
+    params=WaterLevelParams,
 )
 
 
-class WaterLevelFleet(Fleet):
-    """Params: noise_cm (0.3), battery_drain_pct_day (0.05)."""
+class WaterLevelFleet(Fleet[WaterLevelParams]):
+    """Standing-water depth at road low points (parameters: `WaterLevelParams`)."""
 
     KIND = KIND
 
     def _setup(self) -> None:
-        self.noise_cm = float(self.param("noise_cm", 0.3))
-        self.drain = float(self.param("battery_drain_pct_day", 0.05)) / 86400.0
+        p = self.params
+        self.noise_cm = p.noise_cm
+        self.drain = p.battery_drain_pct_day / 86400.0
         self.battery0 = self.rng.uniform(60.0, 100.0, self.n)
         self.zero_offset = self.rng.normal(0.0, 0.2, self.n)  # mounting calibration error
 

@@ -14,27 +14,42 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ConfigDict, Field, ValidatorFunctionWrapHandler, model_validator
+from pydantic.dataclasses import dataclass as typed_dataclass
 
-@dataclass(frozen=True)
+from devices.params import Int, Number, validate_keys
+from ioc.contract import Ident
+
+
+@typed_dataclass(frozen=True, config=ConfigDict(extra="forbid"))
 class LocalRule:
-    """`id` is the edge event kind the rule raises (e.g. water_level_high)."""
+    """A gateway's local rule, as a scenario's `edge.local_rules` entry writes it (checked:
+    an unknown key lists the accepted ones). The IOC needs an event rule for `id` to file
+    its events."""
 
-    id: str
-    metric: str
-    above: float
-    clear_below: float
-    kinds: frozenset[str] = frozenset()  # empty: every device that reports the metric
-    raise_after: int = 3
-    clear_after: int = 3
+    id: Ident = Field(description="the edge event kind it raises (e.g. water_level_high)")
+    metric: str = Field(min_length=1, description="the reading it watches")
+    above: Number = Field(description="raise after readings in a row above this")
+    clear_below: Number = Field(description="clear after readings in a row at or below this")
+    kinds: frozenset[str] = Field(
+        frozenset(), description="device kinds it applies to (empty: every kind with the metric)"
+    )
+    raise_after: Int = Field(3, ge=1, description="readings in a row above `above` to raise")
+    clear_after: Int = Field(3, ge=1, description="readings in a row at or below to clear")
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="wrap")
+    @classmethod
+    def _name_accepted_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        return validate_keys(cls.__pydantic_fields__, cls.__name__, data, handler)
+
+    @model_validator(mode="after")
+    def _hysteresis(self) -> LocalRule:
         if self.clear_below > self.above:
             raise ValueError(
                 f"rule {self.id}: clear_below {self.clear_below} is above "
                 f"the raise threshold {self.above}"
             )
-        if self.raise_after < 1 or self.clear_after < 1:
-            raise ValueError(f"rule {self.id}: raise_after and clear_after must be >= 1")
+        return self
 
 
 @dataclass(frozen=True)

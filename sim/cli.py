@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from devices import KINDS
 from sim.run.broker import BrokerKind, start_broker
 from sim.run.clock import SyncMode
 from sim.run.display import print_summary, run_with_progress
@@ -232,7 +235,8 @@ app.add_typer(devices_app, name="devices")
 def devices_kinds(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
-    """Every device kind: names, readings with units, alarms and commands."""
+    """Every device kind: names, readings with units, alarms and commands (with --json also
+    its parameters; `citysim devices params KIND` lists them)."""
     from devices import FLEET_MODELS
 
     kinds = [
@@ -252,6 +256,27 @@ def devices_kinds(
             "\n".join(k["alarms"]),
             ", ".join(k["commands"]) or "—",
         )
+    out_console.print(table)
+
+
+DeviceKindName = StrEnum("DeviceKindName", {k: k for k in KINDS})  # type: ignore[misc]
+
+
+@devices_app.command("params")
+def devices_params(
+    kind: Annotated[DeviceKindName, typer.Argument(help="device kind")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """The parameters a scenario may set on a fleet of KIND: type, default, meaning."""
+    params = KINDS[kind.value].describe()["params"]
+    if as_json:
+        sys.stdout.write(orjson.dumps(params, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    table = Table(title=f"{kind.value}: params 参数")
+    for col in ("parameter", "type", "default", "what"):
+        table.add_column(col)
+    for p in params:
+        table.add_row(*(escape(p[k]) for k in ("name", "type", "default", "description")))
     out_console.print(table)
 
 

@@ -229,7 +229,7 @@ def test_assessment_reads_the_store_through_its_public_methods() -> None:
 # bottom-up: the scenario is the input everything reads, the world runs it, the people act in
 # it, a run wires them to the broker and the IOC, the tools work beside runs, the CLI on top.
 SIM_ROOMS: dict[str, set[str]] = {
-    "scenario": {"devices", "ioc.contract"},
+    "scenario": {"devices", "edge", "ioc.contract"},
     "world": {"scenario", "devices", "edge", "ioc.contract"},
     "people": {"scenario", "world", "devices", "ioc.contract"},
     "run": {"scenario", "world", "people", "devices", "edge", "ioc.contract"},

@@ -13,7 +13,7 @@ from typing import Any
 
 from edge.gateway import Gateway
 from edge.link import Link
-from edge.local_rules import LocalRule, LocalRules
+from edge.local_rules import LocalRules
 from edge.sources import SourceSequences
 from edge.spool import Outbox
 from ioc.contract import BrokerAddress, Topics
@@ -106,18 +106,7 @@ def connect_gateways(
 
 def local_rules(scenario: Scenario) -> LocalRules:
     """A gateway's local rules (边缘规则) from the scenario's `edge.local_rules`."""
-    return LocalRules(
-        LocalRule(
-            r.id,
-            r.metric,
-            r.above,
-            r.clear_below,
-            frozenset(r.kinds),
-            r.raise_after,
-            r.clear_after,
-        )
-        for r in scenario.edge.local_rules
-    )
+    return LocalRules(scenario.edge.local_rules)
 
 
 def _connect(link: Link) -> None:

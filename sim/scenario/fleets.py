@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from devices import KINDS as DEVICE_KINDS
+from devices import check_params
 from sim.scenario.base import Code, Point, Spec
 
 TOWER_SCENES = ("forest", "farmland", "rail")  # what a tower camera's preset can look at
@@ -35,6 +37,15 @@ class FleetSpec(Spec):
     owner: Code | None = None
     installed_years: float = Field(default=3.0, ge=0)
     params: dict[str, Any] = {}
+
+    @field_validator("params")
+    @classmethod
+    def _params_of_kind(cls, params: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Checked against the kind's typed parameters: errors carry the key path inside
+        `params`, an unknown key lists the accepted ones (an unknown kind: cross_check)."""
+        if info.data.get("kind") in DEVICE_KINDS:
+            check_params(info.data["kind"], params)
+        return params
 
     @model_validator(mode="after")
     def _points_match(self) -> FleetSpec:

@@ -91,9 +91,9 @@ class _Tower:
 
 
 class CameraFeed:
-    """Decides which cameras look when, and renders their looks. Params of the camera
-    fleets: look_s (60), watch_s (300), eager_looks (5), idle_per_h (0.2); of the tower
-    fleets: watch_every (5 passes), idle_per_h (2)."""
+    """Decides which cameras look when, and renders their looks, as the camera fleets'
+    parameters say (devices.camera.CameraParams: look_s, watch_s, eager_looks, idle_per_h;
+    TowerCameraParams: watch_every, idle_per_h)."""
 
     def __init__(self, world: World):
         self.world = world
@@ -112,7 +112,7 @@ class CameraFeed:
         m = f.model
         assert isinstance(m, CameraFleet)
         cam = _Cam(f.ids[i], gateway_id(str(f.grids[i])), n, i, f.xy[i], m.scene, m.analytics)
-        video = m.param("video", None)
+        video = m.params.video
         if video:
             uri = (
                 str(video)
@@ -120,7 +120,7 @@ class CameraFeed:
                 else str(self.world.scenario.resolve_path(str(video)))
             )
             cam.video = CaptureSource(uri)
-            cam.video_start = float(m.param("video_start_s", 0.0))
+            cam.video_start = m.params.video_start_s
             cam.next_look = cam.video_start + HISTORY_LEAD_S
         else:
             cam.next_idle = self._next_idle(0.0, m.idle_per_h)
@@ -131,7 +131,7 @@ class CameraFeed:
         assert isinstance(m, TowerCameraFleet)
         optics = TowerOptics(float(m.height_m[i]), float(m.hfov_deg[i]), W, H)
         tower = _Tower(f.ids[i], gateway_id(str(f.grids[i])), n, i, f.xy[i], m, optics, m.analytics)
-        tower.next_idle = self._next_idle(0.0, float(m.param("idle_per_h", 2.0)))
+        tower.next_idle = self._next_idle(0.0, m.params.idle_per_h)
         tower.sector_scenes = self._sector_scenes(tower)
         return tower
 
@@ -141,7 +141,7 @@ class CameraFeed:
         the tower's `scene`."""
         m, i = tower.model, tower.index
         sectors = round(360.0 / float(m.hfov_deg[i]))
-        by_area: dict[str, str] = dict(m.param("sector_scenes", {}))
+        by_area: dict[str, str] = dict(m.params.sector_scenes)
         reach = float(m.radius_m[i]) / 2
         out = []
         for k in range(sectors):
@@ -219,9 +219,8 @@ class CameraFeed:
     ) -> Iterator[tuple[str, Look]]:
         model = self.world.fleets[cam.fleet].model
         assert isinstance(model, CameraFleet)
-        look_s = float(model.param("look_s", 60.0))
-        watch_s = float(model.param("watch_s", 300.0))
-        eager = int(model.param("eager_looks", 5))
+        look_s, watch_s = model.params.look_s, model.params.watch_s
+        eager = model.params.eager_looks
         if math.isinf(cam.next_look):
             starts = [max(inc.start, t0) for inc in self._in_view(cam, t0, t1)]
             if starts:
@@ -255,7 +254,7 @@ class CameraFeed:
         analytics' 320x240, with lead-in frames. The truth knows nothing of what it shows."""
         model = self.world.fleets[cam.fleet].model
         assert cam.video is not None and isinstance(model, CameraFleet)
-        look_s = float(model.param("look_s", 60.0))
+        look_s = model.params.look_s
         while cam.next_look < t1:
             t = cam.next_look
             cam.next_look = t + look_s
@@ -330,7 +329,7 @@ class CameraFeed:
         hfov = float(m.hfov_deg[i])
         sweep = float(m.sweep_s[i])
         sectors = round(360.0 / hfov)
-        watch_every = int(m.param("watch_every", 5))
+        watch_every = m.params.watch_every
         wanted: dict[int, list[tuple[float, Incident]]] = {}
         for inc in self.world.incidents:
             if inc.kind.seen_as not in tower.analytics or not inc.overlaps(t0, t1):
@@ -346,7 +345,7 @@ class CameraFeed:
             sector = int(self.rng.integers(sectors))
             idle.add(sector)
             wanted.setdefault(sector, [])
-            tower.next_idle = self._next_idle(tower.next_idle, float(m.param("idle_per_h", 2.0)))
+            tower.next_idle = self._next_idle(tower.next_idle, m.params.idle_per_h)
         for sector, targets in sorted(wanted.items()):
             centre = (sector + 0.5) * 360.0 / sectors
             for tp in m.passes(i, centre, t0, t1):
