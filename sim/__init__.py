@@ -20,7 +20,8 @@ Allowed import directions (tests/test_boundaries.py keeps them; no cycles):
                     ^                            |
                     +-------  tools  <-----------+
 
-scenario imports no other room (of sim; it reads the typed params of `devices` and the local rules of `edge`); world imports scenario; people import scenario and world;
-run imports scenario, world and people; tools import scenario and world; cli imports any.
+scenario imports no other room (it reads the typed params of `devices` and the local rules
+of `edge`); world imports scenario; people import scenario and world; run imports scenario,
+world and people; tools import scenario and world; cli imports any.
 From the IOC, only `ioc.contract` (the wire contract and the file loader).
 """
